@@ -1,0 +1,443 @@
+//! [`ServiceContainer`]: one service, its extensions, their lifecycle and its worker pool.
+//!
+//! The container follows Nameko's `nameko/containers.py`: `start` sets up every extension,
+//! then starts every one; `stop` makes entrypoints stop accepting work, lets running workers
+//! finish within the grace period, and kills what is left; `kill` stops at once. Work that
+//! was received but not finished is never acknowledged, so the broker hands it to another
+//! instance.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use serde_json::Value;
+use tokio::sync::{Mutex, Semaphore};
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::Instrument;
+
+use crate::config::Config;
+use crate::context::WorkerContext;
+use crate::dependency::{DependencyProvider, WorkerResult};
+use crate::entrypoint::Entrypoint;
+use crate::error::{Error, RemoteError};
+use crate::extension::{Extension, Resources};
+use crate::service::Service;
+
+/// Why a worker did not run to completion.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum WorkerError {
+    /// The container is stopping: the work was not started and should be handed back.
+    #[error("container is stopping; work not started")]
+    Rejected,
+    /// The container was killed while the worker ran: the work should be handed back.
+    #[error("container was killed while the worker ran")]
+    Killed,
+}
+
+/// A result a worker produced, as dependency providers see it.
+pub trait WorkerOutput: Send {
+    /// The JSON value of the result, when it has one.
+    fn json(&self) -> Option<&Value> {
+        None
+    }
+}
+
+impl WorkerOutput for Value {
+    fn json(&self) -> Option<&Value> {
+        Some(self)
+    }
+}
+
+impl WorkerOutput for () {}
+
+trait ErasedService: Send + Sync {
+    fn dependencies(&self) -> Vec<&dyn DependencyProvider>;
+}
+
+impl<S: Service> ErasedService for S {
+    fn dependencies(&self) -> Vec<&dyn DependencyProvider> {
+        Service::dependencies(self)
+    }
+}
+
+struct Inner {
+    name: Arc<str>,
+    config: Arc<Config>,
+    shared: Resources,
+    local: Resources,
+    service: Arc<dyn ErasedService>,
+    workers: Arc<Semaphore>,
+    max_workers: usize,
+    tracker: TaskTracker,
+    stopping: CancellationToken,
+    killed: CancellationToken,
+}
+
+/// A cheap, cloneable handle to a running container, given to extensions.
+///
+/// Entrypoints use it to read config, reach shared resources, and run workers
+/// ([`run_worker`](Self::run_worker)) inside tracked tasks ([`spawn`](Self::spawn)).
+#[derive(Clone)]
+pub struct ContainerHandle {
+    inner: Arc<Inner>,
+}
+
+impl std::fmt::Debug for ContainerHandle {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ContainerHandle")
+            .field("service", &self.inner.name)
+            .field("max_workers", &self.inner.max_workers)
+            .finish()
+    }
+}
+
+impl ContainerHandle {
+    /// The service's name.
+    pub fn service_name(&self) -> &str {
+        &self.inner.name
+    }
+
+    /// The service's name, shared.
+    pub fn service_name_arc(&self) -> Arc<str> {
+        Arc::clone(&self.inner.name)
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.inner.config
+    }
+
+    /// `max_workers` of this container.
+    pub fn max_workers(&self) -> usize {
+        self.inner.max_workers
+    }
+
+    /// Resources shared by every container of the runner (one AMQP connection, one HTTP
+    /// server).
+    pub fn shared(&self) -> &Resources {
+        &self.inner.shared
+    }
+
+    /// Resources shared by the extensions of this container only.
+    pub fn local(&self) -> &Resources {
+        &self.inner.local
+    }
+
+    /// A token cancelled when the container starts stopping (no new workers start).
+    pub fn stopping(&self) -> &CancellationToken {
+        &self.inner.stopping
+    }
+
+    /// A token cancelled when the container is killed (running workers are abandoned).
+    pub fn killed(&self) -> &CancellationToken {
+        &self.inner.killed
+    }
+
+    /// The number of workers running now.
+    pub fn running_workers(&self) -> usize {
+        self.inner.max_workers - self.inner.workers.available_permits()
+    }
+
+    /// Spawns a task the container waits for when it stops (one per message or request).
+    pub fn spawn<F>(&self, fut: F)
+    where
+        F: Future<Output = ()> + Send + 'static,
+    {
+        self.inner.tracker.spawn(fut);
+    }
+
+    /// Runs one worker: waits for a free slot of the `max_workers` pool, runs the
+    /// dependency providers' `worker_setup`, the method (`fut`) with `ctx` as the
+    /// [current](WorkerContext::current) context, `worker_result` and `worker_teardown`.
+    ///
+    /// Returns [`WorkerError::Rejected`] if the container started stopping before a slot was
+    /// free, and [`WorkerError::Killed`] if it was killed while the method ran; in both cases
+    /// the caller must hand the work back (requeue the message).
+    ///
+    /// # Cancel safety
+    /// Dropping the future while the method runs abandons the method; the worker slot is
+    /// released.
+    pub async fn run_worker<T, F>(
+        &self,
+        ctx: WorkerContext,
+        fut: F,
+    ) -> Result<Result<T, RemoteError>, WorkerError>
+    where
+        T: WorkerOutput,
+        F: Future<Output = Result<T, RemoteError>> + Send,
+    {
+        let inner = &self.inner;
+        let permit = tokio::select! {
+            biased;
+            _ = inner.stopping.cancelled() => return Err(WorkerError::Rejected),
+            permit = Arc::clone(&inner.workers).acquire_owned() => match permit {
+                Ok(p) => p,
+                Err(_) => return Err(WorkerError::Rejected),
+            },
+        };
+        let span = tracing::debug_span!(
+            target: "nameko::worker",
+            "worker",
+            service = %inner.name,
+            entrypoint = %ctx.entrypoint_name(),
+            call_id = %ctx.call_id(),
+        );
+        let ctx = Arc::new(ctx);
+        let run = async {
+            let deps = inner.service.dependencies();
+            for dep in &deps {
+                dep.worker_setup(&ctx).await;
+            }
+            let result = tokio::select! {
+                biased;
+                _ = inner.killed.cancelled() => None,
+                r = WorkerContext::scope(Arc::clone(&ctx), fut) => Some(r),
+            };
+            let outcome = match &result {
+                Some(Ok(v)) => WorkerResult::Success(v.json()),
+                Some(Err(e)) => WorkerResult::Failure(e),
+                None => WorkerResult::Failure(&KILLED),
+            };
+            if let Some(Err(e)) = &result {
+                tracing::debug!(target: "nameko::worker", error = %e, "worker failed");
+            }
+            for dep in &deps {
+                dep.worker_result(&ctx, outcome).await;
+            }
+            for dep in &deps {
+                dep.worker_teardown(&ctx).await;
+            }
+            result
+        };
+        let result = run.instrument(span).await;
+        drop(permit);
+        result.ok_or(WorkerError::Killed)
+    }
+}
+
+static KILLED: std::sync::LazyLock<RemoteError> =
+    std::sync::LazyLock::new(RemoteError::container_being_killed);
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum State {
+    Created,
+    Running,
+    Stopped,
+}
+
+/// The container of one service: builds its extensions, runs their lifecycle and owns its
+/// worker pool.
+///
+/// Usually a [`ServiceRunner`](crate::ServiceRunner) creates containers; a container can also
+/// run on its own:
+///
+/// ```no_run
+/// # use nameko_core::{Config, ServiceContainer, Service, Entrypoint};
+/// # use std::sync::Arc;
+/// # struct Greeter;
+/// # impl Service for Greeter {
+/// #     fn name(&self) -> &str { "greeter" }
+/// #     fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> { Vec::new() }
+/// # }
+/// # async fn run() -> Result<(), nameko_core::Error> {
+/// let mut container = ServiceContainer::new(Greeter, Arc::new(Config::new()));
+/// container.start().await?;
+/// // ...
+/// container.stop().await;
+/// # Ok(()) }
+/// ```
+pub struct ServiceContainer {
+    handle: ContainerHandle,
+    entrypoints: Vec<Box<dyn Entrypoint>>,
+    service_deps: Arc<dyn ErasedService>,
+    grace_period: Duration,
+    state: Mutex<State>,
+}
+
+impl std::fmt::Debug for ServiceContainer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ServiceContainer")
+            .field("service", &self.handle.inner.name)
+            .field("entrypoints", &self.entrypoints.len())
+            .finish()
+    }
+}
+
+impl ServiceContainer {
+    /// A container for `service` with its own shared resources.
+    pub fn new<S: Service>(service: S, config: Arc<Config>) -> Self {
+        Self::with_resources(service, config, Resources::new())
+    }
+
+    /// A container for `service` that shares `shared` with other containers.
+    pub fn with_resources<S: Service>(service: S, config: Arc<Config>, shared: Resources) -> Self {
+        let service = Arc::new(service);
+        let max_workers = config.max_workers();
+        let erased: Arc<dyn ErasedService> = service.clone();
+        let handle = ContainerHandle {
+            inner: Arc::new(Inner {
+                name: Arc::from(service.name()),
+                config: Arc::clone(&config),
+                shared,
+                local: Resources::new(),
+                service: Arc::clone(&erased),
+                workers: Arc::new(Semaphore::new(max_workers)),
+                max_workers,
+                tracker: TaskTracker::new(),
+                stopping: CancellationToken::new(),
+                killed: CancellationToken::new(),
+            }),
+        };
+        ServiceContainer {
+            grace_period: config.shutdown_grace_period(),
+            entrypoints: service.entrypoints(),
+            handle,
+            service_deps: erased,
+            state: Mutex::new(State::Created),
+        }
+    }
+
+    /// Sets how long [`stop`](Self::stop) waits for running workers before killing them.
+    pub fn set_grace_period(&mut self, grace: Duration) {
+        self.grace_period = grace;
+    }
+
+    /// The handle extensions see.
+    pub fn handle(&self) -> &ContainerHandle {
+        &self.handle
+    }
+
+    /// The service's name.
+    pub fn service_name(&self) -> &str {
+        self.handle.service_name()
+    }
+
+    /// The entrypoints, in dispatch-table order.
+    pub fn entrypoints(&self) -> &[Box<dyn Entrypoint>] {
+        &self.entrypoints
+    }
+
+    fn describe(ep: &dyn Entrypoint) -> String {
+        format!("{} entrypoint `{}`", ep.kind(), ep.method_name())
+    }
+
+    /// Sets up, then starts, every dependency provider and entrypoint.
+    ///
+    /// On failure the extensions already started are killed and the error says which
+    /// extension failed at which stage.
+    pub async fn start(&self) -> Result<(), Error> {
+        let mut state = self.state.lock().await;
+        if *state != State::Created {
+            return Err(Error::InvalidState("a container can only be started once"));
+        }
+        let result = self.start_extensions().await;
+        match result {
+            Ok(()) => {
+                *state = State::Running;
+                tracing::info!(target: "nameko::container", service = %self.service_name(), "started");
+                Ok(())
+            }
+            Err(e) => {
+                *state = State::Stopped;
+                drop(state);
+                self.kill_extensions().await;
+                Err(e)
+            }
+        }
+    }
+
+    async fn start_extensions(&self) -> Result<(), Error> {
+        let h = &self.handle;
+        let err = |extension: String, stage, source| Error::Extension {
+            service: self.service_name().to_owned(),
+            extension,
+            stage,
+            source,
+        };
+        let deps = self.service_deps.dependencies();
+        for (i, dep) in deps.iter().enumerate() {
+            dep.setup(h)
+                .await
+                .map_err(|e| err(format!("dependency #{i}"), "setup", e))?;
+        }
+        for ep in &self.entrypoints {
+            ep.setup(h)
+                .await
+                .map_err(|e| err(Self::describe(ep.as_ref()), "setup", e))?;
+        }
+        for (i, dep) in deps.iter().enumerate() {
+            dep.start(h)
+                .await
+                .map_err(|e| err(format!("dependency #{i}"), "start", e))?;
+        }
+        for ep in &self.entrypoints {
+            ep.start(h)
+                .await
+                .map_err(|e| err(Self::describe(ep.as_ref()), "start", e))?;
+        }
+        Ok(())
+    }
+
+    /// Stops gracefully: entrypoints stop accepting work, work not yet started is handed
+    /// back, running workers get the grace period to finish, then whatever is left is
+    /// killed. Dependencies stop last.
+    pub async fn stop(&self) {
+        let mut state = self.state.lock().await;
+        if *state == State::Stopped {
+            return;
+        }
+        *state = State::Stopped;
+        drop(state);
+        let name = self.service_name().to_owned();
+        tracing::debug!(target: "nameko::container", service = %name, "stopping");
+        for ep in &self.entrypoints {
+            ep.stop().await;
+        }
+        self.handle.inner.stopping.cancel();
+        let tracker = &self.handle.inner.tracker;
+        tracker.close();
+        if tokio::time::timeout(self.grace_period, tracker.wait())
+            .await
+            .is_err()
+        {
+            tracing::warn!(
+                target: "nameko::container",
+                service = %name,
+                running = self.handle.running_workers(),
+                "workers did not finish within the grace period; killing them"
+            );
+            self.kill_extensions().await;
+            return;
+        }
+        for dep in self.service_deps.dependencies() {
+            Extension::stop(dep).await;
+        }
+        self.handle.inner.local.close_all().await;
+        tracing::info!(target: "nameko::container", service = %name, "stopped");
+    }
+
+    /// Kills at once: running workers are abandoned and their work handed back.
+    pub async fn kill(&self) {
+        *self.state.lock().await = State::Stopped;
+        self.kill_extensions().await;
+    }
+
+    async fn kill_extensions(&self) {
+        let inner = &self.handle.inner;
+        inner.stopping.cancel();
+        inner.killed.cancel();
+        for ep in &self.entrypoints {
+            ep.kill().await;
+        }
+        inner.tracker.close();
+        // Tasks see the kill token at once; give them a moment to unwind.
+        let _ = tokio::time::timeout(Duration::from_secs(5), inner.tracker.wait()).await;
+        for dep in self.service_deps.dependencies() {
+            Extension::kill(dep).await;
+        }
+        inner.local.close_all().await;
+        tracing::info!(target: "nameko::container", service = %inner.name, "killed");
+    }
+}

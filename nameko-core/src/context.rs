@@ -1,0 +1,253 @@
+//! [`WorkerContext`]: what a worker knows about the call it serves, and the context data
+//! that travels with every outgoing RPC call and event.
+//!
+//! Nameko carries context data as AMQP headers named `nameko.<key>`: the call-id stack
+//! (`nameko.call_id_stack`), `language`, `user_id`, `user_agent`, `auth_token` (Nameko's
+//! `authorization`) and any key a user sets. Transports turn headers into a
+//! [`ContextData`] map with [`ContextData`] keys stripped of the prefix, and back.
+
+use std::future::Future;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+/// Header prefix of context data on the wire.
+pub const HEADER_PREFIX: &str = "nameko.";
+/// Context key of the call-id stack.
+pub const CALL_ID_STACK: &str = "call_id_stack";
+/// Context key of the caller's language.
+pub const LANGUAGE: &str = "language";
+/// Context key of the caller's user id.
+pub const USER_ID: &str = "user_id";
+/// Context key of the caller's user agent.
+pub const USER_AGENT: &str = "user_agent";
+/// Context key of the caller's authorization token.
+pub const AUTH_TOKEN: &str = "auth_token";
+
+/// Context data: keys without the `nameko.` prefix, JSON values.
+pub type ContextData = Map<String, Value>;
+
+tokio::task_local! {
+    static CURRENT: Arc<WorkerContext>;
+}
+
+/// The context of one worker: one call of one entrypoint.
+///
+/// Its call id is `<service>.<method>.<uuid4>`; its call-id stack is the caller's stack plus
+/// its own id, keeping the last `parent_calls_tracked` entries. Inside a worker,
+/// [`WorkerContext::current`] returns it, and RPC proxies and event dispatchers use it to
+/// propagate context data and the call-id stack.
+#[derive(Clone, Debug)]
+pub struct WorkerContext {
+    service_name: Arc<str>,
+    entrypoint_name: Arc<str>,
+    call_id: String,
+    call_id_stack: Vec<String>,
+    data: ContextData,
+}
+
+impl WorkerContext {
+    /// A new worker context for `service.entrypoint`, from the incoming context data (with or
+    /// without a `call_id_stack`).
+    pub fn new(
+        service_name: impl Into<Arc<str>>,
+        entrypoint_name: impl Into<Arc<str>>,
+        mut data: ContextData,
+        parent_calls_tracked: usize,
+    ) -> Self {
+        let service_name = service_name.into();
+        let entrypoint_name = entrypoint_name.into();
+        let call_id = format!("{service_name}.{entrypoint_name}.{}", uuid::Uuid::new_v4());
+        let mut call_id_stack: Vec<String> = match data.remove(CALL_ID_STACK) {
+            Some(Value::Array(items)) => items
+                .into_iter()
+                .filter_map(|v| match v {
+                    Value::String(s) => Some(s),
+                    _ => None,
+                })
+                .collect(),
+            _ => Vec::new(),
+        };
+        call_id_stack.push(call_id.clone());
+        let keep = parent_calls_tracked.max(1);
+        if call_id_stack.len() > keep {
+            call_id_stack.drain(..call_id_stack.len() - keep);
+        }
+        data.retain(|_, v| !v.is_null());
+        WorkerContext {
+            service_name,
+            entrypoint_name,
+            call_id,
+            call_id_stack,
+            data,
+        }
+    }
+
+    /// The context of the worker running the current task, if any.
+    pub fn current() -> Option<Arc<WorkerContext>> {
+        CURRENT.try_with(Arc::clone).ok()
+    }
+
+    /// Runs `fut` with `ctx` as the current worker context.
+    pub async fn scope<F: Future>(ctx: Arc<WorkerContext>, fut: F) -> F::Output {
+        CURRENT.scope(ctx, fut).await
+    }
+
+    /// The service's name.
+    pub fn service_name(&self) -> &str {
+        &self.service_name
+    }
+
+    /// The entrypoint's (method's) name.
+    pub fn entrypoint_name(&self) -> &str {
+        &self.entrypoint_name
+    }
+
+    /// This worker's call id: `<service>.<method>.<uuid4>`.
+    pub fn call_id(&self) -> &str {
+        &self.call_id
+    }
+
+    /// The call-id stack: callers first, this worker's id last.
+    pub fn call_id_stack(&self) -> &[String] {
+        &self.call_id_stack
+    }
+
+    /// The id of the call that started this chain of calls.
+    pub fn origin_call_id(&self) -> Option<&str> {
+        self.call_id_stack.first().map(String::as_str)
+    }
+
+    /// The id of the direct caller, if the caller was a worker.
+    pub fn immediate_parent_call_id(&self) -> Option<&str> {
+        let n = self.call_id_stack.len();
+        (n >= 2).then(|| self.call_id_stack[n - 2].as_str())
+    }
+
+    /// The incoming context data (without the call-id stack).
+    pub fn data(&self) -> &ContextData {
+        &self.data
+    }
+
+    /// One context value.
+    pub fn get(&self, key: &str) -> Option<&Value> {
+        self.data.get(key)
+    }
+
+    fn get_str(&self, key: &str) -> Option<&str> {
+        self.data.get(key).and_then(Value::as_str)
+    }
+
+    /// The caller's `language`.
+    pub fn language(&self) -> Option<&str> {
+        self.get_str(LANGUAGE)
+    }
+
+    /// The caller's `user_id`.
+    pub fn user_id(&self) -> Option<&str> {
+        self.get_str(USER_ID)
+    }
+
+    /// The caller's `user_agent`.
+    pub fn user_agent(&self) -> Option<&str> {
+        self.get_str(USER_AGENT)
+    }
+
+    /// The caller's `auth_token` (authorization).
+    pub fn auth_token(&self) -> Option<&str> {
+        self.get_str(AUTH_TOKEN)
+    }
+
+    /// The context data to send with an outgoing call or event: this worker's data plus its
+    /// call-id stack.
+    pub fn outgoing_data(&self) -> ContextData {
+        let mut data = self.data.clone();
+        data.insert(
+            CALL_ID_STACK.to_owned(),
+            Value::Array(
+                self.call_id_stack
+                    .iter()
+                    .map(|s| Value::String(s.clone()))
+                    .collect(),
+            ),
+        );
+        data
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn data(v: Value) -> ContextData {
+        match v {
+            Value::Object(m) => m,
+            _ => unreachable!(),
+        }
+    }
+
+    #[test]
+    fn call_id_shape() {
+        let ctx = WorkerContext::new("service_x", "remote_method", ContextData::new(), 10);
+        let parts: Vec<_> = ctx.call_id().splitn(3, '.').collect();
+        assert_eq!(parts[0], "service_x");
+        assert_eq!(parts[1], "remote_method");
+        assert!(uuid::Uuid::parse_str(parts[2]).is_ok());
+        assert_eq!(ctx.call_id_stack(), [ctx.call_id().to_owned()]);
+        assert_eq!(ctx.origin_call_id(), Some(ctx.call_id()));
+        assert_eq!(ctx.immediate_parent_call_id(), None);
+    }
+
+    #[test]
+    fn call_id_stack_grows_and_truncates() {
+        let tracked = 3;
+        let mut incoming = ContextData::new();
+        let mut stacks = Vec::new();
+        for i in 0..5 {
+            let ctx = WorkerContext::new(format!("svc{i}"), "m", incoming.clone(), tracked);
+            stacks.push(ctx.call_id_stack().to_vec());
+            incoming = ctx.outgoing_data();
+        }
+        assert_eq!(stacks[0].len(), 1);
+        assert_eq!(stacks[1].len(), 2);
+        assert_eq!(stacks[2].len(), 3);
+        assert_eq!(stacks[3].len(), 3, "truncated at parent_calls_tracked");
+        assert_eq!(stacks[4].len(), 3);
+        // the newest entries are kept, in order, with our own id last
+        assert_eq!(stacks[4][..2], stacks[3][1..]);
+        assert!(stacks[4][2].starts_with("svc4.m."));
+    }
+
+    #[test]
+    fn context_data_is_kept_and_propagated() {
+        let incoming = data(json!({
+            "call_id_stack": ["standalone_rpc_proxy.call.1"],
+            "language": "fr", "user_id": "u1", "user_agent": "curl", "auth_token": "t",
+            "custom": 5, "dropped": null,
+        }));
+        let ctx = WorkerContext::new("s", "m", incoming, 10);
+        assert_eq!(ctx.language(), Some("fr"));
+        assert_eq!(ctx.user_id(), Some("u1"));
+        assert_eq!(ctx.user_agent(), Some("curl"));
+        assert_eq!(ctx.auth_token(), Some("t"));
+        assert_eq!(ctx.get("custom"), Some(&json!(5)));
+        assert!(ctx.get("dropped").is_none());
+        assert_eq!(ctx.immediate_parent_call_id(), Some("standalone_rpc_proxy.call.1"));
+        let out = ctx.outgoing_data();
+        assert_eq!(out["language"], "fr");
+        assert_eq!(out["call_id_stack"].as_array().unwrap().len(), 2);
+    }
+
+    #[tokio::test]
+    async fn current_is_scoped() {
+        assert!(WorkerContext::current().is_none());
+        let ctx = Arc::new(WorkerContext::new("s", "m", ContextData::new(), 10));
+        let id = ctx.call_id().to_owned();
+        let seen = WorkerContext::scope(ctx, async {
+            WorkerContext::current().map(|c| c.call_id().to_owned())
+        })
+        .await;
+        assert_eq!(seen, Some(id));
+    }
+}

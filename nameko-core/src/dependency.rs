@@ -1,0 +1,76 @@
+//! The [`DependencyProvider`] trait: an extension that gives workers something to use (an
+//! RPC proxy, an event dispatcher, a database pool, a config value) and sees every worker
+//! come and go.
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::context::WorkerContext;
+use crate::error::RemoteError;
+use crate::extension::Extension;
+
+/// How a worker ended, as the [`DependencyProvider::worker_result`] hook sees it.
+#[derive(Clone, Copy, Debug)]
+#[non_exhaustive]
+pub enum WorkerResult<'a> {
+    /// The method returned; the JSON value of its result when it has one.
+    Success(Option<&'a Value>),
+    /// The method failed with this error.
+    Failure(&'a RemoteError),
+}
+
+impl WorkerResult<'_> {
+    /// Whether the worker succeeded.
+    pub fn is_success(&self) -> bool {
+        matches!(self, WorkerResult::Success(_))
+    }
+}
+
+/// A dependency of a service: a field of the service struct that the container sets up,
+/// starts and stops with the service, and tells about every worker.
+///
+/// Nameko's `DependencyProvider` hands each worker a fresh injection; in nameko-rs the field
+/// itself is shared by all workers (they get `&self`), and per-worker state lives in the
+/// [`WorkerContext`], which [`WorkerContext::current`] returns inside a worker.
+///
+/// List the fields that are dependency providers in `#[service(dependencies(field, ...))]`
+/// (or return them from [`Service::dependencies`](crate::Service::dependencies)) so their
+/// hooks run. The hooks run in order for every worker: `worker_setup` before the method,
+/// `worker_result` with its outcome, `worker_teardown` last.
+///
+/// ```
+/// use nameko_core::{DependencyProvider, Extension, WorkerContext, WorkerResult};
+/// use std::sync::atomic::{AtomicUsize, Ordering};
+///
+/// /// Counts the calls that failed.
+/// #[derive(Default)]
+/// struct FailureCounter(AtomicUsize);
+///
+/// impl Extension for FailureCounter {}
+///
+/// #[nameko_core::async_trait]
+/// impl DependencyProvider for FailureCounter {
+///     async fn worker_result(&self, _ctx: &WorkerContext, result: WorkerResult<'_>) {
+///         if !result.is_success() {
+///             self.0.fetch_add(1, Ordering::Relaxed);
+///         }
+///     }
+/// }
+/// ```
+#[async_trait]
+pub trait DependencyProvider: Extension {
+    /// Called before the worker runs the method.
+    async fn worker_setup(&self, ctx: &WorkerContext) {
+        let _ = ctx;
+    }
+
+    /// Called after the method, with its outcome.
+    async fn worker_result(&self, ctx: &WorkerContext, result: WorkerResult<'_>) {
+        let _ = (ctx, result);
+    }
+
+    /// Called last, whatever happened.
+    async fn worker_teardown(&self, ctx: &WorkerContext) {
+        let _ = ctx;
+    }
+}

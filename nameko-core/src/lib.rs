@@ -1,0 +1,64 @@
+//! # nameko-core
+//!
+//! The runtime of [nameko-rs](https://github.com/nameko-rs/nameko-rs), a Rust port of the
+//! Python [Nameko](https://www.nameko.io) microservice framework, wire-compatible with it.
+//!
+//! This crate holds the service model and knows no transport: the [`Service`] trait and
+//! its dispatch table of [`Entrypoint`]s, [`ServiceContainer`] with Nameko's extension
+//! lifecycle and a worker pool bounded by `max_workers`, [`WorkerContext`] with the call-id
+//! stack and context data, the [`DependencyProvider`] trait, [`Config`] in Nameko's YAML,
+//! [`ServiceRunner`], and [`RemoteError`], the wire form of an exception.
+//!
+//! Transports implement entrypoints and dependencies: `nameko-amqp` (RPC and events over
+//! RabbitMQ), `nameko-web` (HTTP), `nameko-timer`. Depend on this crate and on the
+//! transports you use; the macros come re-exported from here.
+//!
+//! ```ignore
+//! use nameko_core::{service, rpc};
+//!
+//! pub struct ServiceY;
+//!
+//! #[service(name = "service_y")]
+//! impl ServiceY {
+//!     #[rpc]
+//!     async fn append_identifier(&self, value: String) -> String {
+//!         format!("{value}-y")
+//!     }
+//! }
+//! ```
+//!
+//! ## Feature flags
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `macros` | yes | re-exports `#[service]`, `#[rpc]`, `#[event_handler]`, `#[http]`, `#[timer]` |
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod container;
+pub mod context;
+pub mod dependency;
+pub mod entrypoint;
+pub mod error;
+pub mod extension;
+pub mod payload;
+pub mod runner;
+pub mod service;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use async_trait::async_trait;
+pub use config::{Config, ConfigError};
+pub use container::{ContainerHandle, ServiceContainer, WorkerError, WorkerOutput};
+pub use context::{ContextData, WorkerContext};
+pub use dependency::{DependencyProvider, WorkerResult};
+pub use entrypoint::Entrypoint;
+pub use error::{BoxError, Error, RemoteError};
+pub use extension::{Extension, Resource, Resources};
+pub use payload::{Arguments, IntoArguments};
+pub use runner::ServiceRunner;
+pub use service::Service;
+
+#[cfg(feature = "macros")]
+pub use nameko_macros::{event_handler, http, rpc, service, timer};

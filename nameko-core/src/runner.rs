@@ -1,0 +1,137 @@
+//! [`ServiceRunner`]: several services in one process, sharing one set of resources.
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use crate::config::Config;
+use crate::container::ServiceContainer;
+use crate::error::Error;
+use crate::extension::Resources;
+use crate::service::Service;
+
+/// Hosts several services in one process, as `nameko run` does.
+///
+/// The containers share one [`Resources`] map, so they share one AMQP connection and one
+/// HTTP server. The runner installs no signal handlers: pass the shutdown future to
+/// [`run_until`](Self::run_until).
+///
+/// ```no_run
+/// # use nameko_core::{Config, ServiceRunner, Service, Entrypoint};
+/// # use std::sync::Arc;
+/// # struct ServiceY;
+/// # impl Service for ServiceY {
+/// #     fn name(&self) -> &str { "service_y" }
+/// #     fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> { Vec::new() }
+/// # }
+/// # async fn run() -> Result<(), nameko_core::Error> {
+/// let config = Config::from_file("config.yaml")?;
+/// let mut runner = ServiceRunner::new(config);
+/// runner.add_service(ServiceY)?;
+/// runner.run_until(async { let _ = tokio::signal::ctrl_c().await; }).await?;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct ServiceRunner {
+    config: Arc<Config>,
+    shared: Resources,
+    containers: Vec<ServiceContainer>,
+    grace_period: Duration,
+}
+
+impl ServiceRunner {
+    /// A runner for `config`.
+    pub fn new(config: Config) -> Self {
+        let grace_period = config.shutdown_grace_period();
+        ServiceRunner {
+            config: Arc::new(config),
+            shared: Resources::new(),
+            containers: Vec::new(),
+            grace_period,
+        }
+    }
+
+    /// The configuration.
+    pub fn config(&self) -> &Arc<Config> {
+        &self.config
+    }
+
+    /// The resources shared by all containers.
+    pub fn shared(&self) -> &Resources {
+        &self.shared
+    }
+
+    /// Sets the grace period of a graceful stop (default: `SHUTDOWN_GRACE_PERIOD`, 30 s).
+    pub fn set_grace_period(&mut self, grace: Duration) {
+        self.grace_period = grace;
+        for c in &mut self.containers {
+            c.set_grace_period(grace);
+        }
+    }
+
+    /// Adds a service. Its name must be unique within the runner.
+    pub fn add_service<S: Service>(&mut self, service: S) -> Result<&mut Self, Error> {
+        if self
+            .containers
+            .iter()
+            .any(|c| c.service_name() == service.name())
+        {
+            return Err(Error::DuplicateService(service.name().to_owned()));
+        }
+        let mut container =
+            ServiceContainer::with_resources(service, Arc::clone(&self.config), self.shared.clone());
+        container.set_grace_period(self.grace_period);
+        self.containers.push(container);
+        Ok(self)
+    }
+
+    /// The containers, in the order services were added.
+    pub fn containers(&self) -> &[ServiceContainer] {
+        &self.containers
+    }
+
+    /// The names of the services.
+    pub fn service_names(&self) -> Vec<&str> {
+        self.containers.iter().map(|c| c.service_name()).collect()
+    }
+
+    /// Starts every container. If one fails, those already started are killed.
+    pub async fn start(&self) -> Result<(), Error> {
+        tracing::info!(
+            target: "nameko::runner",
+            services = ?self.service_names(),
+            "starting services"
+        );
+        for (i, c) in self.containers.iter().enumerate() {
+            if let Err(e) = c.start().await {
+                for started in &self.containers[..i] {
+                    started.kill().await;
+                }
+                self.shared.close_all().await;
+                return Err(e);
+            }
+        }
+        Ok(())
+    }
+
+    /// Stops every container gracefully, all at once, then closes the shared resources.
+    pub async fn stop(&self) {
+        futures_util::future::join_all(self.containers.iter().map(|c| c.stop())).await;
+        self.shared.close_all().await;
+    }
+
+    /// Kills every container, then closes the shared resources.
+    pub async fn kill(&self) {
+        futures_util::future::join_all(self.containers.iter().map(|c| c.kill())).await;
+        self.shared.close_all().await;
+    }
+
+    /// Starts, runs until `shutdown` completes, then stops gracefully.
+    pub async fn run_until<F: Future<Output = ()>>(&self, shutdown: F) -> Result<(), Error> {
+        self.start().await?;
+        shutdown.await;
+        tracing::info!(target: "nameko::runner", "stopping services");
+        self.stop().await;
+        Ok(())
+    }
+}
