@@ -1,1 +1,66 @@
-//! wip
+//! # nameko-amqp
+//!
+//! The RabbitMQ transport of [nameko-rs](https://github.com/nameko-rs/nameko-rs): Nameko's
+//! RPC over AMQP, wire-compatible with Python Nameko 2.x, on [lapin] and tokio.
+//!
+//! - [`rpc::Rpc`]: the entrypoint behind `#[rpc]` (queue `rpc-<service>` on the
+//!   `nameko-rpc` topic exchange, reply published and confirmed before the request is
+//!   acknowledged, prefetch = `max_workers`).
+//! - [`RpcProxy`]: a dependency for calling another service from a worker, carrying the
+//!   worker's context data and call-id stack.
+//! - [`ClusterRpc`]: a standalone client (`ClusterRpcProxy`) with `call`, `call_async` and
+//!   a timeout.
+//! - [`RpcError`]: what a call can fail with; a remote exception arrives as
+//!   [`RpcError::Remote`] with Nameko's `exc_type`.
+//!
+//! ```ignore
+//! use nameko_amqp::{RpcError, RpcProxy};
+//! use nameko_core::{rpc, service};
+//!
+//! pub struct ServiceY;
+//!
+//! #[service(name = "service_y")]
+//! impl ServiceY {
+//!     #[rpc]
+//!     async fn append_identifier(&self, value: String) -> String {
+//!         format!("{value}-y")
+//!     }
+//! }
+//!
+//! pub struct ServiceX {
+//!     y: RpcProxy,
+//! }
+//!
+//! #[service(name = "service_x", dependencies(y))]
+//! impl ServiceX {
+//!     #[rpc]
+//!     async fn remote_method(&self, value: String) -> Result<String, RpcError> {
+//!         self.y.call("append_identifier", (format!("{value}-x"),)).await
+//!     }
+//! }
+//! ```
+//!
+//! ## Feature flags
+//!
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `testing` | no | [`testing::TestVhost`]: a vhost per integration test |
+//!
+//! TLS (`amqps://`, `AMQP_SSL`) is not supported yet; such a config is refused with
+//! [`AmqpError::TlsUnsupported`].
+#![forbid(unsafe_code)]
+
+pub mod connection;
+pub mod error;
+pub mod rpc;
+pub mod wire;
+
+#[cfg(feature = "testing")]
+pub mod testing;
+
+#[doc(hidden)]
+pub mod __private;
+
+pub use connection::AmqpConnection;
+pub use error::{AmqpError, RpcError};
+pub use rpc::{ClusterRpc, Rpc, RpcProxy, RpcReply};

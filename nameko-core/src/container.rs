@@ -161,7 +161,7 @@ impl ContainerHandle {
     /// released.
     pub async fn run_worker<T, F>(
         &self,
-        ctx: WorkerContext,
+        mut ctx: WorkerContext,
         fut: F,
     ) -> Result<Result<T, RemoteError>, WorkerError>
     where
@@ -184,6 +184,7 @@ impl ContainerHandle {
             entrypoint = %ctx.entrypoint_name(),
             call_id = %ctx.call_id(),
         );
+        ctx.set_container(self.clone());
         let ctx = Arc::new(ctx);
         let run = async {
             let deps = inner.service.dependencies();

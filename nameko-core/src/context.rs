@@ -44,6 +44,7 @@ pub struct WorkerContext {
     call_id: String,
     call_id_stack: Vec<String>,
     data: ContextData,
+    container: Option<crate::container::ContainerHandle>,
 }
 
 impl WorkerContext {
@@ -80,7 +81,18 @@ impl WorkerContext {
             call_id,
             call_id_stack,
             data,
+            container: None,
         }
+    }
+
+    /// The container running this worker (set by
+    /// [`ContainerHandle::run_worker`](crate::ContainerHandle::run_worker)).
+    pub fn container(&self) -> Option<&crate::container::ContainerHandle> {
+        self.container.as_ref()
+    }
+
+    pub(crate) fn set_container(&mut self, handle: crate::container::ContainerHandle) {
+        self.container = Some(handle);
     }
 
     /// The context of the worker running the current task, if any.

@@ -1,0 +1,142 @@
+//! Errors of the AMQP transport ([`AmqpError`]) and of RPC calls ([`RpcError`]).
+
+use std::time::Duration;
+
+use nameko_core::RemoteError;
+
+/// Errors talking to the broker.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum AmqpError {
+    /// `AMQP_URI` could not be parsed.
+    #[error("invalid AMQP_URI `{uri}`: {reason}")]
+    InvalidUri {
+        /// The URI, password hidden.
+        uri: String,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// TLS was asked for (`amqps://` or `AMQP_SSL`), which this build does not support.
+    #[error("TLS connections (amqps:// or AMQP_SSL) are not supported by this build of nameko-amqp")]
+    TlsUnsupported,
+    /// The broker could not be reached or refused the connection.
+    #[error("cannot connect to the broker at {uri}: {source}")]
+    Connect {
+        /// The URI, password hidden.
+        uri: String,
+        /// lapin's error.
+        #[source]
+        source: lapin::Error,
+    },
+    /// An AMQP operation failed.
+    #[error("AMQP {operation} failed: {source}")]
+    Protocol {
+        /// What was being done (`queue.declare rpc-service_x`).
+        operation: String,
+        /// lapin's error.
+        #[source]
+        source: lapin::Error,
+    },
+    /// The broker refused a published message (publisher confirm nack).
+    #[error("the broker did not accept the message published to `{exchange}` with routing key `{routing_key}`")]
+    Nacked {
+        /// Exchange.
+        exchange: String,
+        /// Routing key.
+        routing_key: String,
+    },
+}
+
+impl AmqpError {
+    pub(crate) fn op(operation: impl Into<String>) -> impl FnOnce(lapin::Error) -> AmqpError {
+        let operation = operation.into();
+        move |source| AmqpError::Protocol { operation, source }
+    }
+}
+
+/// Why an RPC call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum RpcError {
+    /// The remote method raised an error; it carries Nameko's `exc_type`, `exc_path`,
+    /// `exc_args` and `value`. Nameko's own `MethodNotFound`, `IncorrectSignature` and
+    /// `MalformedRequest` arrive this way too.
+    #[error(transparent)]
+    Remote(RemoteError),
+    /// No service of that name is listening (the broker returned the request).
+    #[error("Unknown service `{0}`")]
+    UnknownService(String),
+    /// No reply came within the client's timeout.
+    #[error("RPC call to `{service}.{method}` timed out after {timeout:?}")]
+    Timeout {
+        /// Target service.
+        service: String,
+        /// Target method.
+        method: String,
+        /// The timeout.
+        timeout: Duration,
+    },
+    /// The arguments could not be encoded as JSON.
+    #[error("cannot encode the arguments of `{method}` as JSON: {source}")]
+    EncodeArguments {
+        /// Target method.
+        method: String,
+        /// serde_json's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The reply's result does not decode into the type asked for.
+    #[error("cannot decode the result of `{method}`: {source}")]
+    DecodeResult {
+        /// Target method.
+        method: String,
+        /// serde_json's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// A reply arrived that is not a Nameko reply body.
+    #[error("malformed RPC reply: {0}")]
+    MalformedReply(String),
+    /// The connection to the broker was lost before the reply arrived.
+    #[error("connection to the broker lost before the reply arrived")]
+    Disconnected,
+    /// The proxy was used where no connection is available (outside a worker, before its
+    /// container started).
+    #[error("RpcProxy to `{0}` is not connected: use it inside a worker of a started service")]
+    NotConnected(String),
+    /// The transport failed.
+    #[error(transparent)]
+    Amqp(#[from] AmqpError),
+}
+
+impl RpcError {
+    /// The remote error, when the remote method raised one.
+    pub fn remote(&self) -> Option<&RemoteError> {
+        match self {
+            RpcError::Remote(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The remote error's `exc_type`, when the remote method raised one.
+    pub fn exc_type(&self) -> Option<&str> {
+        self.remote().map(|r| r.exc_type.as_str())
+    }
+}
+
+impl From<RpcError> for RemoteError {
+    /// A failed call inside a worker becomes the worker's own error: a remote error passes
+    /// through unchanged (the Python caller sees the original `exc_type`); an unknown
+    /// service is Nameko's `UnknownService`; other failures are `RpcError`s.
+    fn from(err: RpcError) -> RemoteError {
+        match err {
+            RpcError::Remote(r) => r,
+            RpcError::UnknownService(s) => RemoteError::unknown_service(&s),
+            RpcError::Timeout { .. } => {
+                RemoteError::new("RpcTimeout", err.to_string()).with_path("nameko.exceptions.RpcTimeout")
+            }
+            other => RemoteError::new("RpcError", other.to_string())
+                .with_path("nameko_amqp.error.RpcError"),
+        }
+    }
+}

@@ -1,0 +1,482 @@
+//! RPC clients: [`RpcProxy`] (a dependency, for calls between services) and [`ClusterRpc`]
+//! (standalone, Nameko's `ClusterRpcProxy`), both over a [`ReplyListener`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable};
+use lapin::{BasicProperties, Channel};
+use nameko_core::context::{CALL_ID_STACK, ContextData};
+use nameko_core::{
+    BoxError, Config, ContainerHandle, DependencyProvider, Extension, IntoArguments, Resource,
+    WorkerContext,
+};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+use tokio::sync::oneshot;
+
+use crate::connection::{AmqpConnection, Published};
+use crate::error::{AmqpError, RpcError};
+use crate::rpc::entrypoint::declare_rpc_exchange;
+use crate::wire;
+
+type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Result<Value, RpcError>>>>>;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// A caller's reply queue (`rpc.reply-<caller>-<uuid>`, bound with routing key `<uuid>`,
+/// `x-expires` 300 s) and the table of calls waiting for replies, matched by
+/// `correlation_id`.
+pub struct ReplyListener {
+    connection: Arc<AmqpConnection>,
+    exchange: String,
+    routing_key: String,
+    pending: Pending,
+    channel: Channel,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl std::fmt::Debug for ReplyListener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ReplyListener")
+            .field("routing_key", &self.routing_key)
+            .field("pending", &lock(&self.pending).len())
+            .finish()
+    }
+}
+
+impl ReplyListener {
+    /// Declares the reply queue of `caller_service` and starts consuming replies.
+    pub async fn start(
+        connection: Arc<AmqpConnection>,
+        config: &Config,
+        caller_service: &str,
+    ) -> Result<Self, AmqpError> {
+        let exchange = config.rpc_exchange().to_owned();
+        let id = uuid::Uuid::new_v4().to_string();
+        let queue = wire::reply_queue(caller_service, &id);
+        let channel = connection.create_channel().await?;
+        declare_rpc_exchange(&channel, &exchange).await?;
+        let mut args = FieldTable::default();
+        args.insert(
+            "x-expires".into(),
+            AMQPValue::LongLongInt(wire::REPLY_QUEUE_EXPIRES_MS),
+        );
+        channel
+            .queue_declare(queue.as_str().into(), QueueDeclareOptions::default(), args)
+            .await
+            .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
+        channel
+            .queue_bind(
+                queue.as_str().into(),
+                exchange.as_str().into(),
+                id.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+        let consumer = channel
+            .basic_consume(
+                queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
+        let pending: Pending = Arc::default();
+        let task = tokio::spawn(reply_loop(consumer, Arc::clone(&pending)));
+        Ok(ReplyListener {
+            connection,
+            exchange,
+            routing_key: id,
+            pending,
+            channel,
+            task,
+        })
+    }
+
+    /// Publishes a request and returns the receiver of its reply.
+    async fn send(
+        &self,
+        service: &str,
+        method: &str,
+        args: impl IntoArguments,
+        context: &ContextData,
+    ) -> Result<oneshot::Receiver<Result<Value, RpcError>>, RpcError> {
+        let args = args
+            .into_arguments()
+            .map_err(|source| RpcError::EncodeArguments {
+                method: method.to_owned(),
+                source,
+            })?;
+        let body = serde_json::to_vec(&args).map_err(|source| RpcError::EncodeArguments {
+            method: method.to_owned(),
+            source,
+        })?;
+        let correlation_id = uuid::Uuid::new_v4().to_string();
+        let (tx, rx) = oneshot::channel();
+        lock(&self.pending).insert(correlation_id.clone(), tx);
+        let properties = BasicProperties::default()
+            .with_content_type(wire::CONTENT_TYPE_JSON.into())
+            .with_content_encoding(wire::CONTENT_ENCODING.into())
+            .with_delivery_mode(wire::PERSISTENT)
+            .with_reply_to(self.routing_key.as_str().into())
+            .with_correlation_id(correlation_id.as_str().into())
+            .with_headers(wire::context_to_headers(context));
+        let routing_key = wire::rpc_routing_key(service, method);
+        let published = self
+            .connection
+            .publish(&self.exchange, &routing_key, true, &body, properties)
+            .await;
+        match published {
+            Ok(Published::Routed) => Ok(rx),
+            Ok(Published::Returned) => {
+                lock(&self.pending).remove(&correlation_id);
+                Err(RpcError::UnknownService(service.to_owned()))
+            }
+            Err(e) => {
+                lock(&self.pending).remove(&correlation_id);
+                Err(e.into())
+            }
+        }
+    }
+
+    /// Makes a call and returns a handle to its reply.
+    pub async fn call_async(
+        &self,
+        service: &str,
+        method: &str,
+        args: impl IntoArguments,
+        context: &ContextData,
+        timeout: Option<Duration>,
+    ) -> Result<RpcReply, RpcError> {
+        let rx = self.send(service, method, args, context).await?;
+        Ok(RpcReply {
+            rx,
+            service: service.to_owned(),
+            method: method.to_owned(),
+            timeout,
+        })
+    }
+
+    /// Stops consuming replies; calls still waiting fail with [`RpcError::Disconnected`].
+    pub async fn close(&self) {
+        self.task.abort();
+        lock(&self.pending).clear();
+        if self.channel.status().connected() {
+            let _ = self.channel.close(200, "OK".into()).await;
+        }
+    }
+}
+
+#[nameko_core::async_trait]
+impl Resource for ReplyListener {
+    async fn close(&self) {
+        ReplyListener::close(self).await;
+    }
+}
+
+async fn reply_loop(mut consumer: lapin::Consumer, pending: Pending) {
+    while let Some(delivery) = consumer.next().await {
+        let delivery = match delivery {
+            Ok(d) => d,
+            Err(e) => {
+                tracing::warn!(target: "nameko_amqp::rpc", error = %e, "reply consumer failed");
+                break;
+            }
+        };
+        let Some(id) = delivery.properties.correlation_id().as_ref() else {
+            tracing::debug!(target: "nameko_amqp::rpc", "ignoring a reply without correlation_id");
+            continue;
+        };
+        let Some(tx) = lock(&pending).remove(id.as_str()) else {
+            tracing::debug!(target: "nameko_amqp::rpc", correlation_id = %id, "ignoring an unknown reply");
+            continue;
+        };
+        let outcome = match serde_json::from_slice::<wire::ReplyBody>(&delivery.data) {
+            Ok(body) => body.into_result().map_err(RpcError::Remote),
+            Err(e) => Err(RpcError::MalformedReply(e.to_string())),
+        };
+        let _ = tx.send(outcome);
+    }
+    // Dropping the senders wakes every waiting call with `Disconnected`.
+    lock(&pending).clear();
+}
+
+/// The pending reply of an asynchronous call (`call_async`).
+#[derive(Debug)]
+pub struct RpcReply {
+    rx: oneshot::Receiver<Result<Value, RpcError>>,
+    service: String,
+    method: String,
+    timeout: Option<Duration>,
+}
+
+impl RpcReply {
+    /// Waits for the reply and decodes its result into `T`.
+    ///
+    /// # Cancel safety
+    /// Not cancel safe: dropping the future drops the reply.
+    pub async fn result<T: DeserializeOwned>(self) -> Result<T, RpcError> {
+        let method = self.method.clone();
+        let value = self.value().await?;
+        serde_json::from_value(value).map_err(|source| RpcError::DecodeResult { method, source })
+    }
+
+    /// Waits for the reply's raw JSON result.
+    pub async fn value(self) -> Result<Value, RpcError> {
+        let outcome = match self.timeout {
+            Some(timeout) => match tokio::time::timeout(timeout, self.rx).await {
+                Ok(r) => r,
+                Err(_) => {
+                    return Err(RpcError::Timeout {
+                        service: self.service,
+                        method: self.method,
+                        timeout,
+                    });
+                }
+            },
+            None => self.rx.await,
+        };
+        outcome.unwrap_or(Err(RpcError::Disconnected))
+    }
+}
+
+/// Context data for a call made from the current task: the current worker's data and
+/// call-id stack, or, outside a worker, `fallback` plus a fresh standalone call id.
+fn outgoing_context(fallback: &ContextData) -> ContextData {
+    match WorkerContext::current() {
+        Some(ctx) => ctx.outgoing_data(),
+        None => {
+            let mut data = fallback.clone();
+            let id = format!(
+                "{}.{}.{}",
+                wire::STANDALONE_SERVICE_NAME,
+                wire::STANDALONE_METHOD_NAME,
+                uuid::Uuid::new_v4()
+            );
+            data.insert(CALL_ID_STACK.to_owned(), Value::Array(vec![Value::String(id)]));
+            data
+        }
+    }
+}
+
+/// A dependency for calling another service, Nameko's `RpcProxy("service_y")`.
+///
+/// Calls made inside a worker carry its context data and call-id stack. The proxy uses
+/// the container's reply queue `rpc.reply-<service>-<uuid>`.
+///
+/// ```ignore
+/// pub struct ServiceX {
+///     y: RpcProxy,
+/// }
+///
+/// #[service(name = "service_x", dependencies(y))]
+/// impl ServiceX {
+///     #[rpc]
+///     async fn remote_method(&self, value: String) -> Result<String, RpcError> {
+///         self.y.call("append_identifier", (format!("{value}-x"),)).await
+///     }
+/// }
+/// ```
+#[derive(Debug)]
+pub struct RpcProxy {
+    target: String,
+    timeout: Option<Duration>,
+    listener: OnceLock<Arc<ReplyListener>>,
+}
+
+impl RpcProxy {
+    /// A proxy to the service named `target`.
+    pub fn new(target: impl Into<String>) -> Self {
+        RpcProxy {
+            target: target.into(),
+            timeout: None,
+            listener: OnceLock::new(),
+        }
+    }
+
+    /// Fails calls whose reply takes longer than `timeout` (Nameko 2 has no such limit).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// The target service's name.
+    pub fn target(&self) -> &str {
+        &self.target
+    }
+
+    async fn listener(&self) -> Result<Arc<ReplyListener>, RpcError> {
+        if let Some(l) = self.listener.get() {
+            return Ok(Arc::clone(l));
+        }
+        // Not listed in `dependencies(...)`: find the container through the current worker.
+        let container = WorkerContext::current()
+            .and_then(|ctx| ctx.container().cloned())
+            .ok_or_else(|| RpcError::NotConnected(self.target.clone()))?;
+        let listener = container_listener(&container).await?;
+        Ok(Arc::clone(self.listener.get_or_init(|| listener)))
+    }
+
+    /// Calls `method` with `args` and waits for its result.
+    ///
+    /// `args` is a tuple of positional arguments (`("hellø",)`), a `Vec<Value>`, or
+    /// [`Arguments`](nameko_core::Arguments) with keyword arguments.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        args: impl IntoArguments,
+    ) -> Result<T, RpcError> {
+        self.call_async(method, args).await?.result().await
+    }
+
+    /// Sends the call and returns at once; [`RpcReply::result`] waits for the reply.
+    pub async fn call_async(
+        &self,
+        method: &str,
+        args: impl IntoArguments,
+    ) -> Result<RpcReply, RpcError> {
+        let listener = self.listener().await?;
+        let context = outgoing_context(&ContextData::new());
+        listener
+            .call_async(&self.target, method, args, &context, self.timeout)
+            .await
+    }
+}
+
+async fn container_listener(container: &ContainerHandle) -> Result<Arc<ReplyListener>, AmqpError> {
+    let connection = AmqpConnection::shared(container).await?;
+    let config = Arc::clone(container.config());
+    let service = container.service_name_arc();
+    container
+        .local()
+        .get_or_try_init(|| async move { ReplyListener::start(connection, &config, &service).await })
+        .await
+}
+
+#[nameko_core::async_trait]
+impl Extension for RpcProxy {
+    async fn setup(&self, container: &ContainerHandle) -> Result<(), BoxError> {
+        let listener = container_listener(container).await?;
+        let _ = self.listener.set(listener);
+        Ok(())
+    }
+}
+
+impl DependencyProvider for RpcProxy {}
+
+/// A standalone RPC client for code outside any service: Nameko's `ClusterRpcProxy`.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use nameko_amqp::ClusterRpc;
+/// use nameko_core::Config;
+/// use std::time::Duration;
+///
+/// let config = Config::new().with("AMQP_URI", "pyamqp://guest:guest@localhost");
+/// let cluster = ClusterRpc::connect(&config).await?.with_timeout(Duration::from_secs(10));
+/// let out: String = cluster.service("service_x").call("remote_method", ("hellø",)).await?;
+/// assert_eq!(out, "hellø-x-y");
+///
+/// let hello = cluster.service("service_x").call_async("remote_method", ("hello",)).await?;
+/// let world = cluster.service("service_x").call_async("remote_method", ("world",)).await?;
+/// assert_eq!(hello.result::<String>().await?, "hello-x-y");
+/// assert_eq!(world.result::<String>().await?, "world-x-y");
+/// cluster.close().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct ClusterRpc {
+    connection: Arc<AmqpConnection>,
+    listener: ReplyListener,
+    timeout: Option<Duration>,
+    context_data: ContextData,
+}
+
+impl ClusterRpc {
+    /// Connects to the broker of `config` and declares a reply queue.
+    pub async fn connect(config: &Config) -> Result<Self, RpcError> {
+        let connection = Arc::new(AmqpConnection::connect(config).await?);
+        let listener =
+            ReplyListener::start(Arc::clone(&connection), config, wire::STANDALONE_SERVICE_NAME)
+                .await?;
+        Ok(ClusterRpc {
+            connection,
+            listener,
+            timeout: None,
+            context_data: ContextData::new(),
+        })
+    }
+
+    /// Fails calls whose reply takes longer than `timeout` with [`RpcError::Timeout`]
+    /// (Nameko's `ClusterRpcProxy(config, timeout=...)`).
+    pub fn with_timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = Some(timeout);
+        self
+    }
+
+    /// Context data sent with every call (`language`, `user_id`, `auth_token`, ...).
+    pub fn with_context_data(mut self, data: ContextData) -> Self {
+        self.context_data = data;
+        self
+    }
+
+    /// A handle for calling `service`.
+    pub fn service<'a>(&'a self, service: &'a str) -> ServiceRpc<'a> {
+        ServiceRpc {
+            cluster: self,
+            service,
+        }
+    }
+
+    /// Closes the reply queue's consumer and the connection.
+    pub async fn close(self) {
+        self.listener.close().await;
+        self.connection.close().await;
+    }
+}
+
+/// Calls to one service through a [`ClusterRpc`].
+#[derive(Debug, Clone, Copy)]
+pub struct ServiceRpc<'a> {
+    cluster: &'a ClusterRpc,
+    service: &'a str,
+}
+
+impl ServiceRpc<'_> {
+    /// Calls `method` and waits for its result.
+    pub async fn call<T: DeserializeOwned>(
+        &self,
+        method: &str,
+        args: impl IntoArguments,
+    ) -> Result<T, RpcError> {
+        self.call_async(method, args).await?.result().await
+    }
+
+    /// Sends the call and returns at once; [`RpcReply::result`] waits for the reply.
+    pub async fn call_async(
+        &self,
+        method: &str,
+        args: impl IntoArguments,
+    ) -> Result<RpcReply, RpcError> {
+        let context = outgoing_context(&self.cluster.context_data);
+        self.cluster
+            .listener
+            .call_async(self.service, method, args, &context, self.cluster.timeout)
+            .await
+    }
+}

@@ -1,0 +1,393 @@
+//! The `#[rpc]` entrypoint: [`Rpc`], and the per-container [`RpcConsumer`] that reads the
+//! service's queue and dispatches each request to its method.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
+    BasicRejectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
+};
+use lapin::types::{FieldTable, ShortString};
+use lapin::{BasicProperties, Channel, ExchangeKind};
+use nameko_core::__private::BoxFuture;
+use nameko_core::{
+    Arguments, BoxError, ContainerHandle, Entrypoint, Extension, RemoteError, Resource,
+    WorkerContext, WorkerError,
+};
+use serde_json::Value;
+
+use crate::connection::{AmqpConnection, Published};
+use crate::error::AmqpError;
+use crate::wire;
+
+/// The function an RPC entrypoint calls: decodes the arguments, runs the method, encodes
+/// its result or error.
+pub type RpcHandler =
+    Arc<dyn Fn(Arguments) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static>;
+
+/// The `#[rpc]` entrypoint of one method.
+///
+/// All RPC entrypoints of a container share one [`RpcConsumer`] on the queue
+/// `rpc-<service>`, bound to the RPC exchange with `<service>.*`, as in Nameko.
+///
+/// ```
+/// use nameko_amqp::rpc::Rpc;
+/// use nameko_core::{Arguments, RemoteError};
+///
+/// let entrypoint = Rpc::new("ping", |_args: Arguments| {
+///     Box::pin(async { Ok::<_, RemoteError>(serde_json::json!("pong")) }) as _
+/// });
+/// ```
+pub struct Rpc {
+    method: &'static str,
+    handler: RpcHandler,
+    consumer: Mutex<Option<Arc<RpcConsumer>>>,
+}
+
+impl std::fmt::Debug for Rpc {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Rpc").field("method", &self.method).finish()
+    }
+}
+
+impl Rpc {
+    /// An RPC entrypoint for `method`, calling `handler` for each request.
+    pub fn new<F>(method: &'static str, handler: F) -> Self
+    where
+        F: Fn(Arguments) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+    {
+        Rpc {
+            method,
+            handler: Arc::new(handler),
+            consumer: Mutex::new(None),
+        }
+    }
+
+    fn consumer(&self) -> Option<Arc<RpcConsumer>> {
+        lock(&self.consumer).clone()
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+#[nameko_core::async_trait]
+impl Extension for Rpc {
+    async fn setup(&self, container: &ContainerHandle) -> Result<(), BoxError> {
+        let consumer = container
+            .local()
+            .get_or_try_init(|| async { Ok::<_, BoxError>(RpcConsumer::default()) })
+            .await?;
+        consumer.register(self.method, Arc::clone(&self.handler));
+        *lock(&self.consumer) = Some(consumer);
+        Ok(())
+    }
+
+    async fn start(&self, container: &ContainerHandle) -> Result<(), BoxError> {
+        if let Some(consumer) = self.consumer() {
+            consumer.start(container).await?;
+        }
+        Ok(())
+    }
+
+    async fn stop(&self) {
+        if let Some(consumer) = self.consumer() {
+            consumer.stop().await;
+        }
+    }
+
+    async fn kill(&self) {
+        if let Some(consumer) = self.consumer() {
+            consumer.kill().await;
+        }
+    }
+}
+
+impl Entrypoint for Rpc {
+    fn method_name(&self) -> &str {
+        self.method
+    }
+
+    fn kind(&self) -> &'static str {
+        "rpc"
+    }
+}
+
+struct Running {
+    channel: Channel,
+    consumer_tag: ShortString,
+    cancelled: bool,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// Consumes a service's RPC queue and dispatches requests to the registered methods.
+///
+/// Each request runs in its own task: the consume loop never waits for a worker, a reply
+/// or an ack. The request is acknowledged only after its reply was published and confirmed;
+/// if the container is killed first, the channel closes and the broker redelivers it.
+#[derive(Default)]
+pub struct RpcConsumer {
+    handlers: Mutex<HashMap<String, RpcHandler>>,
+    running: tokio::sync::Mutex<Option<Running>>,
+}
+
+impl std::fmt::Debug for RpcConsumer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let methods: Vec<String> = lock(&self.handlers).keys().cloned().collect();
+        f.debug_struct("RpcConsumer").field("methods", &methods).finish()
+    }
+}
+
+struct Dispatch {
+    container: ContainerHandle,
+    connection: Arc<AmqpConnection>,
+    exchange: String,
+    handlers: HashMap<String, RpcHandler>,
+    parent_calls_tracked: usize,
+}
+
+impl RpcConsumer {
+    fn register(&self, method: &str, handler: RpcHandler) {
+        lock(&self.handlers).insert(method.to_owned(), handler);
+    }
+
+    /// Declares the exchange, queue and binding, and starts consuming. Idempotent.
+    async fn start(&self, container: &ContainerHandle) -> Result<(), AmqpError> {
+        let mut running = self.running.lock().await;
+        if running.is_some() {
+            return Ok(());
+        }
+        let connection = AmqpConnection::shared(container).await?;
+        let config = container.config();
+        let service = container.service_name();
+        let exchange = config.rpc_exchange().to_owned();
+        let queue = wire::rpc_queue(service);
+        let channel = connection.create_channel().await?;
+        declare_rpc_exchange(&channel, &exchange).await?;
+        channel
+            .queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions {
+                    durable: true,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
+        channel
+            .queue_bind(
+                queue.as_str().into(),
+                exchange.as_str().into(),
+                wire::rpc_binding_key(service).into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+        let prefetch = u16::try_from(config.prefetch_count()).unwrap_or(u16::MAX);
+        channel
+            .basic_qos(prefetch, BasicQosOptions::default())
+            .await
+            .map_err(AmqpError::op("basic.qos"))?;
+        let consumer = channel
+            .basic_consume(
+                queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
+        let consumer_tag = consumer.tag();
+        let dispatch = Arc::new(Dispatch {
+            container: container.clone(),
+            connection,
+            exchange,
+            handlers: lock(&self.handlers).clone(),
+            parent_calls_tracked: config.parent_calls_tracked(),
+        });
+        let task = tokio::spawn(consume_loop(consumer, dispatch, queue));
+        *running = Some(Running {
+            channel,
+            consumer_tag,
+            cancelled: false,
+            task,
+        });
+        Ok(())
+    }
+
+    /// Stops consuming (`basic.cancel`); requests in flight go on.
+    async fn stop(&self) {
+        let mut running = self.running.lock().await;
+        let Some(r) = running.as_mut() else { return };
+        if std::mem::replace(&mut r.cancelled, true) {
+            return;
+        }
+        if r.channel.status().connected()
+            && let Err(e) = r
+                .channel
+                .basic_cancel(r.consumer_tag.clone(), BasicCancelOptions::default())
+                .await
+        {
+            tracing::debug!(target: "nameko_amqp::rpc", error = %e, "basic.cancel failed");
+        }
+    }
+
+    /// Closes the channel: every unacknowledged request goes back to the queue.
+    async fn kill(&self) {
+        if let Some(r) = self.running.lock().await.take() {
+            r.task.abort();
+            if r.channel.status().connected() {
+                let _ = r.channel.close(200, "killed".into()).await;
+            }
+        }
+    }
+}
+
+#[nameko_core::async_trait]
+impl Resource for RpcConsumer {
+    async fn close(&self) {
+        self.kill().await;
+    }
+}
+
+/// Declares the RPC exchange: `topic`, durable.
+pub(crate) async fn declare_rpc_exchange(channel: &Channel, exchange: &str) -> Result<(), AmqpError> {
+    channel
+        .exchange_declare(
+            exchange.into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .map_err(AmqpError::op(format!("exchange.declare {exchange}")))
+}
+
+async fn consume_loop(mut consumer: lapin::Consumer, dispatch: Arc<Dispatch>, queue: String) {
+    while let Some(delivery) = consumer.next().await {
+        match delivery {
+            Ok(delivery) => {
+                let dispatch = Arc::clone(&dispatch);
+                dispatch
+                    .container
+                    .clone()
+                    .spawn(async move { dispatch.handle(delivery).await });
+            }
+            Err(e) => {
+                tracing::warn!(target: "nameko_amqp::rpc", %queue, error = %e, "consumer failed");
+                break;
+            }
+        }
+    }
+    tracing::debug!(target: "nameko_amqp::rpc", %queue, "consumer stopped");
+}
+
+impl Dispatch {
+    async fn handle(&self, delivery: Delivery) {
+        let props = &delivery.properties;
+        let reply_to = props.reply_to().as_ref().map(|s| s.as_str().to_owned());
+        let correlation_id = props.correlation_id().clone();
+        let method = wire::method_from_routing_key(delivery.routing_key.as_str()).to_owned();
+        let result = match self.handlers.get(&method) {
+            None => Err(RemoteError::method_not_found(&method)),
+            Some(handler) => match Arguments::from_body(&delivery.data) {
+                Err(e) => Err(e),
+                Ok(args) => {
+                    let ctx = WorkerContext::new(
+                        self.container.service_name_arc(),
+                        method.as_str(),
+                        wire::headers_to_context(props.headers().as_ref()),
+                        self.parent_calls_tracked,
+                    );
+                    match self.container.run_worker(ctx, handler(args)).await {
+                        Ok(result) => result,
+                        Err(WorkerError::Rejected) => {
+                            requeue(&delivery).await;
+                            return;
+                        }
+                        // Killed: the channel is closing; the broker redelivers.
+                        Err(_) => return,
+                    }
+                }
+            },
+        };
+        let Some(reply_to) = reply_to else {
+            match &result {
+                Err(e) if e.is_bad_request() => {
+                    tracing::warn!(
+                        target: "nameko_amqp::rpc",
+                        routing_key = %delivery.routing_key,
+                        error = %e,
+                        "rejecting a request without reply_to"
+                    );
+                    if let Err(e) = delivery.acker.reject(BasicRejectOptions { requeue: false }).await {
+                        tracing::warn!(target: "nameko_amqp::rpc", error = %e, "reject failed");
+                    }
+                }
+                _ => ack(&delivery).await,
+            }
+            return;
+        };
+        if let Err(e) = &result {
+            tracing::debug!(target: "nameko_amqp::rpc", %method, error = %e, "replying with an error");
+        }
+        let body = match serde_json::to_vec(&wire::ReplyBody::from_result(result)) {
+            Ok(body) => body,
+            Err(e) => {
+                // Values are JSON already; only a bug gets here.
+                tracing::error!(target: "nameko_amqp::rpc", error = %e, "cannot encode reply");
+                requeue(&delivery).await;
+                return;
+            }
+        };
+        let mut properties = BasicProperties::default()
+            .with_content_type(wire::CONTENT_TYPE_JSON.into())
+            .with_content_encoding(wire::CONTENT_ENCODING.into())
+            .with_delivery_mode(wire::PERSISTENT);
+        if let Some(id) = correlation_id {
+            properties = properties.with_correlation_id(id);
+        }
+        match self
+            .connection
+            .publish(&self.exchange, &reply_to, false, &body, properties)
+            .await
+        {
+            Ok(Published::Routed | Published::Returned) => ack(&delivery).await,
+            Err(e) => {
+                tracing::error!(target: "nameko_amqp::rpc", %method, error = %e, "cannot publish reply; requeueing the request");
+                requeue(&delivery).await;
+            }
+        }
+    }
+}
+
+async fn ack(delivery: &Delivery) {
+    if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
+        tracing::warn!(target: "nameko_amqp::rpc", error = %e, "ack failed");
+    }
+}
+
+async fn requeue(delivery: &Delivery) {
+    if let Err(e) = delivery
+        .acker
+        .nack(BasicNackOptions {
+            requeue: true,
+            multiple: false,
+        })
+        .await
+    {
+        tracing::debug!(target: "nameko_amqp::rpc", error = %e, "nack failed");
+    }
+}

@@ -1,0 +1,211 @@
+//! Every wire constant and envelope of Nameko's AMQP protocol, in one place.
+//!
+//! Mirrors `nameko/constants.py`, `nameko/rpc.py` and `nameko/messaging.py` of Python
+//! Nameko 2.14; see the project's `nameko-wire.md`.
+
+use lapin::types::{AMQPValue, FieldArray, FieldTable, LongString, ShortString};
+use nameko_core::context::{ContextData, HEADER_PREFIX};
+use nameko_core::RemoteError;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+/// Content type of every message body.
+pub const CONTENT_TYPE_JSON: &str = "application/json";
+/// Content encoding of every message body.
+pub const CONTENT_ENCODING: &str = "utf-8";
+/// `delivery_mode` of a persistent message.
+pub const PERSISTENT: u8 = 2;
+/// Reply queues expire after this long without a consumer (`x-expires`, ms).
+pub const REPLY_QUEUE_EXPIRES_MS: i64 = 300_000;
+/// Service name of the standalone RPC client (`ClusterRpcProxy`).
+pub const STANDALONE_SERVICE_NAME: &str = "standalone_rpc_proxy";
+/// Entrypoint name of the standalone RPC client's calls.
+pub const STANDALONE_METHOD_NAME: &str = "call";
+
+/// Queue of a service's RPC methods: `rpc-<service>`.
+pub fn rpc_queue(service: &str) -> String {
+    format!("rpc-{service}")
+}
+
+/// Binding key of a service's RPC queue: `<service>.*`.
+pub fn rpc_binding_key(service: &str) -> String {
+    format!("{service}.*")
+}
+
+/// Routing key of an RPC request: `<service>.<method>`.
+pub fn rpc_routing_key(service: &str, method: &str) -> String {
+    format!("{service}.{method}")
+}
+
+/// The method named by a request's routing key: its last dot-separated part.
+pub fn method_from_routing_key(routing_key: &str) -> &str {
+    routing_key.rsplit('.').next().unwrap_or(routing_key)
+}
+
+/// Reply queue of a caller: `rpc.reply-<caller_service>-<id>`.
+pub fn reply_queue(caller_service: &str, id: &str) -> String {
+    format!("rpc.reply-{caller_service}-{id}")
+}
+
+/// The body of an RPC reply: `{"result": ..., "error": ...}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ReplyBody {
+    /// The method's result, `null` on error.
+    #[serde(default)]
+    pub result: Value,
+    /// The serialised exception, `null` on success.
+    #[serde(default)]
+    pub error: Option<RemoteError>,
+}
+
+impl ReplyBody {
+    /// A reply from a worker's outcome.
+    pub fn from_result(result: Result<Value, RemoteError>) -> Self {
+        match result {
+            Ok(result) => ReplyBody {
+                result,
+                error: None,
+            },
+            Err(error) => ReplyBody {
+                result: Value::Null,
+                error: Some(error),
+            },
+        }
+    }
+
+    /// The outcome this reply carries.
+    pub fn into_result(self) -> Result<Value, RemoteError> {
+        match self.error {
+            Some(e) => Err(e),
+            None => Ok(self.result),
+        }
+    }
+}
+
+/// Context data as AMQP headers: `nameko.<key>`, `null` values dropped.
+pub fn context_to_headers(data: &ContextData) -> FieldTable {
+    let mut table = FieldTable::default();
+    for (key, value) in data {
+        if value.is_null() {
+            continue;
+        }
+        table.insert(
+            ShortString::from(format!("{HEADER_PREFIX}{key}")),
+            json_to_amqp(value),
+        );
+    }
+    table
+}
+
+/// Context data from AMQP headers: the `nameko.`-prefixed ones, prefix stripped.
+pub fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
+    let mut data = ContextData::new();
+    if let Some(headers) = headers {
+        for (key, value) in headers {
+            if let Some(key) = key.as_str().strip_prefix(HEADER_PREFIX) {
+                let value = amqp_to_json(value);
+                if !value.is_null() {
+                    data.insert(key.to_owned(), value);
+                }
+            }
+        }
+    }
+    data
+}
+
+/// A JSON value as an AMQP field value, as kombu encodes Python values.
+pub fn json_to_amqp(value: &Value) -> AMQPValue {
+    match value {
+        Value::Null => AMQPValue::Void,
+        Value::Bool(b) => AMQPValue::Boolean(*b),
+        Value::Number(n) => match (n.as_i64(), n.as_f64()) {
+            (Some(i), _) => AMQPValue::LongLongInt(i),
+            (None, Some(f)) => AMQPValue::Double(f),
+            (None, None) => AMQPValue::LongString(LongString::from(n.to_string())),
+        },
+        Value::String(s) => AMQPValue::LongString(LongString::from(s.as_bytes())),
+        Value::Array(items) => AMQPValue::FieldArray(FieldArray::from(
+            items.iter().map(json_to_amqp).collect::<Vec<_>>(),
+        )),
+        Value::Object(map) => {
+            let mut table = FieldTable::default();
+            for (k, v) in map {
+                table.insert(ShortString::from(k.as_str()), json_to_amqp(v));
+            }
+            AMQPValue::FieldTable(table)
+        }
+    }
+}
+
+/// An AMQP field value as JSON.
+pub fn amqp_to_json(value: &AMQPValue) -> Value {
+    match value {
+        AMQPValue::Boolean(b) => Value::Bool(*b),
+        AMQPValue::ShortShortInt(i) => Value::from(*i),
+        AMQPValue::ShortShortUInt(i) => Value::from(*i),
+        AMQPValue::ShortInt(i) => Value::from(*i),
+        AMQPValue::ShortUInt(i) => Value::from(*i),
+        AMQPValue::LongInt(i) => Value::from(*i),
+        AMQPValue::LongUInt(i) => Value::from(*i),
+        AMQPValue::LongLongInt(i) => Value::from(*i),
+        AMQPValue::Float(f) => Value::from(f64::from(*f)),
+        AMQPValue::Double(f) => Value::from(*f),
+        AMQPValue::DecimalValue(d) => {
+            Value::from(f64::from(d.value) / 10f64.powi(i32::from(d.scale)))
+        }
+        AMQPValue::ShortString(s) => Value::String(s.as_str().to_owned()),
+        AMQPValue::LongString(s) => Value::String(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        AMQPValue::FieldArray(a) => Value::Array(a.as_slice().iter().map(amqp_to_json).collect()),
+        AMQPValue::Timestamp(t) => Value::from(*t),
+        AMQPValue::FieldTable(t) => Value::Object(
+            t.into_iter()
+                .map(|(k, v)| (k.as_str().to_owned(), amqp_to_json(v)))
+                .collect(),
+        ),
+        AMQPValue::ByteArray(b) => Value::String(String::from_utf8_lossy(b.as_slice()).into_owned()),
+        AMQPValue::Void => Value::Null,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn names() {
+        assert_eq!(rpc_queue("service_x"), "rpc-service_x");
+        assert_eq!(rpc_binding_key("service_x"), "service_x.*");
+        assert_eq!(rpc_routing_key("service_x", "m"), "service_x.m");
+        assert_eq!(method_from_routing_key("service_x.m"), "m");
+        assert_eq!(reply_queue("standalone_rpc_proxy", "abc"), "rpc.reply-standalone_rpc_proxy-abc");
+    }
+
+    #[test]
+    fn headers_round_trip() {
+        let data: ContextData = serde_json::from_value(json!({
+            "call_id_stack": ["a.b.1", "c.d.2"], "language": "en-gb", "user_id": 7,
+            "nested": {"k": [true, 1.5]}, "dropped": null,
+        }))
+        .unwrap();
+        let headers = context_to_headers(&data);
+        assert!(headers.inner().contains_key("nameko.call_id_stack"));
+        assert!(!headers.inner().contains_key("nameko.dropped"));
+        let mut with_foreign = headers.clone();
+        with_foreign.insert("x-other".into(), AMQPValue::Boolean(true));
+        let back = headers_to_context(Some(&with_foreign));
+        let mut expected = data.clone();
+        expected.remove("dropped");
+        assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn reply_body_shape() {
+        let ok = serde_json::to_value(ReplyBody::from_result(Ok(json!("x")))).unwrap();
+        assert_eq!(ok, json!({"result": "x", "error": null}));
+        let err = ReplyBody::from_result(Err(RemoteError::method_not_found("m")));
+        let v = serde_json::to_value(&err).unwrap();
+        assert_eq!(v["result"], Value::Null);
+        assert_eq!(v["error"]["exc_path"], "nameko.exceptions.MethodNotFound");
+    }
+}
