@@ -10,3 +10,26 @@ where
 {
     Box::new(crate::rpc::Rpc::new(method, handler))
 }
+
+pub use crate::events::HandlerType;
+
+/// Builds the entrypoint of an `#[event_handler]` method.
+pub fn event_handler<F>(
+    method: &'static str,
+    source_service: &'static str,
+    event_type: &'static str,
+    handler_type: HandlerType,
+    reliable_delivery: bool,
+    requeue_on_error: bool,
+    handler: F,
+) -> Box<dyn Entrypoint>
+where
+    F: Fn(Value) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+{
+    Box::new(
+        crate::events::EventHandler::new(method, source_service, event_type, handler)
+            .handler_type(handler_type)
+            .reliable_delivery(reliable_delivery)
+            .requeue_on_error(requeue_on_error),
+    )
+}

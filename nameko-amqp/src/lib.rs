@@ -52,6 +52,7 @@
 
 pub mod connection;
 pub mod error;
+pub mod events;
 pub mod rpc;
 pub mod wire;
 
@@ -63,4 +64,5 @@ pub mod __private;
 
 pub use connection::AmqpConnection;
 pub use error::{AmqpError, RpcError};
+pub use events::{DispatchError, EventDispatcher, EventHandler, HandlerType, StandaloneDispatcher};
 pub use rpc::{ClusterRpc, Rpc, RpcProxy, RpcReply};

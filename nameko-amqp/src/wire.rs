@@ -22,6 +22,36 @@ pub const STANDALONE_SERVICE_NAME: &str = "standalone_rpc_proxy";
 /// Entrypoint name of the standalone RPC client's calls.
 pub const STANDALONE_METHOD_NAME: &str = "call";
 
+/// Exchange of a service's events: `<service>.events`.
+pub fn events_exchange(service: &str) -> String {
+    format!("{service}.events")
+}
+
+/// Queue of a `service_pool` event handler: `evt-<source>-<event_type>--<service>.<method>`.
+pub fn service_pool_queue(source: &str, event_type: &str, service: &str, method: &str) -> String {
+    format!("evt-{source}-{event_type}--{service}.{method}")
+}
+
+/// Queue of a `singleton` event handler: `evt-<source>-<event_type>`.
+pub fn singleton_queue(source: &str, event_type: &str) -> String {
+    format!("evt-{source}-{event_type}")
+}
+
+/// Queue of a `broadcast` event handler:
+/// `evt-<source>-<event_type>--<service>.<method>-<broadcast_identifier>`.
+pub fn broadcast_queue(
+    source: &str,
+    event_type: &str,
+    service: &str,
+    method: &str,
+    broadcast_identifier: &str,
+) -> String {
+    format!("evt-{source}-{event_type}--{service}.{method}-{broadcast_identifier}")
+}
+
+/// Config key: declare event exchanges with `auto_delete`.
+pub const AUTO_DELETE_EVENT_EXCHANGES: &str = "AUTO_DELETE_EVENT_EXCHANGES";
+
 /// Queue of a service's RPC methods: `rpc-<service>`.
 pub fn rpc_queue(service: &str) -> String {
     format!("rpc-{service}")
@@ -179,6 +209,16 @@ mod tests {
         assert_eq!(rpc_routing_key("service_x", "m"), "service_x.m");
         assert_eq!(method_from_routing_key("service_x.m"), "m");
         assert_eq!(reply_queue("standalone_rpc_proxy", "abc"), "rpc.reply-standalone_rpc_proxy-abc");
+        assert_eq!(events_exchange("service_a"), "service_a.events");
+        assert_eq!(
+            service_pool_queue("service_a", "event_type", "service_b", "handle_event"),
+            "evt-service_a-event_type--service_b.handle_event"
+        );
+        assert_eq!(singleton_queue("service_a", "event_type"), "evt-service_a-event_type");
+        assert_eq!(
+            broadcast_queue("monitor", "ping", "listener", "ping", "abc123"),
+            "evt-monitor-ping--listener.ping-abc123"
+        );
     }
 
     #[test]

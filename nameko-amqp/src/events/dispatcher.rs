@@ -1,0 +1,277 @@
+//! Publishing events: [`EventDispatcher`] (a dependency) and [`StandaloneDispatcher`]
+//! (Nameko's `event_dispatcher(config)`, for code outside any service).
+
+use std::collections::HashSet;
+use std::sync::{Arc, Mutex, OnceLock};
+
+use lapin::options::ExchangeDeclareOptions;
+use lapin::types::FieldTable;
+use lapin::{BasicProperties, ExchangeKind};
+use nameko_core::context::ContextData;
+use nameko_core::{
+    BoxError, Config, ContainerHandle, DependencyProvider, Extension, RemoteError, WorkerContext,
+};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::connection::AmqpConnection;
+use crate::error::AmqpError;
+use crate::wire;
+
+/// Why an event could not be dispatched.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum DispatchError {
+    /// The payload could not be encoded as JSON.
+    #[error("cannot encode the payload of event `{event_type}` as JSON: {source}")]
+    Encode {
+        /// The event type.
+        event_type: String,
+        /// serde_json's error.
+        #[source]
+        source: serde_json::Error,
+    },
+    /// The dispatcher was used where no connection is available.
+    #[error("EventDispatcher is not connected: use it inside a worker of a started service")]
+    NotConnected,
+    /// The broker could not be reached, or did not confirm the event.
+    #[error(transparent)]
+    Amqp(#[from] AmqpError),
+}
+
+impl From<DispatchError> for RemoteError {
+    fn from(err: DispatchError) -> RemoteError {
+        RemoteError::new("EventDispatchError", err.to_string())
+            .with_path("nameko_amqp.events.DispatchError")
+    }
+}
+
+/// Publishes events of one source service to `<service>.events`, declaring that exchange
+/// once per connection.
+#[derive(Debug)]
+struct Publisher {
+    connection: Arc<AmqpConnection>,
+    auto_delete: bool,
+    declared: Mutex<HashSet<String>>,
+}
+
+impl Publisher {
+    fn new(connection: Arc<AmqpConnection>, config: &Config) -> Self {
+        let auto_delete = config
+            .get(wire::AUTO_DELETE_EVENT_EXCHANGES)
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        Publisher {
+            connection,
+            auto_delete,
+            declared: Mutex::new(HashSet::new()),
+        }
+    }
+
+    async fn dispatch(
+        &self,
+        source: &str,
+        event_type: &str,
+        payload: &impl Serialize,
+        context: &ContextData,
+    ) -> Result<(), DispatchError> {
+        let body = serde_json::to_vec(payload).map_err(|source| DispatchError::Encode {
+            event_type: event_type.to_owned(),
+            source,
+        })?;
+        let exchange = wire::events_exchange(source);
+        let known = lock(&self.declared).contains(&exchange);
+        if !known {
+            declare_events_exchange(&self.connection, &exchange, self.auto_delete).await?;
+            lock(&self.declared).insert(exchange.clone());
+        }
+        let properties = BasicProperties::default()
+            .with_content_type(wire::CONTENT_TYPE_JSON.into())
+            .with_content_encoding(wire::CONTENT_ENCODING.into())
+            .with_delivery_mode(wire::PERSISTENT)
+            .with_headers(wire::context_to_headers(context));
+        self.connection
+            .publish(&exchange, event_type, false, &body, properties)
+            .await?;
+        tracing::debug!(target: "nameko_amqp::events", %exchange, %event_type, "dispatched");
+        Ok(())
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// Declares `<service>.events`: topic, durable.
+pub(crate) async fn declare_events_exchange(
+    connection: &AmqpConnection,
+    exchange: &str,
+    auto_delete: bool,
+) -> Result<(), AmqpError> {
+    // A channel of its own: a failed declare closes its channel, never the publisher's.
+    let channel = connection.create_channel().await?;
+    let declared = channel
+        .exchange_declare(
+            exchange.into(),
+            ExchangeKind::Topic,
+            ExchangeDeclareOptions {
+                durable: true,
+                auto_delete,
+                ..ExchangeDeclareOptions::default()
+            },
+            FieldTable::default(),
+        )
+        .await
+        .map_err(AmqpError::op(format!("exchange.declare {exchange}")));
+    if channel.status().connected() {
+        let _ = channel.close(200, "OK".into()).await;
+    }
+    declared
+}
+
+/// A dependency that dispatches events from its service, Nameko's `EventDispatcher()`.
+///
+/// Events go to the exchange `<service>.events` with the event type as routing key,
+/// persistent, carrying the worker's context data and call-id stack; `dispatch` returns
+/// once the broker has confirmed the event.
+///
+/// ```ignore
+/// pub struct ServiceA {
+///     dispatch: EventDispatcher,
+/// }
+///
+/// #[service(name = "service_a", dependencies(dispatch))]
+/// impl ServiceA {
+///     #[rpc]
+///     async fn dispatching_method(&self, payload: Value) -> Result<(), DispatchError> {
+///         self.dispatch.dispatch("event_type", &payload).await
+///     }
+/// }
+/// ```
+#[derive(Debug, Default)]
+pub struct EventDispatcher {
+    state: OnceLock<(Arc<str>, Arc<Publisher>)>,
+}
+
+impl EventDispatcher {
+    /// A dispatcher for the service it belongs to.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    async fn state(&self) -> Result<(Arc<str>, Arc<Publisher>), DispatchError> {
+        if let Some((s, p)) = self.state.get() {
+            return Ok((Arc::clone(s), Arc::clone(p)));
+        }
+        let container = WorkerContext::current()
+            .and_then(|ctx| ctx.container().cloned())
+            .ok_or(DispatchError::NotConnected)?;
+        let state = container_publisher(&container).await?;
+        let (s, p) = self.state.get_or_init(|| state);
+        Ok((Arc::clone(s), Arc::clone(p)))
+    }
+
+    /// Dispatches `payload` as an event of type `event_type` and waits for the broker's
+    /// confirm.
+    pub async fn dispatch(
+        &self,
+        event_type: &str,
+        payload: &impl Serialize,
+    ) -> Result<(), DispatchError> {
+        let (service, publisher) = self.state().await?;
+        let context = WorkerContext::current()
+            .map(|ctx| ctx.outgoing_data())
+            .unwrap_or_default();
+        publisher
+            .dispatch(&service, event_type, payload, &context)
+            .await
+    }
+}
+
+/// The publisher shared by the dispatchers of one container.
+#[derive(Debug)]
+struct ContainerPublisher(Arc<Publisher>);
+
+#[nameko_core::async_trait]
+impl nameko_core::Resource for ContainerPublisher {}
+
+async fn container_publisher(
+    container: &ContainerHandle,
+) -> Result<(Arc<str>, Arc<Publisher>), AmqpError> {
+    let connection = AmqpConnection::shared(container).await?;
+    let config = Arc::clone(container.config());
+    let publisher = container
+        .local()
+        .get_or_try_init(|| async move {
+            Ok::<_, AmqpError>(ContainerPublisher(Arc::new(Publisher::new(connection, &config))))
+        })
+        .await?;
+    Ok((container.service_name_arc(), Arc::clone(&publisher.0)))
+}
+
+#[nameko_core::async_trait]
+impl Extension for EventDispatcher {
+    async fn setup(&self, container: &ContainerHandle) -> Result<(), BoxError> {
+        let state = container_publisher(container).await?;
+        let _ = self.state.set(state);
+        Ok(())
+    }
+}
+
+impl DependencyProvider for EventDispatcher {}
+
+/// Dispatches events from outside any service, Nameko's standalone `event_dispatcher`.
+///
+/// ```no_run
+/// # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+/// use nameko_amqp::events::StandaloneDispatcher;
+/// use nameko_core::Config;
+///
+/// let config = Config::new().with("AMQP_URI", "pyamqp://guest:guest@localhost");
+/// let dispatcher = StandaloneDispatcher::connect(&config).await?;
+/// dispatcher.dispatch("monitor", "ping", &serde_json::json!({"n": 1})).await?;
+/// dispatcher.close().await;
+/// # Ok(()) }
+/// ```
+#[derive(Debug)]
+pub struct StandaloneDispatcher {
+    publisher: Publisher,
+    context_data: ContextData,
+}
+
+impl StandaloneDispatcher {
+    /// Connects to the broker of `config`.
+    pub async fn connect(config: &Config) -> Result<Self, DispatchError> {
+        let connection = Arc::new(AmqpConnection::connect(config).await?);
+        Ok(StandaloneDispatcher {
+            publisher: Publisher::new(connection, config),
+            context_data: ContextData::new(),
+        })
+    }
+
+    /// Context data sent as headers with every event.
+    pub fn with_context_data(mut self, data: ContextData) -> Self {
+        self.context_data = data;
+        self
+    }
+
+    /// Dispatches an event as if `source_service` had, and waits for the broker's confirm.
+    pub async fn dispatch(
+        &self,
+        source_service: &str,
+        event_type: &str,
+        payload: &impl Serialize,
+    ) -> Result<(), DispatchError> {
+        self.publisher
+            .dispatch(source_service, event_type, payload, &self.context_data)
+            .await
+    }
+
+    /// Closes the connection.
+    pub async fn close(self) {
+        self.publisher.connection.close().await;
+    }
+}

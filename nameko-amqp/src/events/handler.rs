@@ -1,0 +1,422 @@
+//! The `#[event_handler]` entrypoint: [`EventHandler`], with Nameko's three handler types.
+
+use std::sync::{Arc, LazyLock};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use lapin::message::Delivery;
+use lapin::options::{
+    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
+    BasicRejectOptions, QueueBindOptions, QueueDeclareOptions,
+};
+use lapin::types::{FieldTable, ShortString};
+use lapin::Channel;
+use nameko_core::__private::BoxFuture;
+use nameko_core::{
+    BoxError, ContainerHandle, Entrypoint, Extension, RemoteError, WorkerContext, WorkerError,
+};
+use serde_json::Value;
+
+use crate::connection::AmqpConnection;
+use crate::error::AmqpError;
+use crate::events::dispatcher::declare_events_exchange;
+use crate::wire;
+
+/// How events are shared between the instances of the listening services.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum HandlerType {
+    /// One instance of each listening service receives each event (the default).
+    #[default]
+    ServicePool,
+    /// Exactly one listening instance, across all services, receives each event.
+    Singleton,
+    /// Every running instance receives each event.
+    Broadcast,
+}
+
+impl HandlerType {
+    /// Nameko's name of the handler type.
+    pub fn as_str(&self) -> &'static str {
+        match self {
+            HandlerType::ServicePool => "service_pool",
+            HandlerType::Singleton => "singleton",
+            HandlerType::Broadcast => "broadcast",
+        }
+    }
+}
+
+/// The handler an event entrypoint calls with the event's payload.
+pub type EventHandlerFn =
+    Arc<dyn Fn(Value) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static>;
+
+/// The identifier that makes a broadcast queue unique to this process: a uuid4 hex made
+/// once per process, as in Nameko.
+pub fn default_broadcast_identifier() -> &'static str {
+    static ID: LazyLock<String> = LazyLock::new(|| uuid::Uuid::new_v4().simple().to_string());
+    &ID
+}
+
+/// How long a failed event that is requeued again is held first, so a handler that always
+/// fails does not spin.
+const REDELIVERY_BACKOFF: Duration = Duration::from_millis(500);
+
+/// An event handler entrypoint, Nameko's `@event_handler(source, event_type, ...)`.
+///
+/// The handler's queue, bound to `<source>.events` with the event type as routing key:
+///
+/// | handler type | queue |
+/// |---|---|
+/// | service_pool | `evt-<source>-<event_type>--<service>.<method>` |
+/// | singleton | `evt-<source>-<event_type>` |
+/// | broadcast | `evt-<source>-<event_type>--<service>.<method>-<broadcast_identifier>` |
+///
+/// Queues are durable; `auto_delete` when `reliable_delivery` is false; exclusive for a
+/// broadcast handler without reliable delivery. An event is acknowledged after its handler
+/// finished; a failure is requeued when `requeue_on_error`, else acknowledged and logged.
+/// A payload the handler cannot take (its type does not deserialise) is rejected without
+/// requeue whatever `requeue_on_error` says, since no retry could succeed.
+pub struct EventHandler {
+    method: &'static str,
+    source_service: String,
+    event_type: String,
+    handler_type: HandlerType,
+    reliable_delivery: bool,
+    requeue_on_error: bool,
+    broadcast_identifier: Option<String>,
+    handler: EventHandlerFn,
+    running: tokio::sync::Mutex<Option<Running>>,
+}
+
+impl std::fmt::Debug for EventHandler {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EventHandler")
+            .field("method", &self.method)
+            .field("source_service", &self.source_service)
+            .field("event_type", &self.event_type)
+            .field("handler_type", &self.handler_type)
+            .field("reliable_delivery", &self.reliable_delivery)
+            .field("requeue_on_error", &self.requeue_on_error)
+            .finish()
+    }
+}
+
+struct Running {
+    channel: Channel,
+    consumer_tag: ShortString,
+    cancelled: bool,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl EventHandler {
+    /// A `service_pool` handler of `event_type` events from `source_service`, calling
+    /// `handler` (method `method`), with reliable delivery and no requeue on error.
+    pub fn new<F>(
+        method: &'static str,
+        source_service: impl Into<String>,
+        event_type: impl Into<String>,
+        handler: F,
+    ) -> Self
+    where
+        F: Fn(Value) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+    {
+        EventHandler {
+            method,
+            source_service: source_service.into(),
+            event_type: event_type.into(),
+            handler_type: HandlerType::ServicePool,
+            reliable_delivery: true,
+            requeue_on_error: false,
+            broadcast_identifier: None,
+            handler: Arc::new(handler),
+            running: tokio::sync::Mutex::new(None),
+        }
+    }
+
+    /// Sets the handler type.
+    pub fn handler_type(mut self, handler_type: HandlerType) -> Self {
+        self.handler_type = handler_type;
+        self
+    }
+
+    /// Sets `reliable_delivery` (default true): whether the queue outlives its consumers.
+    pub fn reliable_delivery(mut self, reliable: bool) -> Self {
+        self.reliable_delivery = reliable;
+        self
+    }
+
+    /// Sets `requeue_on_error` (default false): whether a failed event goes back to the
+    /// queue.
+    pub fn requeue_on_error(mut self, requeue: bool) -> Self {
+        self.requeue_on_error = requeue;
+        self
+    }
+
+    /// Overrides the broadcast identifier (default: one uuid per process), to keep a
+    /// broadcast queue across restarts.
+    pub fn broadcast_identifier(mut self, id: impl Into<String>) -> Self {
+        self.broadcast_identifier = Some(id.into());
+        self
+    }
+
+    /// The queue this handler consumes in service `service`.
+    pub fn queue_name(&self, service: &str) -> String {
+        let (src, ev) = (&self.source_service, &self.event_type);
+        match self.handler_type {
+            HandlerType::ServicePool => wire::service_pool_queue(src, ev, service, self.method),
+            HandlerType::Singleton => wire::singleton_queue(src, ev),
+            HandlerType::Broadcast => wire::broadcast_queue(
+                src,
+                ev,
+                service,
+                self.method,
+                self.broadcast_identifier
+                    .as_deref()
+                    .unwrap_or_else(|| default_broadcast_identifier()),
+            ),
+        }
+    }
+
+    async fn start_consuming(&self, container: &ContainerHandle) -> Result<(), AmqpError> {
+        let mut running = self.running.lock().await;
+        if running.is_some() {
+            return Ok(());
+        }
+        let connection = AmqpConnection::shared(container).await?;
+        let config = container.config();
+        let exchange = wire::events_exchange(&self.source_service);
+        let auto_delete_exchange = config
+            .get(wire::AUTO_DELETE_EVENT_EXCHANGES)
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        declare_events_exchange(&connection, &exchange, auto_delete_exchange).await?;
+        let queue = self.queue_name(container.service_name());
+        let channel = connection.create_channel().await?;
+        channel
+            .queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions {
+                    durable: true,
+                    auto_delete: !self.reliable_delivery,
+                    exclusive: self.handler_type == HandlerType::Broadcast
+                        && !self.reliable_delivery,
+                    ..QueueDeclareOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
+        channel
+            .queue_bind(
+                queue.as_str().into(),
+                exchange.as_str().into(),
+                self.event_type.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+        let prefetch = u16::try_from(config.prefetch_count()).unwrap_or(u16::MAX);
+        channel
+            .basic_qos(prefetch, BasicQosOptions::default())
+            .await
+            .map_err(AmqpError::op("basic.qos"))?;
+        let consumer = channel
+            .basic_consume(
+                queue.as_str().into(),
+                "".into(),
+                BasicConsumeOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
+        let dispatch = Arc::new(Dispatch {
+            container: container.clone(),
+            method: self.method,
+            source_service: self.source_service.clone(),
+            event_type: self.event_type.clone(),
+            requeue_on_error: self.requeue_on_error,
+            handler: Arc::clone(&self.handler),
+            parent_calls_tracked: config.parent_calls_tracked(),
+        });
+        *running = Some(Running {
+            channel,
+            consumer_tag: consumer.tag(),
+            cancelled: false,
+            task: tokio::spawn(consume_loop(consumer, dispatch, queue)),
+        });
+        Ok(())
+    }
+}
+
+#[nameko_core::async_trait]
+impl Extension for EventHandler {
+    async fn start(&self, container: &ContainerHandle) -> Result<(), BoxError> {
+        self.start_consuming(container).await?;
+        Ok(())
+    }
+
+    async fn stop(&self) {
+        let mut running = self.running.lock().await;
+        let Some(r) = running.as_mut() else { return };
+        if std::mem::replace(&mut r.cancelled, true) {
+            return;
+        }
+        if r.channel.status().connected()
+            && let Err(e) = r
+                .channel
+                .basic_cancel(r.consumer_tag.clone(), BasicCancelOptions::default())
+                .await
+        {
+            tracing::debug!(target: "nameko_amqp::events", error = %e, "basic.cancel failed");
+        }
+    }
+
+    async fn kill(&self) {
+        if let Some(r) = self.running.lock().await.take() {
+            r.task.abort();
+            if r.channel.status().connected() {
+                let _ = r.channel.close(200, "killed".into()).await;
+            }
+        }
+    }
+}
+
+impl Drop for EventHandler {
+    fn drop(&mut self) {
+        if let Ok(mut running) = self.running.try_lock()
+            && let Some(r) = running.take()
+        {
+            r.task.abort();
+        }
+    }
+}
+
+impl Entrypoint for EventHandler {
+    fn method_name(&self) -> &str {
+        self.method
+    }
+
+    fn kind(&self) -> &'static str {
+        "event_handler"
+    }
+}
+
+struct Dispatch {
+    container: ContainerHandle,
+    method: &'static str,
+    source_service: String,
+    event_type: String,
+    requeue_on_error: bool,
+    handler: EventHandlerFn,
+    parent_calls_tracked: usize,
+}
+
+async fn consume_loop(mut consumer: lapin::Consumer, dispatch: Arc<Dispatch>, queue: String) {
+    while let Some(delivery) = consumer.next().await {
+        match delivery {
+            Ok(delivery) => {
+                let dispatch = Arc::clone(&dispatch);
+                dispatch
+                    .container
+                    .clone()
+                    .spawn(async move { dispatch.handle(delivery).await });
+            }
+            Err(e) => {
+                tracing::warn!(target: "nameko_amqp::events", %queue, error = %e, "consumer failed");
+                break;
+            }
+        }
+    }
+    tracing::debug!(target: "nameko_amqp::events", %queue, "consumer stopped");
+}
+
+impl Dispatch {
+    async fn handle(&self, delivery: Delivery) {
+        let payload: Value = match serde_json::from_slice(&delivery.data) {
+            Ok(v) => v,
+            Err(e) => {
+                self.drop_malformed(&delivery, &format!("payload is not JSON: {e}"))
+                    .await;
+                return;
+            }
+        };
+        let ctx = WorkerContext::new(
+            self.container.service_name_arc(),
+            self.method,
+            wire::headers_to_context(delivery.properties.headers().as_ref()),
+            self.parent_calls_tracked,
+        );
+        let result = match self
+            .container
+            .run_worker(ctx, (self.handler)(payload))
+            .await
+        {
+            Ok(r) => r,
+            Err(WorkerError::Rejected) => {
+                nack(&delivery, true).await;
+                return;
+            }
+            Err(_) => return,
+        };
+        match result {
+            Ok(_) => ack(&delivery).await,
+            Err(e) if e.is_bad_request() => self.drop_malformed(&delivery, &e.value).await,
+            Err(e) if self.requeue_on_error => {
+                tracing::warn!(
+                    target: "nameko_amqp::events",
+                    source = %self.source_service, event_type = %self.event_type,
+                    handler = %self.method, error = %e,
+                    "event handler failed; requeueing the event"
+                );
+                if delivery.redelivered {
+                    tokio::time::sleep(REDELIVERY_BACKOFF).await;
+                }
+                nack(&delivery, true).await;
+            }
+            Err(e) => {
+                tracing::error!(
+                    target: "nameko_amqp::events",
+                    source = %self.source_service, event_type = %self.event_type,
+                    handler = %self.method, error = %e,
+                    "event handler failed; the event is dropped (requeue_on_error = false)"
+                );
+                ack(&delivery).await;
+            }
+        }
+    }
+
+    async fn drop_malformed(&self, delivery: &Delivery, why: &str) {
+        tracing::error!(
+            target: "nameko_amqp::events",
+            source = %self.source_service, event_type = %self.event_type,
+            handler = %self.method, delivery_tag = delivery.delivery_tag,
+            "rejecting an event the handler cannot take: {why}"
+        );
+        if let Err(e) = delivery
+            .acker
+            .reject(BasicRejectOptions { requeue: false })
+            .await
+        {
+            tracing::warn!(target: "nameko_amqp::events", error = %e, "reject failed");
+        }
+    }
+}
+
+async fn ack(delivery: &Delivery) {
+    if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
+        tracing::warn!(target: "nameko_amqp::events", error = %e, "ack failed");
+    }
+}
+
+async fn nack(delivery: &Delivery, requeue: bool) {
+    if let Err(e) = delivery
+        .acker
+        .nack(BasicNackOptions {
+            requeue,
+            multiple: false,
+        })
+        .await
+    {
+        tracing::debug!(target: "nameko_amqp::events", error = %e, "nack failed");
+    }
+}
