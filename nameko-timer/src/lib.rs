@@ -1,12 +1,39 @@
 //! # nameko-timer
 //!
-//! The timer entrypoint of nameko-rs (`#[timer(interval = 1)]`), on tokio's clock, with
-//! Nameko's schedule: every instance fires, ticks never overlap, the schedule does not
-//! drift.
+//! The timer entrypoint of [nameko-rs](https://github.com/nameko-rs/nameko-rs):
+//! `#[timer(interval = 1)]` runs a method every `interval` seconds, with Python Nameko's
+//! schedule (`nameko/timer.py`):
 //!
-//! **Status:** not implemented yet. Until it is, `#[timer]` inside a `#[service]` is a
-//! compile error that says so.
+//! - ticks are not cluster-aware: every running instance fires;
+//! - ticks fall at `start + k * interval` (`k` from 1, or from 0 with `eager = true`), so
+//!   the schedule does not drift with the method's duration;
+//! - a tick never overlaps the previous one: when a tick overruns, the next fires as soon
+//!   as it finishes;
+//! - a failing tick is logged and the timer goes on;
+//! - stopping the service fires no new tick and lets a running one finish within the grace
+//!   period.
+//!
+//! Ticks are workers like any other: they count against `max_workers` and get a
+//! [`WorkerContext`](nameko_core::WorkerContext).
+//!
+//! ```ignore
+//! use nameko_core::{service, timer};
+//!
+//! pub struct Pinger;
+//!
+//! #[service(name = "service")]
+//! impl Pinger {
+//!     #[timer(interval = 1)]
+//!     async fn ping(&self) {
+//!         println!("pong");
+//!     }
+//! }
+//! ```
 #![forbid(unsafe_code)]
 
+pub mod timer;
+
 #[doc(hidden)]
-pub mod __private {}
+pub mod __private;
+
+pub use timer::{Timer, TimerError};

@@ -1,0 +1,15 @@
+//! Items used by code that `#[service]` generates. Not a public API.
+
+use std::time::Duration;
+
+use nameko_core::__private::{BoxFuture, RemoteError, Value};
+use nameko_core::Entrypoint;
+
+/// Builds the entrypoint of a `#[timer]` method. The interval was checked at compile time.
+pub fn timer<F>(method: &'static str, interval_secs: f64, eager: bool, handler: F) -> Box<dyn Entrypoint>
+where
+    F: Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+{
+    let interval = Duration::try_from_secs_f64(interval_secs).unwrap_or(Duration::from_secs(1));
+    Box::new(crate::timer::Timer::new(method, interval, handler).eager(eager))
+}

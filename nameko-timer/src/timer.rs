@@ -1,0 +1,189 @@
+//! The [`Timer`] entrypoint.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use nameko_core::__private::BoxFuture;
+use nameko_core::{
+    BoxError, ContainerHandle, ContextData, Entrypoint, Extension, RemoteError, WorkerContext,
+    WorkerError,
+};
+use serde_json::Value;
+use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
+
+/// The function a timer calls on each tick.
+pub type TickFn = Arc<dyn Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static>;
+
+/// Why a timer cannot be built.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum TimerError {
+    /// The interval is zero, negative or not a finite number of seconds.
+    #[error("timer interval must be a positive number of seconds, got {0}")]
+    InvalidInterval(f64),
+}
+
+/// A timer entrypoint, Nameko's `@timer(interval, eager=False)`.
+///
+/// ```
+/// use std::time::Duration;
+/// use nameko_timer::Timer;
+///
+/// let timer = Timer::new("ping", Duration::from_secs(1), || {
+///     Box::pin(async {
+///         println!("pong");
+///         Ok(serde_json::Value::Null)
+///     })
+/// })
+/// .eager(true);
+/// ```
+pub struct Timer {
+    method: &'static str,
+    interval: Duration,
+    eager: bool,
+    tick: TickFn,
+    stop: CancellationToken,
+    started: Mutex<bool>,
+}
+
+impl std::fmt::Debug for Timer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Timer")
+            .field("method", &self.method)
+            .field("interval", &self.interval)
+            .field("eager", &self.eager)
+            .finish()
+    }
+}
+
+impl Timer {
+    /// A timer calling `tick` every `interval`.
+    pub fn new<F>(method: &'static str, interval: Duration, tick: F) -> Self
+    where
+        F: Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+    {
+        Timer {
+            method,
+            interval,
+            eager: false,
+            tick: Arc::new(tick),
+            stop: CancellationToken::new(),
+            started: Mutex::new(false),
+        }
+    }
+
+    /// A timer with an interval in seconds, checked to be positive and finite.
+    pub fn from_secs<F>(method: &'static str, interval_secs: f64, tick: F) -> Result<Self, TimerError>
+    where
+        F: Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+    {
+        match Duration::try_from_secs_f64(interval_secs) {
+            Ok(d) if !d.is_zero() => Ok(Timer::new(method, d, tick)),
+            _ => Err(TimerError::InvalidInterval(interval_secs)),
+        }
+    }
+
+    /// Fires the first tick at start instead of after one interval.
+    pub fn eager(mut self, eager: bool) -> Self {
+        self.eager = eager;
+        self
+    }
+
+    /// The interval.
+    pub fn interval(&self) -> Duration {
+        self.interval
+    }
+}
+
+#[nameko_core::async_trait]
+impl Extension for Timer {
+    async fn start(&self, container: &ContainerHandle) -> Result<(), BoxError> {
+        {
+            let mut started = match self.started.lock() {
+                Ok(g) => g,
+                Err(p) => p.into_inner(),
+            };
+            if std::mem::replace(&mut *started, true) {
+                return Ok(());
+            }
+        }
+        let run = Run {
+            container: container.clone(),
+            method: self.method,
+            interval: self.interval,
+            eager: self.eager,
+            tick: Arc::clone(&self.tick),
+            stop: self.stop.clone(),
+        };
+        // Tracked: a graceful stop waits for a running tick.
+        container.spawn(run.run());
+        Ok(())
+    }
+
+    async fn stop(&self) {
+        self.stop.cancel();
+    }
+
+    async fn kill(&self) {
+        self.stop.cancel();
+    }
+}
+
+impl Entrypoint for Timer {
+    fn method_name(&self) -> &str {
+        self.method
+    }
+
+    fn kind(&self) -> &'static str {
+        "timer"
+    }
+}
+
+struct Run {
+    container: ContainerHandle,
+    method: &'static str,
+    interval: Duration,
+    eager: bool,
+    tick: TickFn,
+    stop: CancellationToken,
+}
+
+impl Run {
+    async fn run(self) {
+        let start = Instant::now();
+        let mut count: u32 = if self.eager { 0 } else { 1 };
+        loop {
+            // The k-th tick is due at start + k * interval, whatever the ticks before took;
+            // an overdue tick fires at once.
+            let due = start + self.interval.saturating_mul(count);
+            tokio::select! {
+                biased;
+                _ = self.stop.cancelled() => break,
+                _ = tokio::time::sleep_until(due) => {}
+            }
+            let ctx = WorkerContext::new(
+                self.container.service_name_arc(),
+                self.method,
+                ContextData::new(),
+                self.container.config().parent_calls_tracked(),
+            );
+            match self.container.run_worker(ctx, (self.tick)()).await {
+                Ok(Ok(_)) => {}
+                Ok(Err(e)) => tracing::error!(
+                    target: "nameko_timer",
+                    service = %self.container.service_name(),
+                    method = self.method,
+                    error = %e,
+                    "timer tick failed"
+                ),
+                Err(WorkerError::Rejected | WorkerError::Killed) => break,
+                Err(e) => {
+                    tracing::debug!(target: "nameko_timer", error = %e, "timer stopped");
+                    break;
+                }
+            }
+            count = count.saturating_add(1);
+        }
+    }
+}
