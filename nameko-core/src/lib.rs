@@ -32,8 +32,11 @@
 //! | feature | default | what it does |
 //! |---|---|---|
 //! | `macros` | yes | re-exports `#[service]`, `#[rpc]`, `#[event_handler]`, `#[http]`, `#[timer]` |
+//! | `cli` | no | [`cli::run`]: the whole `main` of a service binary, like `nameko run` |
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "cli")]
+pub mod cli;
 pub mod config;
 pub mod container;
 pub mod context;

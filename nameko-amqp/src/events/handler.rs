@@ -1,6 +1,6 @@
 //! The `#[event_handler]` entrypoint: [`EventHandler`], with Nameko's three handler types.
 
-use std::sync::{Arc, LazyLock};
+use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -49,11 +49,28 @@ impl HandlerType {
 pub type EventHandlerFn =
     Arc<dyn Fn(Value) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static>;
 
-/// The identifier that makes a broadcast queue unique to this process: a uuid4 hex made
-/// once per process, as in Nameko.
-pub fn default_broadcast_identifier() -> &'static str {
-    static ID: LazyLock<String> = LazyLock::new(|| uuid::Uuid::new_v4().simple().to_string());
-    &ID
+/// The identifier that makes a broadcast queue unique to one running instance: a uuid4
+/// hex made once per [`ServiceRunner`](nameko_core::ServiceRunner) (so once per process
+/// in a deployment, as in Nameko).
+#[derive(Debug)]
+pub struct BroadcastIdentifier(pub String);
+
+#[nameko_core::async_trait]
+impl nameko_core::Resource for BroadcastIdentifier {}
+
+async fn broadcast_identifier(container: &ContainerHandle) -> Arc<BroadcastIdentifier> {
+    match container
+        .shared()
+        .get_or_try_init(|| async {
+            Ok::<_, std::convert::Infallible>(BroadcastIdentifier(
+                uuid::Uuid::new_v4().simple().to_string(),
+            ))
+        })
+        .await
+    {
+        Ok(id) => id,
+        Err(never) => match never {},
+    }
 }
 
 /// How long a failed event that is requeued again is held first, so a handler that always
@@ -151,15 +168,16 @@ impl EventHandler {
         self
     }
 
-    /// Overrides the broadcast identifier (default: one uuid per process), to keep a
+    /// Overrides the broadcast identifier (default: one uuid per runner), to keep a
     /// broadcast queue across restarts.
     pub fn broadcast_identifier(mut self, id: impl Into<String>) -> Self {
         self.broadcast_identifier = Some(id.into());
         self
     }
 
-    /// The queue this handler consumes in service `service`.
-    pub fn queue_name(&self, service: &str) -> String {
+    /// The queue this handler consumes in service `service`; `broadcast_identifier` is
+    /// used by a broadcast handler without an identifier of its own.
+    pub fn queue_name(&self, service: &str, broadcast_identifier: &str) -> String {
         let (src, ev) = (&self.source_service, &self.event_type);
         match self.handler_type {
             HandlerType::ServicePool => wire::service_pool_queue(src, ev, service, self.method),
@@ -171,7 +189,7 @@ impl EventHandler {
                 self.method,
                 self.broadcast_identifier
                     .as_deref()
-                    .unwrap_or_else(|| default_broadcast_identifier()),
+                    .unwrap_or(broadcast_identifier),
             ),
         }
     }
@@ -189,7 +207,8 @@ impl EventHandler {
             .and_then(Value::as_bool)
             .unwrap_or(false);
         declare_events_exchange(&connection, &exchange, auto_delete_exchange).await?;
-        let queue = self.queue_name(container.service_name());
+        let id = broadcast_identifier(container).await;
+        let queue = self.queue_name(container.service_name(), &id.0);
         let channel = connection.create_channel().await?;
         channel
             .queue_declare(

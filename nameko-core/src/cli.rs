@@ -1,0 +1,156 @@
+//! The `main` of a service binary: the Rust counterpart of `nameko run --config FILE`.
+//!
+//! ```no_run
+//! # use nameko_core::{Service, Entrypoint};
+//! # use std::sync::Arc;
+//! # struct ServiceY;
+//! # impl Service for ServiceY {
+//! #     fn name(&self) -> &str { "service_y" }
+//! #     fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> { Vec::new() }
+//! # }
+//! fn main() -> std::process::ExitCode {
+//!     nameko_core::cli::run("my-services", |runner| {
+//!         runner.add_service(ServiceY)?;
+//!         Ok(())
+//!     })
+//! }
+//! ```
+//!
+//! The binary then takes:
+//!
+//! - `--config FILE`: Nameko's YAML config, with `${VAR:default}` substitution (without
+//!   it, an empty config: every key has its default);
+//! - `--broker URI`: overrides `AMQP_URI`;
+//! - `--log-level LEVEL`: `error`, `warn`, `info` (default), `debug` or `trace`; `RUST_LOG`
+//!   wins when set.
+//!
+//! It starts every service, stops them gracefully on the first SIGINT or SIGTERM (running
+//! workers finish within `SHUTDOWN_GRACE_PERIOD`), kills them on the second, and exits
+//! non-zero with a one-line reason when the config is invalid or a service cannot start
+//! (broker unreachable, address taken).
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+
+use crate::config::Config;
+use crate::error::Error;
+use crate::runner::ServiceRunner;
+
+/// Command-line options of a service binary.
+#[derive(Debug, Clone, Parser)]
+#[command(about = "Runs nameko-rs services until SIGINT or SIGTERM (a second signal forces the stop)")]
+pub struct RunArgs {
+    /// Nameko YAML config file (AMQP_URI, WEB_SERVER_ADDRESS, max_workers, ...); `${VAR}` and
+    /// `${VAR:default}` are taken from the environment.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Broker URI, overriding the config's AMQP_URI (e.g. pyamqp://guest:guest@localhost).
+    #[arg(long, value_name = "URI")]
+    pub broker: Option<String>,
+    /// Log level (error, warn, info, debug, trace); RUST_LOG overrides it.
+    #[arg(long, value_name = "LEVEL", default_value = "info")]
+    pub log_level: String,
+}
+
+impl RunArgs {
+    /// Loads the config the options name.
+    pub fn load_config(&self) -> Result<Config, Error> {
+        let mut config = match &self.config {
+            Some(path) => Config::from_file(path)?,
+            None => Config::new(),
+        };
+        if let Some(uri) = &self.broker {
+            config.set(crate::config::AMQP_URI, uri.clone());
+        }
+        Ok(config)
+    }
+}
+
+/// Installs a `tracing` subscriber writing to stderr, at `level` unless `RUST_LOG` is set.
+pub fn init_tracing(level: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(level));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+/// Parses the command line, loads the config, sets up logging, lets `add_services` add
+/// the services, and runs them until a signal. Returns the process's exit code.
+pub fn run<F>(name: &str, add_services: F) -> ExitCode
+where
+    F: FnOnce(&mut ServiceRunner) -> Result<(), Error>,
+{
+    let args = RunArgs::parse();
+    run_with_args(name, args, add_services)
+}
+
+/// [`run`] with options already parsed.
+pub fn run_with_args<F>(name: &str, args: RunArgs, add_services: F) -> ExitCode
+where
+    F: FnOnce(&mut ServiceRunner) -> Result<(), Error>,
+{
+    let fail = |e: &dyn std::fmt::Display| {
+        eprintln!("{name}: error: {e}");
+        ExitCode::FAILURE
+    };
+    let config = match args.load_config() {
+        Ok(c) => c,
+        Err(e) => return fail(&e),
+    };
+    init_tracing(&args.log_level);
+    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => return fail(&e),
+    };
+    let mut runner = ServiceRunner::new(config);
+    if let Err(e) = add_services(&mut runner) {
+        return fail(&e);
+    }
+    rt.block_on(async move {
+        if let Err(e) = runner.start().await {
+            return fail(&e);
+        }
+        eprintln!(
+            "{name}: started services: {}",
+            runner.service_names().join(", ")
+        );
+        if let Err(e) = shutdown_signal().await {
+            eprintln!("{name}: cannot listen for signals ({e}); stopping");
+        }
+        eprintln!("{name}: stopping (send the signal again to force)");
+        tokio::select! {
+            _ = runner.stop() => {
+                eprintln!("{name}: stopped");
+                ExitCode::SUCCESS
+            }
+            _ = shutdown_signal() => {
+                eprintln!("{name}: forced stop; unfinished work goes back to the broker");
+                runner.kill().await;
+                ExitCode::from(130)
+            }
+        }
+    })
+}
+
+/// Completes on SIGINT or SIGTERM (Ctrl-C elsewhere than Unix).
+pub async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut term = signal(SignalKind::terminate())?;
+        let mut int = signal(SignalKind::interrupt())?;
+        tokio::select! {
+            _ = term.recv() => {}
+            _ = int.recv() => {}
+        }
+        Ok(())
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}
