@@ -34,7 +34,8 @@ tokio::task_local! {
 /// The context of one worker: one call of one entrypoint.
 ///
 /// Its call id is `<service>.<method>.<uuid4>`; its call-id stack is the caller's stack plus
-/// its own id, keeping the last `parent_calls_tracked` entries. Inside a worker,
+/// its own id, keeping its own id and the last `parent_calls_tracked` parents (as Python
+/// Nameko's `deque(maxlen=parent_calls_tracked + 1)`). Inside a worker,
 /// [`WorkerContext::current`] returns it, and RPC proxies and event dispatchers use it to
 /// propagate context data and the call-id stack.
 #[derive(Clone, Debug)]
@@ -70,7 +71,8 @@ impl WorkerContext {
             _ => Vec::new(),
         };
         call_id_stack.push(call_id.clone());
-        let keep = parent_calls_tracked.max(1);
+        // Python keeps `parent_calls_tracked` parents plus the worker's own id.
+        let keep = parent_calls_tracked.saturating_add(1);
         if call_id_stack.len() > keep {
             call_id_stack.drain(..call_id_stack.len() - keep);
         }
@@ -213,7 +215,7 @@ mod tests {
 
     #[test]
     fn call_id_stack_grows_and_truncates() {
-        let tracked = 3;
+        let tracked = 2;
         let mut incoming = ContextData::new();
         let mut stacks = Vec::new();
         for i in 0..5 {
@@ -224,7 +226,7 @@ mod tests {
         assert_eq!(stacks[0].len(), 1);
         assert_eq!(stacks[1].len(), 2);
         assert_eq!(stacks[2].len(), 3);
-        assert_eq!(stacks[3].len(), 3, "truncated at parent_calls_tracked");
+        assert_eq!(stacks[3].len(), 3, "own id plus parent_calls_tracked parents");
         assert_eq!(stacks[4].len(), 3);
         // the newest entries are kept, in order, with our own id last
         assert_eq!(stacks[4][..2], stacks[3][1..]);

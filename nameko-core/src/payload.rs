@@ -130,12 +130,12 @@ impl<'a> ArgBinder<'a> {
         args: Arguments,
     ) -> Result<Self, RemoteError> {
         if args.args.len() > params.len() {
-            let n = params.len();
+            // Python counts `self`, as nameko's `inspect.getcallargs(fn, None, *args)` does.
+            let n = params.len() + 1;
+            let given = args.args.len() + 1;
             return Err(RemoteError::incorrect_signature(format!(
-                "{method}() takes {n} positional argument{} but {} {} given",
+                "{method}() takes {n} positional argument{} but {given} were given",
                 if n == 1 { "" } else { "s" },
-                args.args.len(),
-                if args.args.len() == 1 { "was" } else { "were" },
             )));
         }
         let mut slots: Vec<Option<Value>> = Vec::with_capacity(params.len());
@@ -257,7 +257,7 @@ mod tests {
     fn signature_errors_use_python_wording() {
         let e = ArgBinder::new("remote_method", &["value"], args(json!({"args": [1, 2], "kwargs": {}}))).unwrap_err();
         assert_eq!(e.exc_type, "IncorrectSignature");
-        assert_eq!(e.value, "remote_method() takes 1 positional argument but 2 were given");
+        assert_eq!(e.value, "remote_method() takes 2 positional arguments but 3 were given");
 
         let e = ArgBinder::new("m", &["a"], args(json!({"args": [], "kwargs": {"zz": 1}}))).unwrap_err();
         assert_eq!(e.value, "m() got an unexpected keyword argument 'zz'");

@@ -1,0 +1,400 @@
+//! Rust and Python Nameko 2.14 services and clients calling each other over RabbitMQ.
+//!
+//! Each test has a vhost of its own, one `nameko run` process and, where needed, Rust
+//! services in this process. Needs RabbitMQ (with `rabbitmqctl`) and `scripts/python-venv`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use nameko_amqp::RpcError;
+use nameko_amqp::testing::TestVhost;
+use nameko_core::{Arguments, RemoteError, ServiceRunner};
+use nameko_interop_tests::{
+    ContextView, PyCall, PythonServices, RustErrors, ServiceX, cluster, init_tracing, python_client,
+};
+use serde_json::{Value, json};
+
+/// Asserts `id` is `<prefix><uuid4>`, Nameko's call-id shape.
+fn assert_call_id(id: &str, prefix: &str) {
+    let rest = id
+        .strip_prefix(prefix)
+        .unwrap_or_else(|| panic!("call id `{id}` does not start with `{prefix}`"));
+    assert!(
+        uuid::Uuid::parse_str(rest).is_ok(),
+        "call id `{id}` does not end with a uuid"
+    );
+}
+
+fn view(v: &Value) -> ContextView {
+    serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("not a context view: {v}: {e}"))
+}
+
+fn data(v: Value) -> serde_json::Map<String, Value> {
+    match v {
+        Value::Object(m) => m,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+async fn rust_services(vhost: &TestVhost, x: bool, errors: bool) -> ServiceRunner {
+    let mut runner = ServiceRunner::new(vhost.config());
+    if x {
+        runner.add_service(ServiceX::default()).unwrap();
+    }
+    if errors {
+        runner.add_service(RustErrors).unwrap();
+    }
+    runner.start().await.unwrap();
+    runner
+}
+
+/// Python `ClusterRpcProxy` -> Rust `service_x` -> Python `service_y` (the seed's example).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_client_calls_rust_service_x_which_calls_python_service_y() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-py-rs-py").unwrap();
+    let _py = PythonServices::start(&vhost, &["seed_services:ServiceY"], &["service_y"], "").await;
+    let runner = rust_services(&vhost, true, false).await;
+
+    let out = python_client(
+        &vhost,
+        None,
+        &[
+            PyCall::new("service_x", "remote_method", vec![json!("hellø")]),
+            PyCall::new("service_x", "remote_method", vec![json!("hello")]).call_async(),
+            PyCall::new("service_x", "remote_method", vec![json!("world")]).call_async(),
+        ],
+    )
+    .await;
+    assert_eq!(out[0].result(), "hellø-x-y");
+    assert_eq!(out[1].result(), "hello-x-y");
+    assert_eq!(out[2].result(), "world-x-y");
+
+    runner.stop().await;
+}
+
+/// Rust `ClusterRpc` -> Python `service_y`, and -> Python `service_x` -> Python `service_y`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_client_calls_python_services() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-rs-py").unwrap();
+    let _py =
+        PythonServices::start(&vhost, &["seed_services"], &["service_x", "service_y"], "").await;
+    let cluster = cluster(&vhost).await;
+
+    let y: String = cluster
+        .service("service_y")
+        .call("append_identifier", ("hellø-x",))
+        .await
+        .unwrap();
+    assert_eq!(y, "hellø-x-y");
+    let x = cluster.service("service_x");
+    let out: String = x.call("remote_method", ("hellø",)).await.unwrap();
+    assert_eq!(out, "hellø-x-y");
+    let kw = Arguments {
+        args: vec![],
+        kwargs: data(json!({"value": "kwårg"})),
+    };
+    let out: String = x.call("remote_method", kw).await.unwrap();
+    assert_eq!(out, "kwårg-x-y");
+
+    let hello = x.call_async("remote_method", ("hello",)).await.unwrap();
+    let world = x.call_async("remote_method", ("world",)).await.unwrap();
+    assert_eq!(world.result::<String>().await.unwrap(), "world-x-y");
+    assert_eq!(hello.result::<String>().await.unwrap(), "hello-x-y");
+
+    cluster.close().await;
+}
+
+fn remote(result: Result<Value, RpcError>) -> RemoteError {
+    match result {
+        Err(RpcError::Remote(e)) => e,
+        other => panic!("expected a remote error, got {other:?}"),
+    }
+}
+
+/// Python exceptions arrive in Rust as `RpcError::Remote`, exactly as Python sent them.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_exceptions_arrive_in_rust() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-py-errors").unwrap();
+    let _py = PythonServices::start(
+        &vhost,
+        &["interop_services:PyErrors", "seed_services:ServiceY"],
+        &["py_errors", "service_y"],
+        "",
+    )
+    .await;
+    let cluster = cluster(&vhost).await;
+    let svc = cluster.service("py_errors");
+
+    // raise ValueError("bad value", 3): Nameko makes the args JSON-safe with str().
+    let e = remote(svc.call("value_error", ()).await);
+    assert_eq!(
+        e,
+        RemoteError {
+            exc_type: "ValueError".into(),
+            exc_path: "builtins.ValueError".into(),
+            exc_args: vec![json!("bad value"), json!("3")],
+            value: "('bad value', 3)".into(),
+        }
+    );
+    assert_eq!(e.to_string(), "ValueError ('bad value', 3)");
+
+    let e = remote(svc.call("unicode_error", ("ø",)).await);
+    assert_eq!(e.exc_type, "ValueError");
+    assert_eq!(e.exc_path, "builtins.ValueError");
+    assert_eq!(e.exc_args, vec![json!("cannot take ø")]);
+    assert_eq!(e.value, "cannot take ø");
+
+    // Nameko's own errors, from a Python service.
+    let e = remote(svc.call("no_such_method", ()).await);
+    assert_eq!(
+        e,
+        RemoteError {
+            exc_type: "MethodNotFound".into(),
+            exc_path: "nameko.exceptions.MethodNotFound".into(),
+            exc_args: vec![json!("no_such_method")],
+            value: "no_such_method".into(),
+        }
+    );
+    assert!(e.is_bad_request());
+
+    let e = remote(svc.call("takes_two", (1,)).await);
+    assert_eq!(e.exc_type, "IncorrectSignature");
+    assert_eq!(e.exc_path, "nameko.exceptions.IncorrectSignature");
+    assert_eq!(
+        e.value,
+        "takes_two() missing 1 required positional argument: 'b'"
+    );
+    assert_eq!(e.exc_args, vec![json!(e.value)]);
+
+    // Python's wording counts `self` (nameko checks with `inspect.getcallargs`).
+    let e = remote(svc.call("takes_two", (1, 2, 3)).await);
+    assert_eq!(e.exc_type, "IncorrectSignature");
+    assert_eq!(
+        e.value,
+        "takes_two() takes 3 positional arguments but 4 were given"
+    );
+    let e = remote(
+        svc.call(
+            "takes_two",
+            Arguments {
+                args: vec![json!(1)],
+                kwargs: data(json!({"c": 2})),
+            },
+        )
+        .await,
+    );
+    assert_eq!(e.exc_type, "IncorrectSignature");
+    assert_eq!(
+        e.value,
+        "takes_two() got an unexpected keyword argument 'c'"
+    );
+
+    // An error passing through a Python service keeps its type, and the worker goes on.
+    let ok: Vec<i64> = svc.call("takes_two", (1, 2)).await.unwrap();
+    assert_eq!(ok, [1, 2]);
+    let e = cluster
+        .service("service_y")
+        .call::<Value>("append_identifier", ())
+        .await
+        .unwrap_err();
+    assert_eq!(e.exc_type(), Some("IncorrectSignature"));
+
+    cluster.close().await;
+}
+
+/// Rust errors arrive in Python: ours as `RemoteError` with our `exc_type`, Nameko's
+/// built-in ones as Python's own exception classes.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rust_errors_arrive_in_python() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-rs-errors").unwrap();
+    let runner = rust_services(&vhost, false, true).await;
+
+    let out = python_client(
+        &vhost,
+        None,
+        &[
+            PyCall::new("rust_errors", "invalid_widget", vec![]),
+            PyCall::new("rust_errors", "broken_widget", vec![json!(7)]),
+            PyCall::new("rust_errors", "no_such_method", vec![]),
+            PyCall::new("rust_errors", "add", vec![json!(1)]),
+            PyCall::new("rust_errors", "add", vec![json!(1), json!(2), json!(3)]),
+            PyCall::new("rust_errors", "add", vec![json!(1)]).kwargs(json!({"c": 2})),
+            PyCall::new("rust_errors", "add", vec![json!("x"), json!(2)]),
+            PyCall::new("rust_errors", "add", vec![]).kwargs(json!({"a": 1, "b": 2})),
+            PyCall::new("rust_errors", "invalid_widget", vec![]).call_async(),
+        ],
+    )
+    .await;
+
+    let e = out[0].error();
+    assert_eq!(e.class, "nameko.exceptions.RemoteError");
+    assert_eq!(e.exc_type.as_deref(), Some("InvalidWidget"));
+    assert_eq!(e.value.as_deref(), Some("widget 7 is broken"));
+    assert_eq!(e.str, "InvalidWidget widget 7 is broken");
+
+    let e = out[1].error();
+    assert_eq!(e.class, "nameko.exceptions.RemoteError");
+    assert_eq!(e.exc_type.as_deref(), Some("WidgetBroken"));
+    assert_eq!(e.value.as_deref(), Some("widget 7 is broken"));
+    assert_eq!(e.str, "WidgetBroken widget 7 is broken");
+
+    let e = out[2].error();
+    assert_eq!(e.class, "nameko.exceptions.MethodNotFound");
+    assert_eq!(e.args, vec![json!("no_such_method")]);
+    assert_eq!(e.str, "no_such_method");
+
+    for (i, o) in out[3..7].iter().enumerate() {
+        let e = o.error();
+        assert_eq!(
+            e.class,
+            "nameko.exceptions.IncorrectSignature",
+            "call {}: {e:?}",
+            i + 3
+        );
+        assert!(e.str.starts_with("add() "), "{e:?}");
+    }
+    assert_eq!(
+        out[3].error().str,
+        "add() missing 1 required positional argument: 'b'"
+    );
+    assert_eq!(
+        out[5].error().str,
+        "add() got an unexpected keyword argument 'c'"
+    );
+
+    assert_eq!(out[7].result(), &json!(3));
+    let e = out[8].error();
+    assert_eq!(e.class, "nameko.exceptions.RemoteError");
+    assert_eq!(e.exc_type.as_deref(), Some("InvalidWidget"));
+
+    runner.stop().await;
+}
+
+/// Python client (context data fr/u1) -> Rust `service_x` -> Python `py_context`: the
+/// call-id stack grows by one per hop and the context data crosses both ways.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn context_crosses_python_to_rust_to_python() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-ctx-py-rs-py").unwrap();
+    let _py =
+        PythonServices::start(&vhost, &["interop_services:PyContext"], &["py_context"], "").await;
+    let runner = rust_services(&vhost, true, false).await;
+
+    let out = python_client(
+        &vhost,
+        Some(json!({"language": "fr", "user_id": "u1"})),
+        &[
+            PyCall::new("service_x", "context_report", vec![]),
+            PyCall::new("service_x", "context_chain", vec![]),
+        ],
+    )
+    .await;
+    let expected_data = data(json!({"language": "fr", "user_id": "u1"}));
+
+    // What the Rust worker saw of the Python client's call.
+    let rust = view(out[0].result());
+    assert_eq!(rust.call_id_stack.len(), 2, "{rust:?}");
+    assert_call_id(&rust.call_id_stack[0], "standalone_rpc_proxy.call.");
+    assert_call_id(&rust.call_id, "service_x.context_report.");
+    assert_eq!(rust.call_id_stack[1], rust.call_id);
+    assert_eq!(rust.language.as_deref(), Some("fr"));
+    assert_eq!(rust.user_id.as_deref(), Some("u1"));
+    assert_eq!(rust.data, expected_data);
+
+    // service_x.context_chain called py_context.report over its RpcProxy.
+    let chain = out[1].result();
+    let rust = view(&chain["rust"]);
+    let python = view(&chain["python"]);
+    assert_eq!(rust.call_id_stack.len(), 2, "{rust:?}");
+    assert_call_id(&rust.call_id_stack[0], "standalone_rpc_proxy.call.");
+    assert_call_id(&rust.call_id, "service_x.context_chain.");
+    assert_eq!(python.call_id_stack.len(), 3, "{python:?}");
+    assert_eq!(python.call_id_stack[..2], rust.call_id_stack[..]);
+    assert_call_id(&python.call_id, "py_context.report.");
+    assert_eq!(python.call_id_stack[2], python.call_id);
+    assert_eq!(python.language.as_deref(), Some("fr"));
+    assert_eq!(python.user_id.as_deref(), Some("u1"));
+    assert_eq!(python.data, expected_data);
+
+    runner.stop().await;
+}
+
+/// Rust `ClusterRpc` (context data de) -> Python `py_context` -> Rust `service_x`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn context_crosses_rust_to_python_to_rust() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-ctx-rs-py-rs").unwrap();
+    let _py =
+        PythonServices::start(&vhost, &["interop_services:PyContext"], &["py_context"], "").await;
+    let runner = rust_services(&vhost, true, false).await;
+    let cluster = cluster(&vhost)
+        .await
+        .with_context_data(data(json!({"language": "de", "custom_key": [1, "zwei"]})));
+
+    let out: Value = cluster
+        .service("py_context")
+        .call("relay", ())
+        .await
+        .unwrap();
+    let python = view(&out["python"]);
+    let rust = view(&out["rust"]);
+    let expected_data = data(json!({"language": "de", "custom_key": [1, "zwei"]}));
+
+    assert_eq!(python.call_id_stack.len(), 2, "{python:?}");
+    assert_call_id(&python.call_id_stack[0], "standalone_rpc_proxy.call.");
+    assert_call_id(&python.call_id, "py_context.relay.");
+    assert_eq!(python.call_id_stack[1], python.call_id);
+    assert_eq!(python.language.as_deref(), Some("de"));
+    assert_eq!(python.user_id, None);
+    assert_eq!(python.data, expected_data);
+
+    assert_eq!(rust.call_id_stack.len(), 3, "{rust:?}");
+    assert_eq!(rust.call_id_stack[..2], python.call_id_stack[..]);
+    assert_call_id(&rust.call_id, "service_x.context_report.");
+    assert_eq!(rust.call_id_stack[2], rust.call_id);
+    assert_eq!(rust.language.as_deref(), Some("de"));
+    assert_eq!(rust.data, expected_data);
+
+    cluster.close().await;
+    runner.stop().await;
+}
+
+/// `parent_calls_tracked: 1` on both sides: Python keeps the parent's id plus its own
+/// (`deque(maxlen=parent_calls_tracked + 1)` in `nameko.containers.WorkerContext`), so a
+/// Rust worker called by a Python one must see `[python_call_id, own_call_id]`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn call_id_stack_truncation_matches_python() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-ctx-truncate").unwrap();
+    let _py = PythonServices::start(
+        &vhost,
+        &["interop_services:PyContext"],
+        &["py_context"],
+        "parent_calls_tracked: 1\n",
+    )
+    .await;
+    let mut runner = ServiceRunner::new(vhost.config().with("parent_calls_tracked", 1));
+    runner.add_service(ServiceX::default()).unwrap();
+    runner.start().await.unwrap();
+    let cluster = cluster(&vhost).await;
+
+    let out: Value = cluster
+        .service("py_context")
+        .call("relay", ())
+        .await
+        .unwrap();
+    let python = view(&out["python"]);
+    let rust = view(&out["rust"]);
+    // Python: one parent (the standalone client) plus its own id.
+    assert_eq!(python.call_id_stack.len(), 2, "{python:?}");
+    assert_eq!(
+        rust.call_id_stack,
+        [python.call_id.clone(), rust.call_id.clone()],
+        "Rust must keep parent_calls_tracked parents plus its own id, as Python does"
+    );
+
+    cluster.close().await;
+    runner.stop().await;
+}
