@@ -4,8 +4,8 @@
 use std::str::FromStr;
 use std::sync::Arc;
 
-use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::Confirmation;
+use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::uri::{AMQPScheme, AMQPUri};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use nameko_core::{Config, ContainerHandle, Resource};
@@ -59,7 +59,10 @@ pub fn parse_uri(config: &Config) -> Result<AMQPUri, AmqpError> {
         "amqps" => return Err(AmqpError::TlsUnsupported),
         other => return Err(invalid(format!("unsupported scheme `{other}`"))),
     };
-    if config.get("AMQP_SSL").is_some_and(|v| !v.is_null() && v != &serde_json::Value::Bool(false)) {
+    if config
+        .get("AMQP_SSL")
+        .is_some_and(|v| !v.is_null() && v != &serde_json::Value::Bool(false))
+    {
         return Err(AmqpError::TlsUnsupported);
     }
     let mut uri = AMQPUri::from_str(&normalised).map_err(invalid)?;
@@ -215,15 +218,30 @@ mod tests {
         assert_eq!(u.authority.host, "localhost");
         assert_eq!(u.authority.port, 5672);
         assert_eq!(u.query.heartbeat, Some(60));
-        assert_eq!(uri("amqp://guest:guest@localhost:5672//").unwrap().vhost, "/");
-        assert_eq!(uri("amqp://guest:guest@localhost:5672/").unwrap().vhost, "/");
-        assert_eq!(uri("amqp://u:p@h:1234/my%2Fvhost").unwrap().vhost, "my/vhost");
-        assert_eq!(uri("amqp://u:p@h/v?heartbeat=5").unwrap().query.heartbeat, Some(5));
+        assert_eq!(
+            uri("amqp://guest:guest@localhost:5672//").unwrap().vhost,
+            "/"
+        );
+        assert_eq!(
+            uri("amqp://guest:guest@localhost:5672/").unwrap().vhost,
+            "/"
+        );
+        assert_eq!(
+            uri("amqp://u:p@h:1234/my%2Fvhost").unwrap().vhost,
+            "my/vhost"
+        );
+        assert_eq!(
+            uri("amqp://u:p@h/v?heartbeat=5").unwrap().query.heartbeat,
+            Some(5)
+        );
     }
 
     #[test]
     fn bad_uris() {
-        assert!(matches!(uri("localhost"), Err(AmqpError::InvalidUri { .. })));
+        assert!(matches!(
+            uri("localhost"),
+            Err(AmqpError::InvalidUri { .. })
+        ));
         assert!(matches!(uri("http://x"), Err(AmqpError::InvalidUri { .. })));
         assert!(matches!(uri("amqps://x"), Err(AmqpError::TlsUnsupported)));
         let e = uri("amqp://user:secret@host:notaport/").unwrap_err();

@@ -17,7 +17,9 @@ pub enum AmqpError {
         reason: String,
     },
     /// TLS was asked for (`amqps://` or `AMQP_SSL`), which this build does not support.
-    #[error("TLS connections (amqps:// or AMQP_SSL) are not supported by this build of nameko-amqp")]
+    #[error(
+        "TLS connections (amqps:// or AMQP_SSL) are not supported by this build of nameko-amqp"
+    )]
     TlsUnsupported,
     /// The broker could not be reached or refused the connection.
     #[error("cannot connect to the broker at {uri}: {source}")]
@@ -38,7 +40,9 @@ pub enum AmqpError {
         source: lapin::Error,
     },
     /// The broker refused a published message (publisher confirm nack).
-    #[error("the broker did not accept the message published to `{exchange}` with routing key `{routing_key}`")]
+    #[error(
+        "the broker did not accept the message published to `{exchange}` with routing key `{routing_key}`"
+    )]
     Nacked {
         /// Exchange.
         exchange: String,
@@ -132,9 +136,8 @@ impl From<RpcError> for RemoteError {
         match err {
             RpcError::Remote(r) => r,
             RpcError::UnknownService(s) => RemoteError::unknown_service(&s),
-            RpcError::Timeout { .. } => {
-                RemoteError::new("RpcTimeout", err.to_string()).with_path("nameko.exceptions.RpcTimeout")
-            }
+            RpcError::Timeout { .. } => RemoteError::new("RpcTimeout", err.to_string())
+                .with_path("nameko.exceptions.RpcTimeout"),
             other => RemoteError::new("RpcError", other.to_string())
                 .with_path("nameko_amqp.error.RpcError"),
         }

@@ -51,7 +51,15 @@ impl TestVhost {
         let name = format!("nameko-test-{label}-{}", uuid::Uuid::new_v4().simple());
         rabbitmqctl(&["add_vhost", &name])?;
         let vhost = TestVhost { name };
-        rabbitmqctl(&["set_permissions", "-p", &vhost.name, "guest", ".*", ".*", ".*"])?;
+        rabbitmqctl(&[
+            "set_permissions",
+            "-p",
+            &vhost.name,
+            "guest",
+            ".*",
+            ".*",
+            ".*",
+        ])?;
         Ok(vhost)
     }
 

@@ -4,8 +4,8 @@
 //! Nameko 2.14; see the project's `nameko-wire.md`.
 
 use lapin::types::{AMQPValue, FieldArray, FieldTable, LongString, ShortString};
-use nameko_core::context::{ContextData, HEADER_PREFIX};
 use nameko_core::RemoteError;
+use nameko_core::context::{ContextData, HEADER_PREFIX};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -184,7 +184,9 @@ pub fn amqp_to_json(value: &AMQPValue) -> Value {
             Value::from(f64::from(d.value) / 10f64.powi(i32::from(d.scale)))
         }
         AMQPValue::ShortString(s) => Value::String(s.as_str().to_owned()),
-        AMQPValue::LongString(s) => Value::String(String::from_utf8_lossy(s.as_bytes()).into_owned()),
+        AMQPValue::LongString(s) => {
+            Value::String(String::from_utf8_lossy(s.as_bytes()).into_owned())
+        }
         AMQPValue::FieldArray(a) => Value::Array(a.as_slice().iter().map(amqp_to_json).collect()),
         AMQPValue::Timestamp(t) => Value::from(*t),
         AMQPValue::FieldTable(t) => Value::Object(
@@ -192,7 +194,9 @@ pub fn amqp_to_json(value: &AMQPValue) -> Value {
                 .map(|(k, v)| (k.as_str().to_owned(), amqp_to_json(v)))
                 .collect(),
         ),
-        AMQPValue::ByteArray(b) => Value::String(String::from_utf8_lossy(b.as_slice()).into_owned()),
+        AMQPValue::ByteArray(b) => {
+            Value::String(String::from_utf8_lossy(b.as_slice()).into_owned())
+        }
         AMQPValue::Void => Value::Null,
     }
 }
@@ -208,13 +212,19 @@ mod tests {
         assert_eq!(rpc_binding_key("service_x"), "service_x.*");
         assert_eq!(rpc_routing_key("service_x", "m"), "service_x.m");
         assert_eq!(method_from_routing_key("service_x.m"), "m");
-        assert_eq!(reply_queue("standalone_rpc_proxy", "abc"), "rpc.reply-standalone_rpc_proxy-abc");
+        assert_eq!(
+            reply_queue("standalone_rpc_proxy", "abc"),
+            "rpc.reply-standalone_rpc_proxy-abc"
+        );
         assert_eq!(events_exchange("service_a"), "service_a.events");
         assert_eq!(
             service_pool_queue("service_a", "event_type", "service_b", "handle_event"),
             "evt-service_a-event_type--service_b.handle_event"
         );
-        assert_eq!(singleton_queue("service_a", "event_type"), "evt-service_a-event_type");
+        assert_eq!(
+            singleton_queue("service_a", "event_type"),
+            "evt-service_a-event_type"
+        );
         assert_eq!(
             broadcast_queue("monitor", "ping", "listener", "ping", "abc123"),
             "evt-monitor-ping--listener.ping-abc123"

@@ -40,7 +40,9 @@ use crate::runner::ServiceRunner;
 
 /// Command-line options of a service binary.
 #[derive(Debug, Clone, Parser)]
-#[command(about = "Runs nameko-rs services until SIGINT or SIGTERM (a second signal forces the stop)")]
+#[command(
+    about = "Runs nameko-rs services until SIGINT or SIGTERM (a second signal forces the stop)"
+)]
 pub struct RunArgs {
     /// Nameko YAML config file (AMQP_URI, WEB_SERVER_ADDRESS, max_workers, ...); `${VAR}` and
     /// `${VAR:default}` are taken from the environment.
@@ -102,7 +104,10 @@ where
         Err(e) => return fail(&e),
     };
     init_tracing(&args.log_level);
-    let rt = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => return fail(&e),
     };

@@ -90,7 +90,9 @@ pub enum ConfigError {
         path: Option<PathBuf>,
     },
     /// `${NAME}` has no value in the environment and no default.
-    #[error("environment variable `{name}` is not set and `${{{name}}}` has no default (write `${{{name}:default}}`)")]
+    #[error(
+        "environment variable `{name}` is not set and `${{{name}}}` has no default (write `${{{name}:default}}`)"
+    )]
     MissingVariable {
         /// The variable's name.
         name: String,
@@ -217,7 +219,7 @@ impl Config {
         self.positive(PARENT_CALLS_TRACKED)?;
         self.positive(PREFETCH_COUNT)?;
         if let Some(v) = self.raw.get(HEARTBEAT)
-            && !v.as_u64().is_some_and(|n| n <= u64::from(u16::MAX))
+            && v.as_u64().is_none_or(|n| n > u64::from(u16::MAX))
         {
             return Err(ConfigError::Invalid {
                 key: HEARTBEAT,
@@ -331,10 +333,7 @@ impl Config {
 }
 
 /// Replaces every `${NAME}` and `${NAME:default}` in `text` (comment lines aside).
-fn substitute_env(
-    text: &str,
-    env: &dyn Fn(&str) -> Option<String>,
-) -> Result<String, ConfigError> {
+fn substitute_env(text: &str, env: &dyn Fn(&str) -> Option<String>) -> Result<String, ConfigError> {
     let mut out = String::with_capacity(text.len());
     for line in text.split_inclusive('\n') {
         if line.trim_start().starts_with('#') || !line.contains("${") {
@@ -464,8 +463,10 @@ mod tests {
 
     #[test]
     fn seed_config() {
-        let c = parse("AMQP_URI: 'pyamqp://guest:guest@localhost'\nWEB_SERVER_ADDRESS: '0.0.0.0:8000'\n")
-            .unwrap();
+        let c = parse(
+            "AMQP_URI: 'pyamqp://guest:guest@localhost'\nWEB_SERVER_ADDRESS: '0.0.0.0:8000'\n",
+        )
+        .unwrap();
         assert_eq!(c.amqp_uri(), "pyamqp://guest:guest@localhost");
         assert_eq!(c.web_server_address(), "0.0.0.0:8000");
         assert_eq!(c.max_workers(), 10);
@@ -495,7 +496,10 @@ mod tests {
         assert_eq!(c.get("empty"), Some(&Value::Null));
         assert_eq!(c.get("nested"), Some(&json!("rabbit.example")));
         assert_eq!(c.get("nested_default"), Some(&json!("inner")));
-        assert_eq!(c.get("in_string"), Some(&json!("prefix-rabbit.example-suffix")));
+        assert_eq!(
+            c.get("in_string"),
+            Some(&json!("prefix-rabbit.example-suffix"))
+        );
         assert_eq!(c.get("raw"), Some(&json!("5673")));
         assert_eq!(c.get("tagged"), Some(&json!(5673)));
         assert_eq!(c.max_workers(), 3);
@@ -510,8 +514,13 @@ mod tests {
     #[test]
     fn missing_variable_without_default_is_an_error() {
         let err = parse("AMQP_URI: ${AMQP_PASSWORD_UNSET}\n").unwrap_err();
-        assert!(matches!(&err, ConfigError::MissingVariable { name } if name == "AMQP_PASSWORD_UNSET"));
-        assert!(err.to_string().contains("`AMQP_PASSWORD_UNSET` is not set"), "{err}");
+        assert!(
+            matches!(&err, ConfigError::MissingVariable { name } if name == "AMQP_PASSWORD_UNSET")
+        );
+        assert!(
+            err.to_string().contains("`AMQP_PASSWORD_UNSET` is not set"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -529,7 +538,10 @@ mod tests {
 
     #[test]
     fn not_a_mapping() {
-        assert!(matches!(parse("- a\n- b\n"), Err(ConfigError::NotAMapping { .. })));
+        assert!(matches!(
+            parse("- a\n- b\n"),
+            Err(ConfigError::NotAMapping { .. })
+        ));
         assert_eq!(parse("").unwrap(), Config::default());
     }
 
@@ -537,7 +549,10 @@ mod tests {
     fn missing_file() {
         let err = Config::from_file("/definitely/not/here.yaml").unwrap_err();
         assert!(matches!(err, ConfigError::Io { .. }));
-        assert!(err.to_string().contains("/definitely/not/here.yaml"), "{err}");
+        assert!(
+            err.to_string().contains("/definitely/not/here.yaml"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -545,7 +560,11 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("nameko-config-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("config.yaml");
-        std::fs::write(&path, "AMQP_URI: pyamqp://guest:guest@localhost\nmax_workers: 5\n").unwrap();
+        std::fs::write(
+            &path,
+            "AMQP_URI: pyamqp://guest:guest@localhost\nmax_workers: 5\n",
+        )
+        .unwrap();
         let c = Config::from_file(&path).unwrap();
         assert_eq!(c.max_workers(), 5);
         std::fs::remove_dir_all(&dir).unwrap();

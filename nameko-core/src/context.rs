@@ -226,7 +226,11 @@ mod tests {
         assert_eq!(stacks[0].len(), 1);
         assert_eq!(stacks[1].len(), 2);
         assert_eq!(stacks[2].len(), 3);
-        assert_eq!(stacks[3].len(), 3, "own id plus parent_calls_tracked parents");
+        assert_eq!(
+            stacks[3].len(),
+            3,
+            "own id plus parent_calls_tracked parents"
+        );
         assert_eq!(stacks[4].len(), 3);
         // the newest entries are kept, in order, with our own id last
         assert_eq!(stacks[4][..2], stacks[3][1..]);
@@ -247,7 +251,10 @@ mod tests {
         assert_eq!(ctx.auth_token(), Some("t"));
         assert_eq!(ctx.get("custom"), Some(&json!(5)));
         assert!(ctx.get("dropped").is_none());
-        assert_eq!(ctx.immediate_parent_call_id(), Some("standalone_rpc_proxy.call.1"));
+        assert_eq!(
+            ctx.immediate_parent_call_id(),
+            Some("standalone_rpc_proxy.call.1")
+        );
         let out = ctx.outgoing_data();
         assert_eq!(out["language"], "fr");
         assert_eq!(out["call_id_stack"].as_array().unwrap().len(), 2);

@@ -187,7 +187,8 @@ mod tests {
 
     #[test]
     fn serialises_with_nameko_shape() {
-        let err = RemoteError::incorrect_signature("f() missing 1 required positional argument: 'a'");
+        let err =
+            RemoteError::incorrect_signature("f() missing 1 required positional argument: 'a'");
         let v = serde_json::to_value(&err).unwrap();
         assert_eq!(
             v,

@@ -78,8 +78,11 @@ impl ServiceRunner {
         {
             return Err(Error::DuplicateService(service.name().to_owned()));
         }
-        let mut container =
-            ServiceContainer::with_resources(service, Arc::clone(&self.config), self.shared.clone());
+        let mut container = ServiceContainer::with_resources(
+            service,
+            Arc::clone(&self.config),
+            self.shared.clone(),
+        );
         container.set_grace_period(self.grace_period);
         self.containers.push(container);
         Ok(self)

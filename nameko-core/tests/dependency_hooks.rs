@@ -1,6 +1,8 @@
 //! A user-written dependency provider sees the container lifecycle and every worker's hooks
 //! in order: setup, result (with the outcome), teardown.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::{Arc, Mutex};
 
 use nameko_core::{
@@ -45,7 +47,10 @@ impl DependencyProvider for Recorder {
     }
     async fn worker_result(&self, _ctx: &WorkerContext, result: WorkerResult<'_>) {
         match result {
-            WorkerResult::Success(v) => self.push(format!("worker_result ok {}", v.cloned().unwrap_or(Value::Null))),
+            WorkerResult::Success(v) => self.push(format!(
+                "worker_result ok {}",
+                v.cloned().unwrap_or(Value::Null)
+            )),
             WorkerResult::Failure(e) => self.push(format!("worker_result err {}", e.exc_type)),
             _ => self.push("worker_result other"),
         }
@@ -117,7 +122,12 @@ async fn hooks_run_in_order_for_success_and_failure() {
     assert_eq!(out, Ok(json!(42)));
     assert_eq!(
         recorder.take(),
-        ["worker_setup good", "method good", "worker_result ok 42", "worker_teardown good"]
+        [
+            "worker_setup good",
+            "method good",
+            "worker_result ok 42",
+            "worker_teardown good"
+        ]
     );
 
     let r = Arc::clone(&recorder);
@@ -132,7 +142,12 @@ async fn hooks_run_in_order_for_success_and_failure() {
     assert!(out.is_err());
     assert_eq!(
         recorder.take(),
-        ["worker_setup bad", "method bad", "worker_result err ValueError", "worker_teardown bad"]
+        [
+            "worker_setup bad",
+            "method bad",
+            "worker_result err ValueError",
+            "worker_teardown bad"
+        ]
     );
 
     c.stop().await;

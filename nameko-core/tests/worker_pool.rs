@@ -2,6 +2,8 @@
 //! hands back work it has not started and lets running workers finish, a killed one
 //! abandons them.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -73,12 +75,20 @@ async fn max_workers_bounds_concurrency() {
     // Let one finish: the third starts.
     gate.add_permits(1);
     tokio::time::sleep(Duration::from_millis(100)).await;
-    assert_eq!(running.load(Ordering::SeqCst), 2, "third call started after one finished");
+    assert_eq!(
+        running.load(Ordering::SeqCst),
+        2,
+        "third call started after one finished"
+    );
     gate.add_permits(2);
     for t in tasks {
         assert!(t.await.unwrap().unwrap().is_ok());
     }
-    assert_eq!(peak.load(Ordering::SeqCst), 2, "never more than max_workers at once");
+    assert_eq!(
+        peak.load(Ordering::SeqCst),
+        2,
+        "never more than max_workers at once"
+    );
     assert_eq!(h.running_workers(), 0);
     c.stop().await;
 }

@@ -6,7 +6,12 @@ use nameko_core::__private::{BoxFuture, RemoteError, Value};
 use nameko_core::Entrypoint;
 
 /// Builds the entrypoint of a `#[timer]` method. The interval was checked at compile time.
-pub fn timer<F>(method: &'static str, interval_secs: f64, eager: bool, handler: F) -> Box<dyn Entrypoint>
+pub fn timer<F>(
+    method: &'static str,
+    interval_secs: f64,
+    eager: bool,
+    handler: F,
+) -> Box<dyn Entrypoint>
 where
     F: Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
 {

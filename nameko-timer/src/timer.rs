@@ -74,7 +74,11 @@ impl Timer {
     }
 
     /// A timer with an interval in seconds, checked to be positive and finite.
-    pub fn from_secs<F>(method: &'static str, interval_secs: f64, tick: F) -> Result<Self, TimerError>
+    pub fn from_secs<F>(
+        method: &'static str,
+        interval_secs: f64,
+        tick: F,
+    ) -> Result<Self, TimerError>
     where
         F: Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
     {

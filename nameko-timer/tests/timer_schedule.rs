@@ -1,6 +1,8 @@
 //! The timer's schedule on tokio's paused clock: interval, eager, no overlap, no drift, a
 //! failing tick, and stopping during a tick.
 
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 

@@ -43,7 +43,12 @@ pub struct ListenerService;
 #[service(name = "listener")]
 impl ListenerService {
     /// Prints "pong from listener".
-    #[event_handler("monitor", "ping", handler_type = "broadcast", reliable_delivery = false)]
+    #[event_handler(
+        "monitor",
+        "ping",
+        handler_type = "broadcast",
+        reliable_delivery = false
+    )]
     pub async fn ping(&self, _payload: Value) {
         println!("pong from listener");
     }

@@ -206,7 +206,9 @@ async fn container_publisher(
     let publisher = container
         .local()
         .get_or_try_init(|| async move {
-            Ok::<_, AmqpError>(ContainerPublisher(Arc::new(Publisher::new(connection, &config))))
+            Ok::<_, AmqpError>(ContainerPublisher(Arc::new(Publisher::new(
+                connection, &config,
+            ))))
         })
         .await?;
     Ok((container.service_name_arc(), Arc::clone(&publisher.0)))

@@ -268,7 +268,10 @@ fn outgoing_context(fallback: &ContextData) -> ContextData {
                 wire::STANDALONE_METHOD_NAME,
                 uuid::Uuid::new_v4()
             );
-            data.insert(CALL_ID_STACK.to_owned(), Value::Array(vec![Value::String(id)]));
+            data.insert(
+                CALL_ID_STACK.to_owned(),
+                Value::Array(vec![Value::String(id)]),
+            );
             data
         }
     }
@@ -364,7 +367,9 @@ async fn container_listener(container: &ContainerHandle) -> Result<Arc<ReplyList
     let service = container.service_name_arc();
     container
         .local()
-        .get_or_try_init(|| async move { ReplyListener::start(connection, &config, &service).await })
+        .get_or_try_init(
+            || async move { ReplyListener::start(connection, &config, &service).await },
+        )
         .await
 }
 
@@ -411,9 +416,12 @@ impl ClusterRpc {
     /// Connects to the broker of `config` and declares a reply queue.
     pub async fn connect(config: &Config) -> Result<Self, RpcError> {
         let connection = Arc::new(AmqpConnection::connect(config).await?);
-        let listener =
-            ReplyListener::start(Arc::clone(&connection), config, wire::STANDALONE_SERVICE_NAME)
-                .await?;
+        let listener = ReplyListener::start(
+            Arc::clone(&connection),
+            config,
+            wire::STANDALONE_SERVICE_NAME,
+        )
+        .await?;
         Ok(ClusterRpc {
             connection,
             listener,

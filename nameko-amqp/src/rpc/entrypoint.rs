@@ -141,7 +141,9 @@ pub struct RpcConsumer {
 impl std::fmt::Debug for RpcConsumer {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let methods: Vec<String> = lock(&self.handlers).keys().cloned().collect();
-        f.debug_struct("RpcConsumer").field("methods", &methods).finish()
+        f.debug_struct("RpcConsumer")
+            .field("methods", &methods)
+            .finish()
     }
 }
 
@@ -260,7 +262,10 @@ impl Resource for RpcConsumer {
 }
 
 /// Declares the RPC exchange: `topic`, durable.
-pub(crate) async fn declare_rpc_exchange(channel: &Channel, exchange: &str) -> Result<(), AmqpError> {
+pub(crate) async fn declare_rpc_exchange(
+    channel: &Channel,
+    exchange: &str,
+) -> Result<(), AmqpError> {
     channel
         .exchange_declare(
             exchange.into(),
@@ -332,7 +337,11 @@ impl Dispatch {
                         error = %e,
                         "rejecting a request without reply_to"
                     );
-                    if let Err(e) = delivery.acker.reject(BasicRejectOptions { requeue: false }).await {
+                    if let Err(e) = delivery
+                        .acker
+                        .reject(BasicRejectOptions { requeue: false })
+                        .await
+                    {
                         tracing::warn!(target: "nameko_amqp::rpc", error = %e, "reject failed");
                     }
                 }

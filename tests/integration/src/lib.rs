@@ -8,8 +8,7 @@ use std::time::Duration;
 pub fn init_tracing() {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| "warn".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
         )
         .with_test_writer()
         .try_init();
@@ -128,9 +127,11 @@ pub fn total(seen: &Seen, service: &str) -> usize {
 }
 
 fn record(seen: &Seen, service: &str, instance: &str, payload: Value) {
-    seen.lock()
-        .unwrap_or_else(|p| p.into_inner())
-        .push((service.to_owned(), instance.to_owned(), payload));
+    seen.lock().unwrap_or_else(|p| p.into_inner()).push((
+        service.to_owned(),
+        instance.to_owned(),
+        payload,
+    ));
 }
 
 macro_rules! listener {
@@ -164,10 +165,35 @@ macro_rules! listener {
 
 listener!(PoolListener, "pool_listener", "source", "evt");
 listener!(OtherPoolListener, "other_pool_listener", "source", "evt");
-listener!(BroadcastListener, "broadcast_listener", "source", "evt", handler_type = "broadcast", reliable_delivery = false);
-listener!(SingletonA, "singleton_a", "source", "evt", handler_type = "singleton");
-listener!(SingletonB, "singleton_b", "source", "evt", handler_type = "singleton");
-listener!(UnreliableListener, "unreliable_listener", "source", "evt", reliable_delivery = false);
+listener!(
+    BroadcastListener,
+    "broadcast_listener",
+    "source",
+    "evt",
+    handler_type = "broadcast",
+    reliable_delivery = false
+);
+listener!(
+    SingletonA,
+    "singleton_a",
+    "source",
+    "evt",
+    handler_type = "singleton"
+);
+listener!(
+    SingletonB,
+    "singleton_b",
+    "source",
+    "evt",
+    handler_type = "singleton"
+);
+listener!(
+    UnreliableListener,
+    "unreliable_listener",
+    "source",
+    "evt",
+    reliable_delivery = false
+);
 
 /// A typed event payload.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize, PartialEq)]
@@ -199,9 +225,17 @@ impl OrderHandler {
             *n
         };
         if n <= self.fail_times {
-            return Err(RemoteError::new("OrderFailed", format!("attempt {n} of order {}", order.id)));
+            return Err(RemoteError::new(
+                "OrderFailed",
+                format!("attempt {n} of order {}", order.id),
+            ));
         }
-        record(&self.seen, "orders", "x", serde_json::to_value(order).unwrap_or_default());
+        record(
+            &self.seen,
+            "orders",
+            "x",
+            serde_json::to_value(order).unwrap_or_default(),
+        );
         Ok(())
     }
 }

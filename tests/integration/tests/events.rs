@@ -42,7 +42,10 @@ async fn settle() {
 
 async fn wait_total(seen: &Seen, service: &str, n: usize) {
     assert!(
-        eventually(Duration::from_secs(10), || async { total(seen, service) >= n }).await,
+        eventually(Duration::from_secs(10), || async {
+            total(seen, service) >= n
+        })
+        .await,
         "{service}: expected {n} events, got {:?}",
         per_instance(seen, service)
     );
@@ -71,9 +74,16 @@ async fn service_pool_delivers_once_per_service() {
     wait_total(&seen, "pool_listener", 12).await;
     wait_total(&seen, "other_pool_listener", 12).await;
     settle().await;
-    assert_eq!(total(&seen, "pool_listener"), 12, "once per service, not per instance");
+    assert_eq!(
+        total(&seen, "pool_listener"),
+        12,
+        "once per service, not per instance"
+    );
     assert_eq!(total(&seen, "other_pool_listener"), 12);
-    assert!(per_instance(&seen, "pool_listener").len() > 1, "spread over instances");
+    assert!(
+        per_instance(&seen, "pool_listener").len() > 1,
+        "spread over instances"
+    );
     stop_all(runners).await;
 }
 
@@ -91,7 +101,11 @@ async fn broadcast_delivers_to_every_instance() {
     wait_total(&seen, "broadcast_listener", 15).await;
     settle().await;
     let counts = per_instance(&seen, "broadcast_listener");
-    assert_eq!(counts.values().copied().collect::<Vec<_>>(), [5, 5, 5], "{counts:?}");
+    assert_eq!(
+        counts.values().copied().collect::<Vec<_>>(),
+        [5, 5, 5],
+        "{counts:?}"
+    );
     stop_all(runners).await;
 }
 
@@ -114,7 +128,10 @@ async fn singleton_delivers_once_overall() {
         .await
     );
     settle().await;
-    assert_eq!(total(&seen, "singleton_a") + total(&seen, "singleton_b"), 10);
+    assert_eq!(
+        total(&seen, "singleton_a") + total(&seen, "singleton_b"),
+        10
+    );
     stop_all(runners).await;
 }
 
@@ -129,9 +146,16 @@ fn orders(fail_times: usize) -> OrderHandler {
 async fn dispatch_orders(config: &Config, n: u32) {
     let d = StandaloneDispatcher::connect(config).await.unwrap();
     for id in 0..n {
-        d.dispatch("shop", "order", &Order { id, item: "book".into() })
-            .await
-            .unwrap();
+        d.dispatch(
+            "shop",
+            "order",
+            &Order {
+                id,
+                item: "book".into(),
+            },
+        )
+        .await
+        .unwrap();
     }
     d.close().await;
 }
@@ -147,7 +171,10 @@ async fn requeue_on_error_true_retries_failed_events() {
     wait_total(&h.seen, "orders", 4).await;
     let attempts = h.attempts.lock().unwrap().clone();
     assert_eq!(attempts.len(), 4);
-    assert!(attempts.values().all(|n| *n == 2), "failed once, then succeeded: {attempts:?}");
+    assert!(
+        attempts.values().all(|n| *n == 2),
+        "failed once, then succeeded: {attempts:?}"
+    );
     runner.stop().await;
 }
 
@@ -167,9 +194,15 @@ async fn requeue_on_error_false_drops_failed_events() {
     );
     settle().await;
     let attempts = h.attempts.lock().unwrap().clone();
-    assert!(attempts.values().all(|n| *n == 1), "tried once each: {attempts:?}");
+    assert!(
+        attempts.values().all(|n| *n == 1),
+        "tried once each: {attempts:?}"
+    );
     assert_eq!(total(&h.seen, "orders"), 0);
-    assert_eq!(queue_len(&vhost, "evt-shop-order--drop_orders.handle").await, 0);
+    assert_eq!(
+        queue_len(&vhost, "evt-shop-order--drop_orders.handle").await,
+        0
+    );
     runner.stop().await;
 }
 
@@ -220,9 +253,15 @@ async fn reliable_delivery_keeps_events_while_the_service_is_down() {
     let config = vhost.config();
     let seen = Seen::default();
     // Declares the queue, then goes down.
-    one(&config, PoolListener::new("a", &seen)).await.stop().await;
+    one(&config, PoolListener::new("a", &seen))
+        .await
+        .stop()
+        .await;
     dispatch_n(&config, 5).await;
-    assert_eq!(queue_len(&vhost, "evt-source-evt--pool_listener.handle").await, 5);
+    assert_eq!(
+        queue_len(&vhost, "evt-source-evt--pool_listener.handle").await,
+        5
+    );
     let runner = one(&config, PoolListener::new("b", &seen)).await;
     wait_total(&seen, "pool_listener", 5).await;
     runner.stop().await;
@@ -239,7 +278,10 @@ async fn unreliable_delivery_loses_events_while_the_service_is_down() {
     assert!(queue_exists(&vhost, queue).await);
     runner.stop().await;
     assert!(
-        eventually(Duration::from_secs(5), || async { !queue_exists(&vhost, queue).await }).await,
+        eventually(Duration::from_secs(5), || async {
+            !queue_exists(&vhost, queue).await
+        })
+        .await,
         "the queue goes away with its last consumer"
     );
     dispatch_n(&config, 5).await;
@@ -247,7 +289,11 @@ async fn unreliable_delivery_loses_events_while_the_service_is_down() {
     dispatch_n(&config, 1).await;
     wait_total(&seen, "unreliable_listener", 1).await;
     settle().await;
-    assert_eq!(total(&seen, "unreliable_listener"), 1, "only the event sent while up");
+    assert_eq!(
+        total(&seen, "unreliable_listener"),
+        1,
+        "only the event sent while up"
+    );
     runner.stop().await;
 }
 
@@ -263,7 +309,11 @@ async fn malformed_payloads_are_rejected_and_the_handler_keeps_running() {
         .await
         .unwrap();
     let ch = conn.create_channel().await.unwrap();
-    for body in [&b"not json at all"[..], br#"{"id": "not a number"}"#, b"[1, 2]"] {
+    for body in [
+        &b"not json at all"[..],
+        br#"{"id": "not a number"}"#,
+        b"[1, 2]",
+    ] {
         ch.basic_publish(
             "shop.events".into(),
             "order".into(),
@@ -279,7 +329,10 @@ async fn malformed_payloads_are_rejected_and_the_handler_keeps_running() {
     dispatch_orders(&config, 2).await;
     wait_total(&h.seen, "orders", 2).await;
     settle().await;
-    assert_eq!(queue_len(&vhost, "evt-shop-order--requeue_orders.handle").await, 0);
+    assert_eq!(
+        queue_len(&vhost, "evt-shop-order--requeue_orders.handle").await,
+        0
+    );
     assert_eq!(total(&h.seen, "orders"), 2);
     conn.close(200, "bye".into()).await.unwrap();
     runner.stop().await;

@@ -64,7 +64,10 @@ async fn hand_written_service_answers_rpc() {
     let err = svc.call::<i64>("add", (1,)).await.unwrap_err();
     assert_eq!(err.exc_type(), Some("IncorrectSignature"), "{err}");
     let err = svc.call::<i64>("subtract", (1, 2)).await.unwrap_err();
-    assert!(matches!(&err, RpcError::Remote(r) if r.exc_type == "MethodNotFound" && r.value == "subtract"), "{err}");
+    assert!(
+        matches!(&err, RpcError::Remote(r) if r.exc_type == "MethodNotFound" && r.value == "subtract"),
+        "{err}"
+    );
 
     cluster.close().await;
     runner.stop().await;

@@ -37,7 +37,10 @@ async fn unknown_service_fails_at_once() {
         .call::<Value>("anything", ())
         .await
         .unwrap_err();
-    assert!(matches!(&err, RpcError::UnknownService(s) if s == "nobody_home"), "{err}");
+    assert!(
+        matches!(&err, RpcError::UnknownService(s) if s == "nobody_home"),
+        "{err}"
+    );
     assert_eq!(err.to_string(), "Unknown service `nobody_home`");
     assert!(started.elapsed() < Duration::from_secs(5));
     cluster.close().await;

@@ -33,7 +33,10 @@ async fn round_robin_over_two_instances() {
     }
     assert_eq!(counts.len(), 2, "both instances answered: {counts:?}");
     assert_eq!(counts["a"] + counts["b"], 20);
-    assert!(counts["a"] >= 5 && counts["b"] >= 5, "round robin: {counts:?}");
+    assert!(
+        counts["a"] >= 5 && counts["b"] >= 5,
+        "round robin: {counts:?}"
+    );
     cluster.close().await;
     a.stop().await;
     b.stop().await;

@@ -24,7 +24,9 @@ async fn run(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
     cluster.close().await;
 
     let dispatcher = StandaloneDispatcher::connect(&config).await?;
-    dispatcher.dispatch("monitor", "ping", &json!("ping")).await?;
+    dispatcher
+        .dispatch("monitor", "ping", &json!("ping"))
+        .await?;
     println!("monitor dispatched ping");
     dispatcher.close().await;
     Ok(())
@@ -32,7 +34,10 @@ async fn run(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() -> ExitCode {
     let args = RunArgs::parse();
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("example-events-client: error: {e}");

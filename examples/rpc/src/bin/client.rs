@@ -32,7 +32,10 @@ async fn calls(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() -> ExitCode {
     let args = RunArgs::parse();
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("example-rpc-client: error: {e}");
