@@ -21,8 +21,9 @@
 //! - `--config FILE`: Nameko's YAML config, with `${VAR:default}` substitution (without
 //!   it, an empty config: every key has its default);
 //! - `--broker URI`: overrides `AMQP_URI`;
-//! - `--log-level LEVEL`: `error`, `warn`, `info` (default), `debug` or `trace`; `RUST_LOG`
-//!   wins when set.
+//! - `--log-level LEVEL`: `error`, `warn`, `info`, `debug` or `trace`; default: the root
+//!   level of the config's `LOGGING` (Python's dictConfig), else `info`; `RUST_LOG` wins when
+//!   set.
 //!
 //! It starts every service, stops them gracefully on the first SIGINT or SIGTERM (running
 //! workers finish within `SHUTDOWN_GRACE_PERIOD`), kills them on the second, and exits
@@ -51,9 +52,10 @@ pub struct RunArgs {
     /// Broker URI, overriding the config's AMQP_URI (e.g. pyamqp://guest:guest@localhost).
     #[arg(long, value_name = "URI")]
     pub broker: Option<String>,
-    /// Log level (error, warn, info, debug, trace); RUST_LOG overrides it.
-    #[arg(long, value_name = "LEVEL", default_value = "info")]
-    pub log_level: String,
+    /// Log level (error, warn, info, debug, trace); default: the config's
+    /// `LOGGING.root.level`, else info. RUST_LOG overrides it.
+    #[arg(long, value_name = "LEVEL")]
+    pub log_level: Option<String>,
 }
 
 impl RunArgs {
@@ -67,6 +69,25 @@ impl RunArgs {
             config.set(crate::config::AMQP_URI, uri.clone());
         }
         Ok(config)
+    }
+
+    /// The log level: `--log-level`, else the root level of the config's Python-style
+    /// `LOGGING` dictConfig, else `info`.
+    pub fn log_level(&self, config: &Config) -> String {
+        if let Some(level) = &self.log_level {
+            return level.clone();
+        }
+        config
+            .get("LOGGING")
+            .and_then(|l| l.get("root"))
+            .and_then(|r| r.get("level"))
+            .and_then(serde_json::Value::as_str)
+            .map(|l| match l.to_ascii_lowercase().as_str() {
+                "critical" | "fatal" => "error".to_owned(),
+                "warning" => "warn".to_owned(),
+                other => other.to_owned(),
+            })
+            .unwrap_or_else(|| "info".to_owned())
     }
 }
 
@@ -103,7 +124,7 @@ where
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    init_tracing(&args.log_level);
+    init_tracing(&args.log_level(&config));
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

@@ -1,0 +1,207 @@
+//! The runner as users meet it, by running a built service binary: config errors, an
+//! unreachable broker, env substitution, `--help`, and SIGTERM with work in flight.
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+use nameko_amqp::ClusterRpc;
+use nameko_amqp::testing::TestVhost;
+
+const BIN: &str = env!("CARGO_BIN_EXE_nameko-test-service");
+
+fn tmp_config(name: &str, text: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("nameko-runner-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join(name);
+    std::fs::write(&path, text).unwrap();
+    path
+}
+
+fn run(args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args).env_remove("RUST_LOG");
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().unwrap()
+}
+
+fn stderr_lines(out: &Output) -> Vec<String> {
+    String::from_utf8_lossy(&out.stderr)
+        .lines()
+        .map(str::to_owned)
+        .collect()
+}
+
+/// The process failed, and its last stderr line (the only one naming an error, after any
+/// log lines) says why.
+fn assert_one_line_failure(out: &Output, expected: &str) {
+    assert!(!out.status.success(), "{out:?}");
+    let lines = stderr_lines(out);
+    let errors: Vec<&String> = lines
+        .iter()
+        .filter(|l| l.starts_with("nameko-test-service: error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "one error line: {lines:#?}");
+    assert_eq!(lines.last(), errors.first().copied(), "{lines:#?}");
+    assert!(errors[0].contains(expected), "{lines:#?} should contain {expected:?}");
+}
+
+#[test]
+fn missing_config_file() {
+    let out = run(&["--config", "/no/such/config.yaml"], &[]);
+    assert_one_line_failure(&out, "cannot read config file /no/such/config.yaml");
+}
+
+#[test]
+fn malformed_config_file() {
+    let path = tmp_config("bad.yaml", "AMQP_URI: [unclosed\n");
+    let out = run(&["--config", path.to_str().unwrap()], &[]);
+    assert_one_line_failure(&out, "invalid YAML in");
+}
+
+#[test]
+fn invalid_config_value() {
+    let path = tmp_config("bad.yaml", "max_workers: lots\n");
+    let out = run(&["--config", path.to_str().unwrap()], &[]);
+    assert_one_line_failure(&out, "config key `max_workers`: expected a positive integer");
+}
+
+#[test]
+fn unset_variable_without_default() {
+    let path = tmp_config("env.yaml", "AMQP_URI: ${NAMEKO_TEST_UNSET_VARIABLE}\n");
+    let out = run(&["--config", path.to_str().unwrap()], &[]);
+    assert_one_line_failure(&out, "`NAMEKO_TEST_UNSET_VARIABLE` is not set");
+}
+
+#[test]
+fn unreachable_broker() {
+    let started = Instant::now();
+    let out = run(&["--broker", "amqp://guest:secret@127.0.0.1:1/"], &[]);
+    assert_one_line_failure(&out, "cannot connect to the broker at amqp://guest:***@127.0.0.1:1/");
+    assert!(!String::from_utf8_lossy(&out.stderr).contains("secret"));
+    assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+#[test]
+fn help_documents_the_options() {
+    let out = run(&["--help"], &[]);
+    assert!(out.status.success());
+    let help = String::from_utf8_lossy(&out.stdout);
+    for opt in ["--config", "--broker", "--log-level", "SIGTERM"] {
+        assert!(help.contains(opt), "{opt} in {help}");
+    }
+}
+
+/// Starts the binary and waits for its "started services" line.
+fn start(args: &[&str], env: &[(&str, &str)]) -> Child {
+    let mut cmd = Command::new(BIN);
+    cmd.args(args)
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .expect("the service binary did not start");
+        if line.contains("started services: echo") {
+            break;
+        }
+    }
+    // Keep draining stderr so the child never blocks on a full pipe.
+    std::thread::spawn(move || while rx.recv().is_ok() {});
+    child
+}
+
+fn signal(child: &Child, sig: &str) {
+    let status = Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn env_substitution_and_sigterm_with_work_in_flight() {
+    let vhost = TestVhost::create("runner").unwrap();
+    let base = nameko_amqp::testing::base_uri();
+    let config = tmp_config(
+        "config.yaml",
+        "AMQP_URI: ${NAMEKO_TEST_BASE}/${NAMEKO_TEST_VHOST}\n\
+         max_workers: ${NAMEKO_TEST_WORKERS:4}\n\
+         SHUTDOWN_GRACE_PERIOD: ${NAMEKO_TEST_GRACE:20}\n",
+    );
+    let child = start(
+        &["--config", config.to_str().unwrap()],
+        &[("NAMEKO_TEST_BASE", &base), ("NAMEKO_TEST_VHOST", vhost.name())],
+    );
+    let cluster = ClusterRpc::connect(&vhost.config())
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(20));
+    let who: String = cluster.service("echo").call("whoami", ()).await.unwrap();
+    assert_eq!(who, "binary");
+    // Three slow calls in flight, then SIGTERM: all three are answered.
+    let mut replies = Vec::new();
+    for _ in 0..3 {
+        replies.push(
+            cluster
+                .service("echo")
+                .call_async("sleep", (1.0,))
+                .await
+                .unwrap(),
+        );
+    }
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(&child, "-TERM");
+    for r in replies {
+        assert_eq!(r.result::<String>().await.unwrap(), "binary");
+    }
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(out.status.success(), "clean exit after SIGTERM: {out:?}");
+    cluster.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn second_signal_forces_the_stop() {
+    let vhost = TestVhost::create("runner-force").unwrap();
+    let child = start(&["--broker", &vhost.uri()], &[]);
+    let cluster = ClusterRpc::connect(&vhost.config())
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(20));
+    let _slow = cluster
+        .service("echo")
+        .call_async("sleep", (30.0,))
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(&child, "-INT");
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    signal(&child, "-INT");
+    let started = Instant::now();
+    let out = tokio::task::spawn_blocking(move || child.wait_with_output())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(started.elapsed() < Duration::from_secs(10));
+    assert_eq!(out.status.code(), Some(130), "{out:?}");
+    cluster.close().await;
+}
