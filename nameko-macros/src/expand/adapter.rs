@@ -1,0 +1,231 @@
+//! Per-method adapters: decode the arguments, call the user's method, encode its result.
+
+use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
+use quote::{format_ident, quote, quote_spanned};
+use syn::spanned::Spanned;
+
+use crate::attr::{EventHandlerArgs, TimerArgs};
+use crate::model::{EntrypointAttr, EntrypointKind, MethodModel, OutputModel};
+use crate::paths::Paths;
+
+/// The entrypoint constructor call for one marker of `method`: one element of the
+/// service's dispatch table. `None` for kinds without a transport yet (`check` reports
+/// those, so expansion never reaches them).
+pub(super) fn entrypoint(
+    p: &Paths,
+    method: &MethodModel,
+    entrypoint: &EntrypointAttr,
+) -> Option<TokenStream> {
+    match &entrypoint.kind {
+        EntrypointKind::Rpc(_) => Some(rpc(p, method)),
+        EntrypointKind::EventHandler(args) => Some(event_handler(p, method, args)),
+        EntrypointKind::Timer(args) => Some(timer(p, method, args)),
+        EntrypointKind::Http(_) => None,
+    }
+}
+
+/// `rpc("method", handler)`, where the handler binds `Arguments` to the parameters by
+/// position and keyword, awaits the method, and encodes its result or error.
+fn rpc(p: &Paths, method: &MethodModel) -> TokenStream {
+    let Paths {
+        rpc,
+        arguments,
+        arg_binder,
+        ..
+    } = p;
+    let wire_name = Literal::string(&method.wire_name());
+    let names = method
+        .params
+        .iter()
+        .map(|param| Literal::string(param.name.as_deref().unwrap_or_default()));
+    let vars: Vec<_> = (0..method.params.len())
+        .map(|i| format_ident!("__nameko_arg{}", i))
+        .collect();
+    let bind = if method.params.is_empty() {
+        quote!(#arg_binder::new(#wire_name, &[], __nameko_args)?;)
+    } else {
+        let takes = method
+            .params
+            .iter()
+            .zip(&vars)
+            .enumerate()
+            .map(|(i, (param, var))| {
+                let ty = &param.ty;
+                let index = Literal::usize_unsuffixed(i);
+                quote_spanned!(ty.span()=> let #var: #ty = __nameko_binder.take(#index)?;)
+            });
+        quote! {
+            let mut __nameko_binder = #arg_binder::new(#wire_name, &[#(#names),*], __nameko_args)?;
+            #(#takes)*
+        }
+    };
+    let handler = handler(p, method, &quote!(__nameko_args: #arguments), &bind, &vars);
+    quote!(#rpc(#wire_name, #handler))
+}
+
+/// `event_handler("method", "source", "event_type", HandlerType::X, reliable, requeue,
+/// handler)`, where the handler decodes the payload into the method's one parameter; a
+/// payload that does not fit is a `MalformedRequest`, which the entrypoint rejects without
+/// requeueing.
+fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> TokenStream {
+    let Paths {
+        event_handler,
+        handler_type,
+        value,
+        serde_json,
+        remote_error,
+        format,
+        ..
+    } = p;
+    let wire_name = Literal::string(&method.wire_name());
+    let EventHandlerArgs {
+        source_service,
+        event_type,
+        reliable_delivery,
+        requeue_on_error,
+        ..
+    } = args;
+    let variant = Ident::new(args.handler_type.variant(), Span::call_site());
+    // `check` reported a method without exactly one parameter, so this has one.
+    let (decode, vars) = match method.params.first() {
+        Some(param) => {
+            let ty = &param.ty;
+            let parameter = match &param.name {
+                Some(name) => format!("parameter `{name}`"),
+                None => "payload parameter".to_owned(),
+            };
+            let message = Literal::string(&format!(
+                "event payload does not fit `{}`'s {parameter}: {{__nameko_error}}",
+                method.wire_name()
+            ));
+            // Spanned at the parameter's type: a type that does not implement
+            // `Deserialize` is reported there.
+            let from_value = respan(quote!(#serde_json::from_value::<#ty>), ty.span());
+            let decode = quote! {
+                let __nameko_arg0: #ty = #from_value(__nameko_payload).map_err(|__nameko_error| {
+                    #remote_error::malformed_request(#format(#message))
+                })?;
+            };
+            (decode, vec![format_ident!("__nameko_arg0")])
+        }
+        None => (TokenStream::new(), Vec::new()),
+    };
+    let handler = handler(p, method, &quote!(__nameko_payload: #value), &decode, &vars);
+    quote! {
+        #event_handler(
+            #wire_name,
+            #source_service,
+            #event_type,
+            #handler_type::#variant,
+            #reliable_delivery,
+            #requeue_on_error,
+            #handler
+        )
+    }
+}
+
+/// `timer("method", interval_secs, eager, handler)`, where the handler calls the method
+/// with no arguments.
+fn timer(p: &Paths, method: &MethodModel, args: &TimerArgs) -> TokenStream {
+    let timer = &p.timer;
+    let wire_name = Literal::string(&method.wire_name());
+    let mut interval = Literal::f64_unsuffixed(args.interval_secs);
+    interval.set_span(args.interval_span);
+    let eager = args.eager;
+    let none = TokenStream::new();
+    let handler = handler(p, method, &none, &none, &[]);
+    quote!(#timer(#wire_name, #interval, #eager, #handler))
+}
+
+/// The handler closure of an entrypoint: it takes `params`, runs `prepare` (which binds
+/// `vars`), calls the method with `vars`, and encodes the result, boxed as a `Send` future.
+fn handler(
+    p: &Paths,
+    method: &MethodModel,
+    params: &TokenStream,
+    prepare: &TokenStream,
+    vars: &[Ident],
+) -> TokenStream {
+    let Paths {
+        arc,
+        box_future,
+        result,
+        value,
+        remote_error,
+        boxed,
+        ..
+    } = p;
+    let ident = &method.sig.ident;
+    let encode = encode_output(p, &method.output);
+    // Spanned at the method's name: a future that is not `Send` is reported there.
+    let pin = respan(quote!(#boxed::pin), ident.span());
+    let pinned = quote_spanned! {ident.span()=>
+        #pin(async move {
+            #prepare
+            let __nameko_out = Self::#ident(&*__nameko_service #(, #vars)*).await;
+            #encode
+        })
+    };
+    quote! {
+        {
+            let __nameko_service = #arc::clone(self);
+            move |#params| -> #box_future<#result<#value, #remote_error>> {
+                let __nameko_service = #arc::clone(&__nameko_service);
+                #pinned
+            }
+        }
+    }
+}
+
+/// Turns `__nameko_out` into `Result<Value, RemoteError>`.
+fn encode_output(p: &Paths, output: &OutputModel) -> TokenStream {
+    let Paths {
+        encode_result,
+        result,
+        error_wrap,
+        via_into,
+        via_display,
+        ..
+    } = p;
+    match output {
+        OutputModel::Unit => quote!(#encode_result(__nameko_out)),
+        OutputModel::Value(ty) => respan(quote!(#encode_result(__nameko_out)), ty.span()),
+        OutputModel::Result { ty, ok, err } => {
+            let ok_span = ok.as_ref().map_or_else(|| ty.span(), Spanned::span);
+            let err_span = err.as_ref().map_or_else(|| ty.span(), Spanned::span);
+            let encode = respan(quote!(#encode_result(__nameko_value)), ok_span);
+            let convert =
+                quote_spanned!(err_span=> #error_wrap(__nameko_error).__nameko_into_remote());
+            quote! {
+                match __nameko_out {
+                    #result::Ok(__nameko_value) => #encode,
+                    #result::Err(__nameko_error) => {
+                        #[allow(unused_imports)]
+                        use #via_into as _;
+                        #[allow(unused_imports)]
+                        use #via_display as _;
+                        #result::Err(#convert)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// `tokens` with every token's span set to `span`, so that the compiler points at the
+/// user's type for the whole call, not at the `#[service]` attribute.
+fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+    tokens
+        .into_iter()
+        .map(|mut token| {
+            if let TokenTree::Group(group) = &token {
+                let mut inner = Group::new(group.delimiter(), respan(group.stream(), span));
+                inner.set_span(span);
+                token = TokenTree::Group(inner);
+            } else {
+                token.set_span(span);
+            }
+            token
+        })
+        .collect()
+}

@@ -1,0 +1,294 @@
+//! Orchestration: parse, model, check, then either the generated code or the user's item
+//! with every error next to it.
+
+mod adapter;
+mod service;
+
+use proc_macro2::{Span, TokenStream};
+use quote::quote;
+use syn::{ImplItem, Item, parse_quote};
+
+use crate::attr::ServiceArgs;
+use crate::check;
+use crate::ctxt::Ctxt;
+use crate::model::{Marker, ServiceModel};
+
+/// Expands `#[service(args)] input`.
+///
+/// The user's impl block is always emitted (without its marker attributes), so one mistake
+/// gives one error and editors keep completing the service's methods.
+pub(crate) fn service(args: TokenStream, input: TokenStream) -> TokenStream {
+    let mut cx = Ctxt::new();
+    let args = match syn::parse2::<ServiceArgs>(args) {
+        Ok(args) => Some(args),
+        Err(error) => {
+            cx.syn_error(error);
+            None
+        }
+    };
+    let item = match syn::parse2::<Item>(input.clone()) {
+        Ok(Item::Impl(item)) => item,
+        Ok(other) => {
+            check::not_an_impl(&mut cx, &other);
+            return with_errors(input, cx);
+        }
+        Err(error) => {
+            cx.syn_error(error);
+            return with_errors(input, cx);
+        }
+    };
+
+    let model = ServiceModel::from_impl(&mut cx, args, item);
+    let duplicates = check::service(&mut cx, &model);
+    let generated = match &model.args {
+        Some(args) if cx.is_empty() => service::expand(&model, args),
+        Some(args) => service::fallback(&model, args),
+        None => TokenStream::new(),
+    };
+    let mut item = model.item;
+    for method in &model.methods {
+        if let Some(ImplItem::Fn(f)) = item.items.get_mut(method.index) {
+            // Entrypoints must be `async` even when they await nothing.
+            f.attrs.push(parse_quote!(#[allow(clippy::unused_async)]));
+        }
+    }
+    for index in duplicates.into_iter().rev() {
+        if index < item.items.len() {
+            item.items.remove(index);
+        }
+    }
+    let marker_uses = marker_uses(&model.marker_paths);
+    let errors = cx.into_result().err().map(|error| error.to_compile_error());
+    let output = quote! {
+        #item
+        #generated
+        #marker_uses
+        #errors
+    };
+    debug(&output);
+    output
+}
+
+/// Names every marker path that `#[service]` removed, so that `use nameko_core::rpc;`
+/// counts as used (the compiler never sees the removed `#[rpc]` itself).
+fn marker_uses(paths: &[syn::Path]) -> TokenStream {
+    if paths.is_empty() {
+        return TokenStream::new();
+    }
+    quote! {
+        const _: () = {
+            #(
+                #[allow(unused_imports)]
+                use #paths as _;
+            )*
+        };
+    }
+}
+
+/// Expands a marker attribute found outside `#[service]`: `#[service]` removes the markers
+/// of its methods before they expand, so a marker that expands on its own is misplaced.
+pub(crate) fn marker_outside_service(marker: Marker, input: TokenStream) -> TokenStream {
+    let name = marker.name();
+    let mut cx = Ctxt::new();
+    cx.error_at(
+        Span::call_site(),
+        format!(
+            "`#[{name}]` must be used on a method inside a `#[service(name = \"...\")]` impl block"
+        ),
+    );
+    with_errors(input, cx)
+}
+
+fn with_errors(input: TokenStream, cx: Ctxt) -> TokenStream {
+    let errors = cx.into_result().err().map(|error| error.to_compile_error());
+    quote! {
+        #input
+        #errors
+    }
+}
+
+/// Prints an expansion to stderr when `NAMEKO_MACROS_DEBUG` is set.
+fn debug(output: &TokenStream) {
+    if std::env::var_os("NAMEKO_MACROS_DEBUG").is_some() {
+        eprintln!("// expansion of #[service]\n{output}");
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+
+    fn expand(args: TokenStream, input: TokenStream) -> String {
+        service(args, input).to_string()
+    }
+
+    #[test]
+    fn expands_a_service() {
+        let out = expand(
+            quote!(name = "service_x", dependencies(y)),
+            quote! {
+                impl ServiceX {
+                    #[rpc]
+                    async fn remote_method(&self, value: String, count: Option<u32>) -> Result<String, RpcError> { todo!() }
+                    fn helper(&self) {}
+                }
+            },
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("# [rpc]"), "{out}");
+        assert!(
+            out.contains("impl :: nameko_core :: __private :: Service for ServiceX"),
+            "{out}"
+        );
+        assert!(
+            out.contains(":: nameko_amqp :: __private :: rpc (\"remote_method\""),
+            "{out}"
+        );
+        assert!(out.contains("& [\"value\" , \"count\"]"), "{out}");
+        assert!(out.contains("fn dependencies"), "{out}");
+        assert!(
+            out.contains("let __nameko_arg1 : Option < u32 > = __nameko_binder . take (1) ?"),
+            "{out}"
+        );
+        assert!(out.contains("Ok (__nameko_value) => :: nameko_core :: __private :: encode_result (__nameko_value)"), "{out}");
+        assert!(
+            out.contains("ErrorWrap (__nameko_error) . __nameko_into_remote ()"),
+            "{out}"
+        );
+        assert!(out.contains("fn helper"), "{out}");
+    }
+
+    #[test]
+    fn expands_an_event_handler() {
+        let out = expand(
+            quote!(name = "s"),
+            quote! {
+                impl S {
+                    #[event_handler("src", "evt", handler_type = "Broadcast", requeue_on_error = true)]
+                    async fn handle(&self, order: Order) -> Result<(), E> { todo!() }
+                }
+            },
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains(":: nameko_amqp :: __private :: event_handler (\"handle\" , \"src\" , \"evt\" , :: nameko_amqp :: __private :: HandlerType :: Broadcast , true , true ,"),
+            "{out}"
+        );
+        assert!(
+            out.contains("move | __nameko_payload : :: nameko_core :: __private :: Value |"),
+            "{out}"
+        );
+        assert!(
+            out.contains("let __nameko_arg0 : Order = :: nameko_core :: __private :: serde_json :: from_value :: < Order > (__nameko_payload)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("RemoteError :: malformed_request (:: std :: format ! (\"event payload does not fit `handle`'s parameter `order`: {__nameko_error}\"))"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Self :: handle (& * __nameko_service , __nameko_arg0) . await"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn expands_a_timer() {
+        let out = expand(
+            quote!(name = "s"),
+            quote! {
+                impl S {
+                    #[timer(interval = 1)]
+                    async fn tick(&self) {}
+                    #[timer(0.25, eager = true)]
+                    async fn tock(&self) -> u8 { 1 }
+                }
+            },
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains(":: nameko_timer :: __private :: timer (\"tick\" , 1.0 , false ,"),
+            "{out}"
+        );
+        assert!(
+            out.contains(":: nameko_timer :: __private :: timer (\"tock\" , 0.25 , true ,"),
+            "{out}"
+        );
+        assert!(out.contains("move | | ->"), "{out}");
+        assert!(
+            out.contains("Self :: tick (& * __nameko_service) . await"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn no_dependencies_no_fn() {
+        let out = expand(
+            quote!(name = "s"),
+            quote!(impl S { #[rpc] async fn a(&self) {} }),
+        );
+        assert!(!out.contains("fn dependencies"), "{out}");
+        assert!(out.contains("encode_result (__nameko_out)"), "{out}");
+    }
+
+    #[test]
+    fn errors_keep_the_item_and_a_fallback() {
+        let out = expand(
+            quote!(name = "s"),
+            quote!(impl S { #[rpc] fn a(&self) {} fn b(&self) {} }),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("fn a (& self)"), "{out}");
+        assert!(out.contains("fn b (& self)"), "{out}");
+        assert!(!out.contains("# [rpc]"), "{out}");
+        assert!(out.contains("Service for S"), "{out}");
+        assert!(!out.contains("nameko_amqp"), "{out}");
+    }
+
+    #[test]
+    fn errors_accumulate_across_stages() {
+        let out = expand(
+            quote!(name = "s", bogus = 1),
+            quote!(impl S { #[rpc] fn a(&self) {} #[rpc] async fn b(&mut self) {} }),
+        );
+        assert_eq!(out.matches("compile_error").count(), 3, "{out}");
+        assert!(!out.contains("Service for S"), "{out}");
+    }
+
+    #[test]
+    fn duplicates_are_left_out() {
+        let out = expand(
+            quote!(name = "s"),
+            quote!(impl S { #[rpc] async fn a(&self) -> u8 { 1 } #[rpc] async fn a(&self) -> u16 { 2 } }),
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("-> u8"), "{out}");
+        assert!(!out.contains("-> u16"), "{out}");
+    }
+
+    #[test]
+    fn not_an_impl_block() {
+        let out = expand(
+            quote!(name = "s"),
+            quote!(
+                struct S;
+            ),
+        );
+        assert!(out.starts_with("struct S ;"), "{out}");
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+    }
+
+    #[test]
+    fn marker_alone() {
+        let out = marker_outside_service(
+            Marker::Rpc,
+            quote!(
+                async fn a(&self) {}
+            ),
+        )
+        .to_string();
+        assert!(out.starts_with("async fn a"), "{out}");
+        assert!(out.contains("`#[rpc]` must be used on a method inside a `#[service(name = \\\"...\\\")]` impl block"), "{out}");
+    }
+}

@@ -1,0 +1,396 @@
+//! The service model: what `#[service]` read from the impl block, with the original syn
+//! nodes kept for spans.
+
+use syn::ext::IdentExt;
+use syn::{
+    Attribute, FnArg, GenericArgument, ImplItem, ItemImpl, Pat, PathArguments, ReturnType,
+    Signature, Type,
+};
+
+use crate::attr::{self, EventHandlerArgs, RawArgs, RpcArgs, ServiceArgs, TimerArgs};
+use crate::ctxt::Ctxt;
+
+/// The marker attributes `#[service]` owns.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Marker {
+    Rpc,
+    EventHandler,
+    Http,
+    Timer,
+}
+
+impl Marker {
+    /// The attribute's name, as users write it.
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Marker::Rpc => "rpc",
+            Marker::EventHandler => "event_handler",
+            Marker::Http => "http",
+            Marker::Timer => "timer",
+        }
+    }
+
+    /// The marker an attribute is, recognised by the last segment of its path, so
+    /// `#[rpc]`, `#[nameko_core::rpc]` and `#[nameko::rpc]` are all `#[rpc]`.
+    pub(crate) fn of(attr: &Attribute) -> Option<Marker> {
+        let last = attr.path().segments.last()?;
+        match last.ident.to_string().as_str() {
+            "rpc" => Some(Marker::Rpc),
+            "event_handler" => Some(Marker::EventHandler),
+            "http" => Some(Marker::Http),
+            "timer" => Some(Marker::Timer),
+            _ => None,
+        }
+    }
+}
+
+/// What kind of entrypoint a marker makes, with its parsed arguments.
+#[derive(Debug)]
+pub(crate) enum EntrypointKind {
+    Rpc(#[allow(dead_code)] RpcArgs),
+    EventHandler(EventHandlerArgs),
+    Http(#[allow(dead_code)] RawArgs),
+    Timer(TimerArgs),
+}
+
+impl EntrypointKind {
+    pub(crate) fn marker(&self) -> Marker {
+        match self {
+            EntrypointKind::Rpc(_) => Marker::Rpc,
+            EntrypointKind::EventHandler(_) => Marker::EventHandler,
+            EntrypointKind::Http(_) => Marker::Http,
+            EntrypointKind::Timer(_) => Marker::Timer,
+        }
+    }
+
+    fn parse(marker: Marker, attr: &Attribute) -> syn::Result<Self> {
+        let name = marker.name();
+        Ok(match marker {
+            Marker::Rpc => EntrypointKind::Rpc(attr::marker_args(attr, name)?),
+            Marker::EventHandler => EntrypointKind::EventHandler(attr::event_handler_args(attr)?),
+            Marker::Http => EntrypointKind::Http(attr::marker_args(attr, name)?),
+            Marker::Timer => EntrypointKind::Timer(attr::timer_args(attr)?),
+        })
+    }
+}
+
+/// One marker on a method.
+pub(crate) struct EntrypointAttr {
+    pub(crate) kind: EntrypointKind,
+    /// The attribute as written, for spans.
+    pub(crate) attr: Attribute,
+}
+
+/// A parameter other than the receiver.
+pub(crate) struct ParamModel {
+    pub(crate) pat: Pat,
+    pub(crate) ty: Type,
+    /// The keyword-argument name: the identifier without `r#`; `None` for a pattern that is
+    /// not a plain identifier (reported by `check`).
+    pub(crate) name: Option<String>,
+}
+
+/// What a method returns, as far as the adapter cares.
+pub(crate) enum OutputModel {
+    /// No `->`: the method returns `()`, sent as `null`.
+    Unit,
+    /// Any type but a `Result`: encoded as the reply's result.
+    Value(Type),
+    /// A type whose last path segment is `Result`: `Ok` is the reply's result, `Err` a
+    /// `RemoteError`. `ok` and `err` are its first two type arguments when written.
+    Result {
+        ty: Type,
+        ok: Option<Box<Type>>,
+        err: Option<Box<Type>>,
+    },
+}
+
+/// A method with at least one marker.
+pub(crate) struct MethodModel {
+    /// Index of the method in the impl block's items.
+    pub(crate) index: usize,
+    /// The signature as written.
+    pub(crate) sig: Signature,
+    pub(crate) entrypoints: Vec<EntrypointAttr>,
+    pub(crate) params: Vec<ParamModel>,
+    pub(crate) output: OutputModel,
+}
+
+impl MethodModel {
+    /// The method's name on the wire: its identifier without `r#`.
+    pub(crate) fn wire_name(&self) -> String {
+        self.sig.ident.unraw().to_string()
+    }
+}
+
+/// The impl block `#[service]` annotates.
+pub(crate) struct ServiceModel {
+    /// The impl block with every marker attribute removed, ready to emit as is.
+    pub(crate) item: ItemImpl,
+    /// `None` when the arguments did not parse (the errors are in the `Ctxt`).
+    pub(crate) args: Option<ServiceArgs>,
+    /// The methods with markers, in order.
+    pub(crate) methods: Vec<MethodModel>,
+    /// The path of every marker attribute removed, each once, as written (`rpc`,
+    /// `nameko_core::rpc`): the expansion names them again so their imports count as used.
+    pub(crate) marker_paths: Vec<syn::Path>,
+}
+
+impl ServiceModel {
+    /// Reads the markers of `item`, strips them, and records malformed markers in `cx`.
+    pub(crate) fn from_impl(cx: &mut Ctxt, args: Option<ServiceArgs>, mut item: ItemImpl) -> Self {
+        let mut methods = Vec::new();
+        let mut marker_paths = Vec::new();
+        for (index, impl_item) in item.items.iter_mut().enumerate() {
+            match impl_item {
+                ImplItem::Fn(method) => {
+                    let markers = take_markers(&mut method.attrs, &mut marker_paths);
+                    if markers.is_empty() {
+                        continue;
+                    }
+                    let mut entrypoints = Vec::new();
+                    for (marker, attr) in markers {
+                        match EntrypointKind::parse(marker, &attr) {
+                            Ok(kind) => entrypoints.push(EntrypointAttr { kind, attr }),
+                            Err(error) => cx.syn_error(error),
+                        }
+                    }
+                    methods.push(MethodModel {
+                        index,
+                        params: params(&method.sig),
+                        output: output(&method.sig.output),
+                        sig: method.sig.clone(),
+                        entrypoints,
+                    });
+                }
+                ImplItem::Const(c) => misplaced(cx, &mut c.attrs, &mut marker_paths),
+                ImplItem::Type(t) => misplaced(cx, &mut t.attrs, &mut marker_paths),
+                ImplItem::Macro(m) => misplaced(cx, &mut m.attrs, &mut marker_paths),
+                _ => {}
+            }
+        }
+        ServiceModel {
+            item,
+            args,
+            methods,
+            marker_paths,
+        }
+    }
+}
+
+/// Removes the marker attributes from `attrs` and returns them; adds their paths to
+/// `paths` unless already there.
+fn take_markers(
+    attrs: &mut Vec<Attribute>,
+    paths: &mut Vec<syn::Path>,
+) -> Vec<(Marker, Attribute)> {
+    let mut markers = Vec::new();
+    attrs.retain(|attr| match Marker::of(attr) {
+        Some(marker) => {
+            if !paths.contains(attr.path()) {
+                paths.push(attr.path().clone());
+            }
+            markers.push((marker, attr.clone()));
+            false
+        }
+        None => true,
+    });
+    markers
+}
+
+/// Reports and strips markers on impl items that are not methods.
+fn misplaced(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, paths: &mut Vec<syn::Path>) {
+    for (marker, attr) in take_markers(attrs, paths) {
+        let name = marker.name();
+        cx.error_spanned_by(
+            &attr,
+            format!("`#[{name}]` goes on a method: put it on an `async fn` of the `#[service]` impl block"),
+        );
+    }
+}
+
+fn params(sig: &Signature) -> Vec<ParamModel> {
+    sig.inputs
+        .iter()
+        .filter_map(|arg| match arg {
+            FnArg::Typed(pat_type) => Some(ParamModel {
+                name: match &*pat_type.pat {
+                    Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none() => {
+                        Some(pat.ident.unraw().to_string())
+                    }
+                    _ => None,
+                },
+                pat: (*pat_type.pat).clone(),
+                ty: (*pat_type.ty).clone(),
+            }),
+            FnArg::Receiver(_) => None,
+        })
+        .collect()
+}
+
+fn output(output: &ReturnType) -> OutputModel {
+    let ReturnType::Type(_, ty) = output else {
+        return OutputModel::Unit;
+    };
+    let ty = (**ty).clone();
+    let Some(last) = result_segment(&ty) else {
+        return OutputModel::Value(ty);
+    };
+    let mut types = match &last.arguments {
+        PathArguments::AngleBracketed(args) => args
+            .args
+            .iter()
+            .filter_map(|arg| match arg {
+                GenericArgument::Type(ty) => Some(Box::new(ty.clone())),
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .into_iter(),
+        _ => Vec::new().into_iter(),
+    };
+    let ok = types.next();
+    let err = types.next();
+    OutputModel::Result { ty, ok, err }
+}
+
+/// The last segment of `ty` when it is named `Result` (`Result`, `io::Result`,
+/// `anyhow::Result`, ...).
+fn result_segment(ty: &Type) -> Option<&syn::PathSegment> {
+    match ty {
+        Type::Path(path) if path.qself.is_none() => path
+            .path
+            .segments
+            .last()
+            .filter(|last| last.ident == "Result"),
+        Type::Paren(paren) => result_segment(&paren.elem),
+        Type::Group(group) => result_segment(&group.elem),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use quote::ToTokens;
+    use syn::parse_quote;
+
+    fn model(item: ItemImpl) -> (ServiceModel, Ctxt) {
+        let mut cx = Ctxt::new();
+        let model = ServiceModel::from_impl(&mut cx, None, item);
+        (model, cx)
+    }
+
+    fn text<T: ToTokens>(t: &T) -> String {
+        t.to_token_stream().to_string()
+    }
+
+    #[test]
+    fn reads_and_strips_markers() {
+        let (model, cx) = model(parse_quote! {
+            impl ServiceX {
+                /// Docs stay.
+                #[rpc]
+                #[inline]
+                async fn remote_method(&self, value: String, r#type: Option<u32>, _x: u8) -> String { value }
+                fn helper(&self) {}
+                #[nameko_core::rpc]
+                async fn other(&self) {}
+            }
+        });
+        assert!(cx.is_empty());
+        assert_eq!(model.methods.len(), 2);
+        let m = &model.methods[0];
+        assert_eq!(m.index, 0);
+        assert_eq!(m.wire_name(), "remote_method");
+        let names: Vec<_> = m.params.iter().map(|p| p.name.clone().unwrap()).collect();
+        assert_eq!(names, ["value", "type", "_x"]);
+        assert_eq!(text(&m.params[1].ty), "Option < u32 >");
+        assert!(matches!(m.output, OutputModel::Value(_)));
+        assert!(matches!(m.entrypoints[0].kind, EntrypointKind::Rpc(_)));
+        assert_eq!(model.methods[1].index, 2);
+        assert!(matches!(model.methods[1].output, OutputModel::Unit));
+
+        let paths: Vec<String> = model.marker_paths.iter().map(text).collect();
+        assert_eq!(paths, ["rpc", "nameko_core :: rpc"]);
+
+        let emitted = text(&model.item);
+        assert!(!emitted.contains("rpc"), "{emitted}");
+        assert!(emitted.contains("# [inline]"), "{emitted}");
+        assert!(emitted.contains("doc"), "{emitted}");
+    }
+
+    #[test]
+    fn result_outputs() {
+        let (model, _) = model(parse_quote! {
+            impl S {
+                #[rpc] async fn a(&self) -> Result<u32, MyError> { todo!() }
+                #[rpc] async fn b(&self) -> std::io::Result<Vec<u8>> { todo!() }
+                #[rpc] async fn c(&self) -> anyhow::Result { todo!() }
+                #[rpc] async fn d(&self) -> Results<u32> { todo!() }
+            }
+        });
+        let OutputModel::Result { ok, err, .. } = &model.methods[0].output else {
+            panic!("a returns a Result");
+        };
+        assert_eq!(text(ok.as_ref().unwrap()), "u32");
+        assert_eq!(text(err.as_ref().unwrap()), "MyError");
+        let OutputModel::Result { ok, err, .. } = &model.methods[1].output else {
+            panic!("b returns a Result");
+        };
+        assert_eq!(text(ok.as_ref().unwrap()), "Vec < u8 >");
+        assert!(err.is_none());
+        assert!(matches!(
+            model.methods[2].output,
+            OutputModel::Result { ok: None, .. }
+        ));
+        assert!(matches!(model.methods[3].output, OutputModel::Value(_)));
+    }
+
+    #[test]
+    fn non_ident_params_have_no_name() {
+        let (model, _) = model(parse_quote! {
+            impl S {
+                #[rpc] async fn a(&self, (x, y): (u8, u8), ref z: u8) {}
+            }
+        });
+        assert!(model.methods[0].params.iter().all(|p| p.name.is_none()));
+    }
+
+    #[test]
+    fn every_marker_kind_and_bad_args() {
+        let (model, cx) = model(parse_quote! {
+            impl S {
+                #[event_handler("src", "type")] async fn a(&self) {}
+                #[http(GET, "/x")] async fn b(&self) {}
+                #[timer(interval = 1)] async fn c(&self) {}
+                #[rpc(bogus)] async fn d(&self) {}
+                #[rpc] const X: u8 = 1;
+            }
+        });
+        let kinds: Vec<_> = model
+            .methods
+            .iter()
+            .map(|m| m.entrypoints.first().map(|e| e.kind.marker()))
+            .collect();
+        assert_eq!(
+            kinds,
+            [
+                Some(Marker::EventHandler),
+                Some(Marker::Http),
+                Some(Marker::Timer),
+                None
+            ]
+        );
+        let messages: Vec<String> = cx
+            .into_result()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert_eq!(messages.len(), 2);
+        assert!(messages[0].starts_with("unknown `#[rpc]` key `bogus`"));
+        assert!(messages[1].starts_with("`#[rpc]` goes on a method"));
+        assert!(!text(&model.item).contains("rpc"));
+    }
+}

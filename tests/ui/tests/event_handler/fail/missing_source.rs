@@ -1,0 +1,14 @@
+use nameko_core::{event_handler, service};
+use serde_json::Value;
+
+pub struct ServiceB;
+
+#[service(name = "service_b")]
+impl ServiceB {
+    #[event_handler]
+    async fn handle_event(&self, payload: Value) {
+        let _ = payload;
+    }
+}
+
+fn main() {}

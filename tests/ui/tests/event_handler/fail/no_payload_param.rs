@@ -1,0 +1,11 @@
+use nameko_core::{event_handler, service};
+
+pub struct ServiceB;
+
+#[service(name = "service_b")]
+impl ServiceB {
+    #[event_handler("service_a", "event_type")]
+    async fn handle_event(&self) {}
+}
+
+fn main() {}

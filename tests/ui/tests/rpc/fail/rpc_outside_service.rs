@@ -1,0 +1,12 @@
+use nameko_core::rpc;
+
+pub struct ServiceX;
+
+impl ServiceX {
+    #[rpc]
+    async fn remote_method(&self, value: String) -> String {
+        value
+    }
+}
+
+fn main() {}

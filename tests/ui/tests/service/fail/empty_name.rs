@@ -1,0 +1,13 @@
+use nameko_core::{rpc, service};
+
+pub struct ServiceX;
+
+#[service(name = "")]
+impl ServiceX {
+    #[rpc]
+    async fn remote_method(&self, value: String) -> String {
+        value
+    }
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use nameko_core::service;
+
+#[service(name = "service_x")]
+pub struct ServiceX;
+
+fn main() {}

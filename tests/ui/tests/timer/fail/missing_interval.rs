@@ -1,0 +1,11 @@
+use nameko_core::{service, timer};
+
+pub struct ServiceX;
+
+#[service(name = "service_x")]
+impl ServiceX {
+    #[timer(eager = true)]
+    async fn ping(&self) {}
+}
+
+fn main() {}

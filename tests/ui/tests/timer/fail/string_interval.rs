@@ -1,0 +1,11 @@
+use nameko_core::{service, timer};
+
+pub struct ServiceX;
+
+#[service(name = "service_x")]
+impl ServiceX {
+    #[timer(interval = "5")]
+    async fn ping(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use nameko_core::timer;
+
+pub struct ServiceX;
+
+impl ServiceX {
+    #[timer(interval = 1)]
+    async fn ping(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,38 @@
+//! Compile tests of the macros: every `pass` file must build without warnings and run,
+//! and every `fail` file must fail with the errors in the `.stderr` file beside it.
+//!
+//! Regenerate the snapshots with `TRYBUILD=overwrite cargo test -p nameko-ui-tests`, then
+//! read each changed `.stderr`: the message must point at the mistake and say how to fix it.
+
+#[test]
+fn service() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/service/pass/*.rs");
+    t.compile_fail("tests/service/fail/*.rs");
+}
+
+#[test]
+fn rpc() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/rpc/pass/*.rs");
+    t.compile_fail("tests/rpc/fail/*.rs");
+}
+
+#[test]
+fn event_handler() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/event_handler/pass/*.rs");
+    t.compile_fail("tests/event_handler/fail/*.rs");
+}
+
+#[test]
+fn http() {
+    trybuild::TestCases::new().compile_fail("tests/http/fail/*.rs");
+}
+
+#[test]
+fn timer() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/timer/pass/*.rs");
+    t.compile_fail("tests/timer/fail/*.rs");
+}
