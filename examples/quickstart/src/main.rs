@@ -1,0 +1,20 @@
+//! Every service of the seed in one process, on one config file:
+//! `cargo run -p example-quickstart -- --config examples/quickstart/config.yaml`.
+
+use example_events::{ListenerService, ServiceA, ServiceB};
+use example_rpc::{ServiceX, ServiceY};
+
+fn main() -> std::process::ExitCode {
+    nameko_core::cli::run("example-quickstart", |runner| {
+        // RPC
+        runner.add_service(ServiceY)?;
+        runner.add_service(ServiceX::default())?;
+        // Events
+        runner.add_service(ServiceA::default())?;
+        runner.add_service(ServiceB)?;
+        runner.add_service(ListenerService)?;
+        // Timer
+        runner.add_service(example_timer::Service)?;
+        Ok(())
+    })
+}
