@@ -398,3 +398,38 @@ async fn call_id_stack_truncation_matches_python() {
     cluster.close().await;
     runner.stop().await;
 }
+
+/// The seed's `service_x` as users write it (the `#[service]` macro, `examples/rpc`), called
+/// by Python's `ClusterRpcProxy`, calling Python's `service_y`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_client_calls_the_example_service_x() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-example-x").unwrap();
+    let _py = PythonServices::start(&vhost, &["seed_services:ServiceY"], &["service_y"], "").await;
+    let mut runner = ServiceRunner::new(vhost.config());
+    runner
+        .add_service(example_rpc::ServiceX::default())
+        .unwrap();
+    runner.start().await.unwrap();
+    let out = python_client(
+        &vhost,
+        None,
+        &[
+            PyCall::new("service_x", "remote_method", vec![json!("hellø")]),
+            PyCall::new("service_x", "remote_method", vec![json!("hello")]).call_async(),
+            PyCall::new("service_x", "remote_method", vec![json!("world")]).call_async(),
+            PyCall::new("service_x", "remote_method", vec![]),
+        ],
+    )
+    .await;
+    assert_eq!(out[0].result(), "hellø-x-y");
+    assert_eq!(out[1].result(), "hello-x-y");
+    assert_eq!(out[2].result(), "world-x-y");
+    assert_eq!(
+        out[3].error().class,
+        "nameko.exceptions.IncorrectSignature",
+        "{:?}",
+        out[3]
+    );
+    runner.stop().await;
+}
