@@ -42,12 +42,6 @@ impl<E: std::fmt::Display + 'static> ViaDisplay for &ErrorWrap<E> {
 
 pub use serde;
 
-/// Compile-time check that a parameter type can be decoded from JSON.
-pub fn assert_deserialize<T: serde::de::DeserializeOwned>() {}
-
-/// Compile-time check that a return type can be encoded as JSON.
-pub fn assert_serialize<T: serde::Serialize>() {}
-
 pub use crate::dependency::DependencyProvider;
 pub use crate::entrypoint::Entrypoint;
 pub use crate::service::Service;

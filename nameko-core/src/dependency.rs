@@ -57,6 +57,11 @@ impl WorkerResult<'_> {
 ///     }
 /// }
 /// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not a dependency provider",
+    label = "listed in `dependencies(...)`, so it must implement `nameko_core::DependencyProvider`",
+    note = "implement `nameko_core::Extension` and `nameko_core::DependencyProvider` for it, or remove it from `dependencies(...)`"
+)]
 #[async_trait]
 pub trait DependencyProvider: Extension {
     /// Called before the worker runs the method.

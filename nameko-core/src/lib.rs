@@ -27,6 +27,17 @@
 //! }
 //! ```
 //!
+//! The entrypoint markers only work inside `#[service]`; on their own they are a compile
+//! error that says so:
+//!
+//! ```compile_fail
+//! struct Lonely;
+//! impl Lonely {
+//!     #[nameko_core::rpc]
+//!     async fn ping(&self) -> String { "pong".into() }
+//! }
+//! ```
+//!
 //! ## Feature flags
 //!
 //! | feature | default | what it does |

@@ -1,0 +1,15 @@
+use nameko_core::{rpc, service};
+
+pub struct ServiceX {
+    pub config: String,
+}
+
+#[service(name = "service_x", dependencies(config))]
+impl ServiceX {
+    #[rpc]
+    async fn remote_method(&self, value: String) -> String {
+        value
+    }
+}
+
+fn main() {}
