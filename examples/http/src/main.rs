@@ -1,0 +1,13 @@
+//! Runs the seed's `http_service` and `advanced_http_service` on one HTTP server until
+//! SIGINT or SIGTERM: `cargo run -p example-http -- --config examples/http/config.yaml`,
+//! then `curl -i localhost:8000/get/42`.
+
+use example_http::{AdvancedHttpService, HttpService};
+
+fn main() -> std::process::ExitCode {
+    nameko_core::cli::run("example-http", |runner| {
+        runner.add_service(HttpService)?;
+        runner.add_service(AdvancedHttpService)?;
+        Ok(())
+    })
+}

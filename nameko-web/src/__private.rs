@@ -1,0 +1,330 @@
+//! Items used by code that `#[service]` generates for `#[http]` methods. Not a public API:
+//! no stability promise. This doc is the contract between the macro and this crate.
+//!
+//! # What `#[http(METHODS, RULE)]` expands to
+//!
+//! For each `#[http("GET", "/get/<int:value>")]` method, one element of the service's
+//! `entrypoints()` vector:
+//!
+//! ```text
+//! ::nameko_web::__private::http(
+//!     "<wire name of the method>",          // e.g. "get_method"
+//!     "<METHODS literal, verbatim>",          // e.g. "GET" or "GET,PUT,POST,DELETE"
+//!     "<RULE literal, verbatim>",             // e.g. "/get/<int:value>"
+//!     <handler>,
+//! )
+//! ```
+//!
+//! where `<handler>` is a closure
+//! `Fn(Request, PathParams) -> BoxFuture<HttpResult> + Send + Sync + 'static`:
+//!
+//! ```text
+//! {
+//!     let __nameko_service = ::std::sync::Arc::clone(self);
+//!     move |__nameko_request: ::nameko_web::__private::Request,
+//!           mut __nameko_params: ::nameko_web::__private::PathParams|
+//!           -> ::nameko_web::__private::BoxFuture<::nameko_web::__private::HttpResult> {
+//!         let __nameko_service = ::std::sync::Arc::clone(&__nameko_service);
+//!         ::std::boxed::Box::pin(async move {
+//!             // one `take` per rule variable, by name, with the parameter's type:
+//!             let __nameko_arg1: i64 = __nameko_params.take("value")?;
+//!             let __nameko_out = Self::get_method(&*__nameko_service, __nameko_request, __nameko_arg1).await;
+//!             // the method's output, converted (below)
+//!             ::nameko_web::__private::into_http_result(__nameko_out)
+//!         })
+//!     }
+//! }
+//! ```
+//!
+//! **Parameters.** A parameter whose type's last path segment is `Request` receives the
+//! request (at most one; it may be omitted). Every other parameter must be named like a
+//! rule variable and is bound with `__nameko_params.take::<T>("name")?` (the `?` turns a
+//! value that does not fit `T`, such as `300` for a `u8`, into a `404`). Every rule
+//! variable must have a parameter. Parameters are passed in the method's order.
+//!
+//! **Compile-time checks** (with `nameko_rule`, each a spanned error on the literal or
+//! the parameter): `nameko_rule::parse_methods(METHODS)`; `nameko_rule::Rule::parse(RULE)`;
+//! a rule variable without a parameter; a parameter (other than the `Request`) that is
+//! no rule variable; a parameter's type against its converter with
+//! `Converter::check_rust_type(<last path segment of the type>)`, whose message says
+//! what fits. Also useful at the parameter's span, so the type error points at it:
+//! `::nameko_web::__private::assert_path_param::<T>()`.
+//!
+//! **Output conversion** (`__nameko_out` to `HttpResult`):
+//!
+//! - no `->` or any type that is not syntactically a `Result`:
+//!   `::nameko_web::__private::into_http_result(__nameko_out)` (the type must implement
+//!   [`IntoHttpResponse`]; its `on_unimplemented` note says what fits);
+//! - a `Result<T, E>` (last path segment `Result`):
+//!
+//! ```text
+//! match __nameko_out {
+//!     ::core::result::Result::Ok(__nameko_value) =>
+//!         ::nameko_web::__private::into_http_result(__nameko_value),
+//!     ::core::result::Result::Err(__nameko_error) =>
+//!         ::core::result::Result::Err(::nameko_web::__private::http_error!(__nameko_error)),
+//! }
+//! ```
+//!
+//! [`http_error!`](crate::__private::http_error) picks, by autoref specialisation on the
+//! concrete `E`, the first that applies:
+//! 1. `E: Into<HttpError>` — nameko-web's own errors (`HttpError`, `RemoteError`,
+//!    `RequestError` → 400, `PathParamError` → 404);
+//! 2. `E: ResponseFromError` — the error's own response (Nameko's overridden
+//!    `response_from_exception`);
+//! 3. `E: Into<RemoteError>` — then Nameko's default mapping (400 for `BadRequest`s,
+//!    500 otherwise, body `Error: <exc_type>: <value>\n`);
+//! 4. `E: Display + 'static` — `RemoteError::from_error`, then the default mapping.
+//!
+//! Written out, the macro is: a wrapper of a reference to the error, probed with four
+//! `&` so that the most specific impl is found first, giving a zero-sized "kind" whose
+//! method consumes the error:
+//!
+//! ```text
+//! {
+//!     #[allow(unused_imports)]
+//!     use ::nameko_web::__private::{ViaDisplay as _, ViaHttpError as _, ViaRemote as _, ViaResponse as _};
+//!     let __nameko_kind = (&&&&::nameko_web::__private::HttpErrorWrap(&__nameko_error)).__nameko_http_error_kind();
+//!     __nameko_kind.__nameko_into_http_error(__nameko_error)
+//! }
+//! ```
+//!
+//! # Complete example expansion
+//!
+//! The seed's `http_service` by hand, exactly as the macro would write it:
+//!
+//! ```
+//! use std::sync::Arc;
+//! use nameko_core::{Entrypoint, Service};
+//!
+//! pub struct HttpService;
+//!
+//! impl HttpService {
+//!     async fn get_method(&self, _request: nameko_web::Request, value: i64) -> String {
+//!         format!(r#"{{"value": {value}}}"#)
+//!     }
+//! }
+//!
+//! impl Service for HttpService {
+//!     fn name(&self) -> &str {
+//!         "http_service"
+//!     }
+//!     fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> {
+//!         vec![::nameko_web::__private::http("get_method", "GET", "/get/<int:value>", {
+//!             let __nameko_service = ::std::sync::Arc::clone(self);
+//!             move |__nameko_request: ::nameko_web::__private::Request,
+//!                   mut __nameko_params: ::nameko_web::__private::PathParams|
+//!                   -> ::nameko_web::__private::BoxFuture<::nameko_web::__private::HttpResult> {
+//!                 let __nameko_service = ::std::sync::Arc::clone(&__nameko_service);
+//!                 ::std::boxed::Box::pin(async move {
+//!                     let __nameko_arg1: i64 = __nameko_params.take("value")?;
+//!                     let __nameko_out =
+//!                         Self::get_method(&*__nameko_service, __nameko_request, __nameko_arg1).await;
+//!                     ::nameko_web::__private::into_http_result(__nameko_out)
+//!                 })
+//!             }
+//!         })]
+//!     }
+//! }
+//! ```
+
+use std::fmt::Display;
+
+use nameko_core::{Entrypoint, RemoteError};
+
+pub use crate::error::HttpError;
+pub use crate::request::{PathParams, Request};
+pub use crate::response::{IntoHttpResponse, Response, ResponseFromError, into_http_result};
+pub use crate::server::HttpResult;
+pub use nameko_core::__private::BoxFuture;
+
+/// Builds the entrypoint of an `#[http]` method. `methods` and `rule` were checked at
+/// compile time; should they not parse, the entrypoint's `setup` fails with the reason
+/// (no panic).
+pub fn http<F>(
+    method_name: &'static str,
+    methods: &'static str,
+    rule: &'static str,
+    handler: F,
+) -> Box<dyn Entrypoint>
+where
+    F: Fn(Request, PathParams) -> BoxFuture<HttpResult> + Send + Sync + 'static,
+{
+    Box::new(crate::Http::new(method_name, methods, rule, handler))
+}
+
+/// Compile-time check that a path parameter's type can be parsed from the path.
+pub fn assert_path_param<T>()
+where
+    T: std::str::FromStr,
+    T::Err: Display,
+{
+}
+
+/// A reference to a handler's error, probed by [`http_error!`](crate::__private::http_error).
+#[derive(Debug)]
+pub struct HttpErrorWrap<'a, E>(pub &'a E);
+
+/// Kind: the error converts into an [`HttpError`].
+#[derive(Debug, Clone, Copy)]
+pub struct HttpErrorKind;
+/// Kind: the error builds its own response.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseKind;
+/// Kind: the error converts into a [`RemoteError`].
+#[derive(Debug, Clone, Copy)]
+pub struct RemoteKind;
+/// Kind: the error is only displayable.
+#[derive(Debug, Clone, Copy)]
+pub struct DisplayKind;
+
+/// Priority 1: `E: Into<HttpError>`.
+pub trait ViaHttpError {
+    /// The kind.
+    fn __nameko_http_error_kind(&self) -> HttpErrorKind {
+        HttpErrorKind
+    }
+}
+impl<E: Into<HttpError>> ViaHttpError for &&&HttpErrorWrap<'_, E> {}
+
+/// Priority 2: `E: ResponseFromError`.
+pub trait ViaResponse {
+    /// The kind.
+    fn __nameko_http_error_kind(&self) -> ResponseKind {
+        ResponseKind
+    }
+}
+impl<E: ResponseFromError> ViaResponse for &&HttpErrorWrap<'_, E> {}
+
+/// Priority 3: `E: Into<RemoteError>`.
+pub trait ViaRemote {
+    /// The kind.
+    fn __nameko_http_error_kind(&self) -> RemoteKind {
+        RemoteKind
+    }
+}
+impl<E: Into<RemoteError>> ViaRemote for &HttpErrorWrap<'_, E> {}
+
+/// Priority 4: `E: Display`.
+pub trait ViaDisplay {
+    /// The kind.
+    fn __nameko_http_error_kind(&self) -> DisplayKind {
+        DisplayKind
+    }
+}
+impl<E: Display + 'static> ViaDisplay for HttpErrorWrap<'_, E> {}
+
+impl HttpErrorKind {
+    /// Converts.
+    pub fn __nameko_into_http_error<E: Into<HttpError>>(self, err: E) -> HttpError {
+        err.into()
+    }
+}
+
+impl ResponseKind {
+    /// Converts.
+    pub fn __nameko_into_http_error<E: ResponseFromError>(self, err: E) -> HttpError {
+        HttpError::from_error(&err)
+    }
+}
+
+impl RemoteKind {
+    /// Converts.
+    pub fn __nameko_into_http_error<E: Into<RemoteError>>(self, err: E) -> HttpError {
+        HttpError::new(err.into())
+    }
+}
+
+impl DisplayKind {
+    /// Converts.
+    pub fn __nameko_into_http_error<E: Display + 'static>(self, err: E) -> HttpError {
+        HttpError::new(RemoteError::from_error(&err))
+    }
+}
+
+/// Converts a handler's error into an [`HttpError`], by the four priorities in the
+/// [module docs](self).
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_web_http_error {
+    ($err:expr) => {{
+        #[allow(unused_imports)]
+        use $crate::__private::{
+            ViaDisplay as _, ViaHttpError as _, ViaRemote as _, ViaResponse as _,
+        };
+        let __nameko_error = $err;
+        let __nameko_kind =
+            (&&&&$crate::__private::HttpErrorWrap(&__nameko_error)).__nameko_http_error_kind();
+        __nameko_kind.__nameko_into_http_error(__nameko_error)
+    }};
+}
+
+pub use crate::__nameko_web_http_error as http_error;
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use http::StatusCode;
+
+    #[derive(Debug)]
+    struct Own;
+    impl std::fmt::Display for Own {
+        fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+            f.write_str("own")
+        }
+    }
+    impl ResponseFromError for Own {
+        fn response_from_error(&self) -> Response {
+            Response::new("teapot").with_status(StatusCode::IM_A_TEAPOT)
+        }
+    }
+
+    #[derive(Debug)]
+    struct Convertible;
+    impl From<Convertible> for RemoteError {
+        fn from(_: Convertible) -> Self {
+            RemoteError::new("Converted", "c")
+        }
+    }
+
+    #[derive(Debug, thiserror::Error)]
+    #[error("plain {0}")]
+    struct Plain(u8);
+
+    #[test]
+    fn priorities() {
+        let e = http_error!(Own);
+        assert_eq!(e.response().unwrap().status(), StatusCode::IM_A_TEAPOT);
+        assert_eq!(e.remote_error().exc_type, "Own");
+
+        let e = http_error!(Convertible);
+        assert!(e.response().is_none());
+        assert_eq!(e.remote_error().exc_type, "Converted");
+
+        let e = http_error!(Plain(3));
+        assert!(e.response().is_none());
+        assert_eq!(e.remote_error().exc_type, "Plain");
+        assert_eq!(e.remote_error().value, "plain 3");
+
+        let e = http_error!(RemoteError::malformed_request("m"));
+        assert_eq!(e.remote_error().exc_type, "MalformedRequest");
+
+        let e = http_error!(HttpError::with_response(
+            RemoteError::new("X", "y"),
+            Response::new("z").with_status(StatusCode::CONFLICT)
+        ));
+        assert_eq!(e.response().unwrap().status(), StatusCode::CONFLICT);
+
+        let e = http_error!(crate::PathParamError::Invalid {
+            name: "n".into(),
+            value: "300".into(),
+            reason: "too large".into()
+        });
+        assert_eq!(e.response().unwrap().status(), StatusCode::NOT_FOUND);
+
+        let bad_json = serde_json::from_str::<u8>("x").unwrap_err();
+        let e = http_error!(crate::RequestError::Json(bad_json));
+        assert!(e.remote_error().is_bad_request());
+    }
+}

@@ -1,0 +1,752 @@
+//! [`WebServer`]: the one HTTP server of a runner, shared by every `#[http]` entrypoint of
+//! every service in the process, and its routing table.
+//!
+//! ## Lifecycle
+//!
+//! - `setup` of each [`Http`](crate::Http) entrypoint registers its route (the server is
+//!   created on first use from the config, as a runner-wide
+//!   [`Resource`]); a route answers `503` until its container
+//!   has started.
+//! - The first `start` binds `WEB_SERVER_ADDRESS` and serves; later ones only activate
+//!   their route, so a service started after another adds its routes to the running
+//!   server.
+//! - `stop` (or `kill`) of a container makes its routes answer `503 Service Unavailable`;
+//!   requests already running finish (the container waits for them, as for any worker).
+//!   When no route is left running, the server stops accepting connections, lets
+//!   in-flight requests finish, closes idle connections and releases the port.
+//! - A runner closes the server last ([`Resource::close`]),
+//!   waiting for the graceful shutdown (at most `SHUTDOWN_GRACE_PERIOD`, after which
+//!   remaining connections are cut).
+//!
+//! ## Routing, as werkzeug's `Map`
+//!
+//! The path (percent-decoded) is matched against every rule, in
+//! [`Rule::weight`](nameko_rule::Rule::weight) order, werkzeug's: segment by segment,
+//! static text first, then segments with more static text, then lower converter weights
+//! (`int`/`float`, `string`/`uuid`/`any`, `path` last), so `/a/static` comes before
+//! `/a/<int:n>`, which comes before `/a/<name>`, and `/<path:p>/edit` before `/<path:p>`;
+//! ties in registration order. The first rule that matches the path and allows the
+//! method wins.
+//!
+//! - No rule matches the path: `404 Not Found`. A value its converter rejects (`/get/abc`
+//!   for `<int:value>`) is no match, so also `404`.
+//! - A rule ending in `/` matches the path plus `/`: `308 Permanent Redirect` there
+//!   (werkzeug's `strict_slashes`).
+//! - Rules match the path but none allows the method: `405 Method Not Allowed` with
+//!   `Allow` listing the methods that are (sorted).
+//! - `HEAD` is allowed wherever `GET` is, and answered without a body. `OPTIONS` is not
+//!   answered automatically (werkzeug does not either): list it in `#[http]` to handle it.
+//!
+//! Routing answers use werkzeug's HTML error pages.
+//!
+//! ## Logging
+//!
+//! Target `nameko_web::server`: listening and stopping (`info`), a handler that failed
+//! with a `5xx` (`warn`) or panicked (`error`), connection errors (`debug`). Target
+//! `nameko_web::access`: one `debug` line per request (method, URI, status, time), as
+//! eventlet's access log.
+
+use std::net::SocketAddr;
+use std::panic::AssertUnwindSafe;
+use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{ConnectInfo, State};
+use futures_util::FutureExt;
+use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, HOST, HeaderValue, LOCATION};
+use http::{Method, StatusCode};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use hyper::body::Incoming;
+use hyper_util::rt::{TokioIo, TokioTimer};
+use hyper_util::server::graceful::GracefulShutdown;
+use hyper_util::service::TowerToHyperService;
+use nameko_core::__private::BoxFuture;
+use nameko_core::{
+    ContainerHandle, ContextData, RemoteError, Resource, Resources, WorkerContext, WorkerError,
+};
+use nameko_rule::Rule;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tower::ServiceExt;
+
+use crate::config::ServerConfig;
+use crate::error::{Error, HttpError};
+use crate::request::{PathParams, Request, decode_path};
+use crate::response::{Response, error_page};
+
+/// What a handler returns.
+pub type HttpResult = Result<Response, HttpError>;
+
+/// The function an HTTP entrypoint calls for each request: binds the path values to the
+/// method's parameters, runs it and turns its result into a response.
+pub type HandlerFn =
+    Arc<dyn Fn(Request, PathParams) -> BoxFuture<HttpResult> + Send + Sync + 'static>;
+
+/// A service-level override of the default error response: `None` falls back to it.
+pub type ErrorResponder = Arc<dyn Fn(&RemoteError) -> Option<Response> + Send + Sync + 'static>;
+
+const PENDING: u8 = 0;
+const ACTIVE: u8 = 1;
+const STOPPED: u8 = 2;
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+/// One registered rule of one entrypoint.
+pub(crate) struct Route {
+    pub(crate) rule: Rule,
+    /// Allowed methods; `HEAD` added where `GET` is.
+    pub(crate) methods: Vec<Method>,
+    pub(crate) method_name: &'static str,
+    pub(crate) container: ContainerHandle,
+    pub(crate) handler: HandlerFn,
+    pub(crate) expected: Arc<[String]>,
+    pub(crate) error_responder: Option<ErrorResponder>,
+    state: AtomicU8,
+}
+
+impl Route {
+    pub(crate) fn new(
+        rule: Rule,
+        mut methods: Vec<Method>,
+        method_name: &'static str,
+        container: ContainerHandle,
+        handler: HandlerFn,
+        expected: Arc<[String]>,
+        error_responder: Option<ErrorResponder>,
+    ) -> Self {
+        if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
+            methods.push(Method::HEAD);
+        }
+        Route {
+            rule,
+            methods,
+            method_name,
+            container,
+            handler,
+            expected,
+            error_responder,
+            state: AtomicU8::new(PENDING),
+        }
+    }
+
+    pub(crate) fn activate(&self) {
+        let _ = self
+            .state
+            .compare_exchange(PENDING, ACTIVE, Ordering::AcqRel, Ordering::Acquire);
+    }
+
+    pub(crate) fn stop(&self) {
+        self.state.store(STOPPED, Ordering::Release);
+    }
+
+    fn is_active(&self) -> bool {
+        self.state.load(Ordering::Acquire) == ACTIVE
+    }
+
+    fn is_stopped(&self) -> bool {
+        self.state.load(Ordering::Acquire) == STOPPED
+    }
+
+    fn allows(&self, method: &Method) -> bool {
+        self.methods.contains(method)
+    }
+
+    /// Runs the handler as a worker of the route's container and returns the response.
+    async fn run(&self, request: Request, params: PathParams) -> Response {
+        let container = self.container.clone();
+        let ctx = WorkerContext::new(
+            container.service_name_arc(),
+            self.method_name,
+            // Nameko's WebServer.context_data_from_headers returns {}.
+            ContextData::new(),
+            container.config().parent_calls_tracked(),
+        );
+        let handler = Arc::clone(&self.handler);
+        let (tx, rx) = tokio::sync::oneshot::channel();
+        // The worker runs in a task the container tracks, so a graceful stop waits for it
+        // and a client that goes away does not cancel it (as in Nameko).
+        let worker_container = container.clone();
+        container.spawn(async move {
+            let own_response: Arc<Mutex<Option<Response>>> = Arc::default();
+            let slot = Arc::clone(&own_response);
+            let work = async move {
+                let fut =
+                    match std::panic::catch_unwind(AssertUnwindSafe(|| handler(request, params))) {
+                        Ok(fut) => fut,
+                        Err(panic) => return Err(panic_error(panic.as_ref())),
+                    };
+                match AssertUnwindSafe(fut).catch_unwind().await {
+                    Ok(Ok(response)) => Ok(response),
+                    Ok(Err(err)) => {
+                        let (remote, response) = err.into_parts();
+                        *lock(&slot) = response;
+                        Err(remote)
+                    }
+                    Err(panic) => Err(panic_error(panic.as_ref())),
+                }
+            };
+            let outcome = worker_container.run_worker(ctx, work).await;
+            let own = lock(&own_response).take();
+            let _ = tx.send((outcome, own));
+        });
+        match rx.await {
+            Ok((Ok(Ok(response)), _)) => response,
+            Ok((Ok(Err(remote)), own)) => self.error_response(&remote, own),
+            Ok((Err(WorkerError::Rejected), _)) => error_page(StatusCode::SERVICE_UNAVAILABLE),
+            Ok((Err(_), _)) => self.error_response(&RemoteError::container_being_killed(), None),
+            Err(_) => {
+                tracing::error!(
+                    target: "nameko_web::server",
+                    service = %self.container.service_name(),
+                    entrypoint = self.method_name,
+                    "worker task ended without a result"
+                );
+                error_page(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+        }
+    }
+
+    fn error_response(&self, remote: &RemoteError, own: Option<Response>) -> Response {
+        let response = own
+            .or_else(|| self.error_responder.as_ref().and_then(|f| f(remote)))
+            .unwrap_or_else(|| Response::from_remote_error_expecting(remote, &self.expected));
+        if response.status().is_server_error() {
+            tracing::warn!(
+                target: "nameko_web::server",
+                service = %self.container.service_name(),
+                entrypoint = self.method_name,
+                status = response.status().as_u16(),
+                error = %remote,
+                "HTTP handler failed"
+            );
+        } else {
+            tracing::debug!(
+                target: "nameko_web::server",
+                entrypoint = self.method_name,
+                status = response.status().as_u16(),
+                error = %remote,
+                "HTTP handler failed"
+            );
+        }
+        response
+    }
+}
+
+fn panic_error(panic: &(dyn std::any::Any + Send)) -> RemoteError {
+    let message = panic
+        .downcast_ref::<&'static str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "handler panicked".to_owned());
+    tracing::error!(target: "nameko_web::server", panic = %message, "HTTP handler panicked");
+    RemoteError::new("Panic", message)
+}
+
+enum Lifecycle {
+    Idle,
+    Serving(tokio::task::JoinHandle<()>),
+    Closed,
+}
+
+/// The HTTP server of a runner: one listening socket, one routing table for every
+/// service. Created by the first [`Http`](crate::Http) entrypoint's `setup` and kept in
+/// the runner's shared [`Resources`].
+pub struct WebServer {
+    config: ServerConfig,
+    routes: RwLock<Arc<Vec<Arc<Route>>>>,
+    local_addr: OnceLock<SocketAddr>,
+    lifecycle: tokio::sync::Mutex<Lifecycle>,
+    shutdown: CancellationToken,
+    closing: AtomicBool,
+}
+
+impl std::fmt::Debug for WebServer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebServer")
+            .field("address", &self.config.address)
+            .field("local_addr", &self.local_addr.get())
+            .field("routes", &self.routes().len())
+            .finish()
+    }
+}
+
+/// The address the runner's HTTP server listens on, once it started: the way to find
+/// the port when `WEB_SERVER_ADDRESS` ends with `:0`.
+///
+/// ```no_run
+/// # async fn f(runner: nameko_core::ServiceRunner) {
+/// runner.start().await.unwrap();
+/// let addr = nameko_web::bound_address(runner.shared()).unwrap();
+/// # }
+/// ```
+pub fn bound_address(shared: &Resources) -> Option<SocketAddr> {
+    shared.get::<WebServer>()?.local_addr()
+}
+
+/// Splits `[address:]port` (Nameko's format; `[v6]:port` also accepted) into host and
+/// port; an empty address means every IPv4 interface, as in Nameko.
+pub(crate) fn parse_address(address: &str) -> Result<(String, u16), Error> {
+    let invalid = || Error::Config {
+        key: nameko_core::config::WEB_SERVER_ADDRESS,
+        message: format!("expected `[address:]port`, got `{address}`"),
+    };
+    if let Ok(addr) = address.parse::<SocketAddr>() {
+        return Ok((addr.ip().to_string(), addr.port()));
+    }
+    let (host, port) = match address.rsplit_once(':') {
+        Some((host, port)) if !host.contains(':') => (host, port),
+        Some(_) => return Err(invalid()),
+        None => ("", address),
+    };
+    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(invalid());
+    }
+    let port: u16 = port.parse().map_err(|_| invalid())?;
+    let host = if host.is_empty() { "0.0.0.0" } else { host };
+    Ok((host.to_owned(), port))
+}
+
+impl WebServer {
+    /// A server for `config` (not listening yet).
+    pub fn new(config: ServerConfig) -> Self {
+        WebServer {
+            config,
+            routes: RwLock::new(Arc::new(Vec::new())),
+            local_addr: OnceLock::new(),
+            lifecycle: tokio::sync::Mutex::new(Lifecycle::Idle),
+            shutdown: CancellationToken::new(),
+            closing: AtomicBool::new(false),
+        }
+    }
+
+    /// The runner's server, created from the container's config on first use.
+    pub async fn shared(container: &ContainerHandle) -> Result<Arc<WebServer>, Error> {
+        container
+            .shared()
+            .get_or_try_init(|| async {
+                ServerConfig::from_config(container.config()).map(WebServer::new)
+            })
+            .await
+    }
+
+    /// The settings.
+    pub fn config(&self) -> &ServerConfig {
+        &self.config
+    }
+
+    /// The address the server listens on, once started.
+    pub fn local_addr(&self) -> Option<SocketAddr> {
+        self.local_addr.get().copied()
+    }
+
+    /// The rules registered, in matching order, with their methods and whether they serve.
+    pub fn route_table(&self) -> Vec<(String, Vec<Method>, bool)> {
+        self.routes()
+            .iter()
+            .map(|r| (r.rule.as_str().to_owned(), r.methods.clone(), r.is_active()))
+            .collect()
+    }
+
+    fn routes(&self) -> Arc<Vec<Arc<Route>>> {
+        match self.routes.read() {
+            Ok(g) => Arc::clone(&g),
+            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
+        }
+    }
+
+    fn set_routes(&self, f: impl FnOnce(&mut Vec<Arc<Route>>)) {
+        let mut guard = match self.routes.write() {
+            Ok(g) => g,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        let mut routes = Vec::clone(&guard);
+        f(&mut routes);
+        *guard = Arc::new(routes);
+    }
+
+    /// Adds a route (answering `503` until [`Route::activate`]).
+    pub(crate) fn register(&self, route: Arc<Route>) {
+        tracing::debug!(
+            target: "nameko_web::server",
+            service = %route.container.service_name(),
+            entrypoint = route.method_name,
+            rule = %route.rule,
+            "route registered"
+        );
+        self.set_routes(|routes| {
+            routes.push(route);
+            // stable: equal weights keep registration order
+            routes.sort_by_cached_key(|r| r.rule.weight());
+        });
+    }
+
+    /// Called when a route stopped: when none is left running, the server shuts down.
+    pub(crate) fn route_stopped(&self) {
+        if self.routes().iter().all(|r| r.is_stopped()) {
+            self.begin_shutdown();
+        }
+    }
+
+    fn begin_shutdown(&self) {
+        if !self.closing.swap(true, Ordering::AcqRel) {
+            tracing::debug!(target: "nameko_web::server", "HTTP server shutting down");
+        }
+        self.shutdown.cancel();
+        // Routes hold their containers; the table is not needed once closing.
+        self.set_routes(Vec::clear);
+    }
+
+    /// Binds `WEB_SERVER_ADDRESS` and starts serving, once; later calls return at once.
+    pub(crate) async fn start(self: &Arc<Self>) -> Result<(), Error> {
+        let mut lifecycle = self.lifecycle.lock().await;
+        match &*lifecycle {
+            Lifecycle::Serving(_) => return Ok(()),
+            Lifecycle::Closed => return Err(Error::Closed),
+            Lifecycle::Idle if self.shutdown.is_cancelled() => return Err(Error::Closed),
+            Lifecycle::Idle => {}
+        }
+        let address = &self.config.address;
+        let (host, port) = parse_address(address)?;
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host((host.as_str(), port))
+            .await
+            .map_err(|e| Error::bind(address, &e))?
+            .collect();
+        let mut last_err = None;
+        let mut listener = None;
+        for addr in addrs {
+            match TcpListener::bind(addr).await {
+                Ok(l) => {
+                    listener = Some(l);
+                    break;
+                }
+                Err(e) => last_err = Some(e),
+            }
+        }
+        let listener = match (listener, last_err) {
+            (Some(l), _) => l,
+            (None, Some(e)) => return Err(Error::bind(address, &e)),
+            (None, None) => {
+                return Err(Error::Bind {
+                    address: address.clone(),
+                    reason: "the name resolves to no address".to_owned(),
+                });
+            }
+        };
+        let local = listener
+            .local_addr()
+            .map_err(|e| Error::bind(address, &e))?;
+        let _ = self.local_addr.set(local);
+        tracing::info!(target: "nameko_web::server", address = %local, "HTTP server listening");
+        *lifecycle = Lifecycle::Serving(tokio::spawn(serve(Arc::clone(self), listener)));
+        Ok(())
+    }
+
+    /// Matches the request and runs its route's handler.
+    async fn dispatch(&self, req: http::Request<Body>) -> Response {
+        let (parts, body) = req.into_parts();
+        if self.closing.load(Ordering::Acquire) {
+            return error_page(StatusCode::SERVICE_UNAVAILABLE);
+        }
+        // hyper's buffer limit stops heads well past WEB_MAX_HEADER_SIZE; this check is
+        // exact.
+        let head_size = parts.uri.path_and_query().map_or(0, |pq| pq.as_str().len())
+            + parts
+                .headers
+                .iter()
+                .map(|(name, value)| name.as_str().len() + value.len() + 4)
+                .sum::<usize>();
+        if head_size > self.config.max_header_size {
+            return error_page(StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE)
+                .with_header(CONNECTION, HeaderValue::from_static("close"));
+        }
+        let path = decode_path(parts.uri.path());
+        let routes = self.routes();
+        let mut allowed: Vec<&Method> = Vec::new();
+        let mut found = None;
+        for route in routes.iter() {
+            let Some(values) = route.rule.match_path(&path) else {
+                continue;
+            };
+            if route.allows(&parts.method) {
+                let values: Vec<(String, String)> = values
+                    .into_iter()
+                    .map(|(n, v)| (n.to_owned(), v.to_owned()))
+                    .collect();
+                found = Some((route, values));
+                break;
+            }
+            for m in &route.methods {
+                if !allowed.contains(&m) {
+                    allowed.push(m);
+                }
+            }
+        }
+        let Some((route, values)) = found else {
+            if !allowed.is_empty() {
+                return method_not_allowed(allowed);
+            }
+            return redirect_to_slash(&routes, &parts, &path)
+                .unwrap_or_else(|| error_page(StatusCode::NOT_FOUND));
+        };
+        if !route.is_active() {
+            return error_page(StatusCode::SERVICE_UNAVAILABLE);
+        }
+        let body = match self.read_body(&parts, body).await {
+            Ok(body) => body,
+            Err(response) => return response,
+        };
+        let peer = parts
+            .extensions
+            .get::<ConnectInfo<SocketAddr>>()
+            .map(|c| c.0);
+        let request = Request::from_parts(parts, body).with_route(values.clone(), peer);
+        route.run(request, PathParams::new(values)).await
+    }
+
+    /// Reads the whole body, within `WEB_MAX_BODY_SIZE` and `WEB_BODY_READ_TIMEOUT`.
+    async fn read_body(
+        &self,
+        parts: &http::request::Parts,
+        body: Body,
+    ) -> Result<bytes::Bytes, Response> {
+        let max = self.config.max_body_size;
+        let closing = |status| {
+            // The body was not read to its end: the connection cannot be reused.
+            error_page(status).with_header(CONNECTION, HeaderValue::from_static("close"))
+        };
+        let declared = parts
+            .headers
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok());
+        if declared.is_some_and(|n| n > max as u64) {
+            return Err(closing(StatusCode::PAYLOAD_TOO_LARGE));
+        }
+        match tokio::time::timeout(
+            self.config.body_read_timeout,
+            Limited::new(body, max).collect(),
+        )
+        .await
+        {
+            Ok(Ok(collected)) => Ok(collected.to_bytes()),
+            Ok(Err(e)) if e.downcast_ref::<LengthLimitError>().is_some() => {
+                Err(closing(StatusCode::PAYLOAD_TOO_LARGE))
+            }
+            Ok(Err(e)) => {
+                tracing::debug!(target: "nameko_web::server", error = %e, "cannot read request body");
+                Err(closing(StatusCode::BAD_REQUEST))
+            }
+            Err(_) => Err(closing(StatusCode::REQUEST_TIMEOUT)),
+        }
+    }
+}
+
+#[nameko_core::async_trait]
+impl Resource for WebServer {
+    /// Stops accepting, lets in-flight requests finish (within the grace period) and
+    /// releases the port.
+    async fn close(&self) {
+        self.begin_shutdown();
+        let task = {
+            let mut lifecycle = self.lifecycle.lock().await;
+            match std::mem::replace(&mut *lifecycle, Lifecycle::Closed) {
+                Lifecycle::Serving(task) => Some(task),
+                _ => None,
+            }
+        };
+        if let Some(task) = task {
+            if let Err(e) = task.await {
+                tracing::error!(target: "nameko_web::server", error = %e, "HTTP server task failed");
+            }
+            tracing::info!(target: "nameko_web::server", "HTTP server stopped");
+        }
+    }
+}
+
+fn method_not_allowed(mut allowed: Vec<&Method>) -> Response {
+    allowed.sort_by(|a, b| a.as_str().cmp(b.as_str()));
+    let list = allowed
+        .iter()
+        .map(|m| m.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let mut response = error_page(StatusCode::METHOD_NOT_ALLOWED);
+    if let Ok(value) = HeaderValue::from_str(&list) {
+        response.headers_mut().insert(ALLOW, value);
+    }
+    response
+}
+
+/// werkzeug's `strict_slashes`: `/foo` when only `/foo/` exists redirects there.
+fn redirect_to_slash(
+    routes: &[Arc<Route>],
+    parts: &http::request::Parts,
+    path: &str,
+) -> Option<Response> {
+    if path.ends_with('/') {
+        return None;
+    }
+    let with_slash = format!("{path}/");
+    routes.iter().find(|r| {
+        r.rule.has_trailing_slash()
+            && r.allows(&parts.method)
+            && r.rule.match_path(&with_slash).is_some()
+    })?;
+    let mut target = format!("{}/", parts.uri.path());
+    if let Some(q) = parts.uri.query() {
+        target.push('?');
+        target.push_str(q);
+    }
+    let location = match parts.headers.get(HOST).and_then(|h| h.to_str().ok()) {
+        Some(host) => format!("http://{host}{target}"),
+        None => target,
+    };
+    let escaped = location
+        .replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;");
+    let body = format!(
+        "<!doctype html>\n<html lang=en>\n<title>Redirecting...</title>\n<h1>Redirecting...</h1>\n<p>You should be redirected automatically to the target URL: <a href=\"{escaped}\">{escaped}</a>. If not, click the link.\n"
+    );
+    let value = HeaderValue::from_str(&location).ok()?;
+    Some(
+        Response::new(body)
+            .with_mimetype("text/html")
+            .with_status(StatusCode::PERMANENT_REDIRECT)
+            .with_header(LOCATION, value),
+    )
+}
+
+async fn handle(
+    State(server): State<Arc<WebServer>>,
+    req: axum::extract::Request,
+) -> axum::response::Response {
+    if !tracing::enabled!(target: "nameko_web::access", tracing::Level::DEBUG) {
+        return server.dispatch(req).await.into_inner();
+    }
+    let started = std::time::Instant::now();
+    let method = req.method().clone();
+    let uri = req.uri().clone();
+    let response = server.dispatch(req).await;
+    tracing::debug!(
+        target: "nameko_web::access",
+        %method,
+        %uri,
+        status = response.status().as_u16(),
+        micros = u64::try_from(started.elapsed().as_micros()).unwrap_or(u64::MAX),
+        "request"
+    );
+    response.into_inner()
+}
+
+/// Whether an accept error is about one connection (the listener is fine).
+fn is_connection_error(e: &std::io::Error) -> bool {
+    matches!(
+        e.kind(),
+        std::io::ErrorKind::ConnectionRefused
+            | std::io::ErrorKind::ConnectionAborted
+            | std::io::ErrorKind::ConnectionReset
+    )
+}
+
+async fn serve(server: Arc<WebServer>, listener: TcpListener) {
+    let config = server.config.clone();
+    let router = Router::new()
+        .fallback(handle)
+        .with_state(Arc::clone(&server));
+    let mut builder = hyper::server::conn::http1::Builder::new();
+    builder
+        .timer(TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .max_buf_size(config.max_header_size)
+        .keep_alive(true);
+    let graceful = GracefulShutdown::new();
+    let connections = TaskTracker::new();
+    let force = CancellationToken::new();
+    loop {
+        let (stream, peer) = tokio::select! {
+            biased;
+            _ = server.shutdown.cancelled() => break,
+            accepted = listener.accept() => match accepted {
+                Ok(accepted) => accepted,
+                Err(e) if is_connection_error(&e) => continue,
+                Err(e) => {
+                    // Out of file descriptors and the like: wait instead of spinning.
+                    tracing::warn!(target: "nameko_web::server", error = %e, "accept failed");
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                    continue;
+                }
+            },
+        };
+        let _ = stream.set_nodelay(true);
+        let service = router
+            .clone()
+            .map_request(move |mut req: http::Request<Incoming>| {
+                req.extensions_mut().insert(ConnectInfo(peer));
+                req
+            });
+        let connection =
+            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        let connection = graceful.watch(connection);
+        let force = force.clone();
+        connections.spawn(async move {
+            tokio::select! {
+                result = connection => {
+                    if let Err(e) = result {
+                        tracing::debug!(target: "nameko_web::server", %peer, error = %e, "connection ended");
+                    }
+                }
+                _ = force.cancelled() => {}
+            }
+        });
+    }
+    drop(listener);
+    tracing::debug!(target: "nameko_web::server", "stopped accepting connections");
+    connections.close();
+    if tokio::time::timeout(config.grace_period, graceful.shutdown())
+        .await
+        .is_err()
+    {
+        tracing::warn!(
+            target: "nameko_web::server",
+            "connections still open after the grace period; closing them"
+        );
+        force.cancel();
+    }
+    connections.wait().await;
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    #[test]
+    fn addresses() {
+        assert_eq!(
+            parse_address("0.0.0.0:8000").unwrap(),
+            ("0.0.0.0".into(), 8000)
+        );
+        assert_eq!(parse_address("8000").unwrap(), ("0.0.0.0".into(), 8000));
+        assert_eq!(parse_address(":8000").unwrap(), ("0.0.0.0".into(), 8000));
+        assert_eq!(
+            parse_address("localhost:80").unwrap(),
+            ("localhost".into(), 80)
+        );
+        assert_eq!(parse_address("[::1]:8000").unwrap(), ("::1".into(), 8000));
+        for bad in ["", "host", "host:", "host:99999", "a:b:c", "host:-1", "::1"] {
+            let err = parse_address(bad).unwrap_err().to_string();
+            assert!(err.contains("expected `[address:]port`"), "{bad}: {err}");
+        }
+    }
+}
