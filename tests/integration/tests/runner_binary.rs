@@ -46,7 +46,10 @@ fn assert_one_line_failure(out: &Output, expected: &str) {
         .collect();
     assert_eq!(errors.len(), 1, "one error line: {lines:#?}");
     assert_eq!(lines.last(), errors.first().copied(), "{lines:#?}");
-    assert!(errors[0].contains(expected), "{lines:#?} should contain {expected:?}");
+    assert!(
+        errors[0].contains(expected),
+        "{lines:#?} should contain {expected:?}"
+    );
 }
 
 #[test]
@@ -66,7 +69,10 @@ fn malformed_config_file() {
 fn invalid_config_value() {
     let path = tmp_config("bad.yaml", "max_workers: lots\n");
     let out = run(&["--config", path.to_str().unwrap()], &[]);
-    assert_one_line_failure(&out, "config key `max_workers`: expected a positive integer");
+    assert_one_line_failure(
+        &out,
+        "config key `max_workers`: expected a positive integer",
+    );
 }
 
 #[test]
@@ -80,7 +86,10 @@ fn unset_variable_without_default() {
 fn unreachable_broker() {
     let started = Instant::now();
     let out = run(&["--broker", "amqp://guest:secret@127.0.0.1:1/"], &[]);
-    assert_one_line_failure(&out, "cannot connect to the broker at amqp://guest:***@127.0.0.1:1/");
+    assert_one_line_failure(
+        &out,
+        "cannot connect to the broker at amqp://guest:***@127.0.0.1:1/",
+    );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("secret"));
     assert!(started.elapsed() < Duration::from_secs(20));
 }
@@ -147,7 +156,10 @@ async fn env_substitution_and_sigterm_with_work_in_flight() {
     );
     let child = start(
         &["--config", config.to_str().unwrap()],
-        &[("NAMEKO_TEST_BASE", &base), ("NAMEKO_TEST_VHOST", vhost.name())],
+        &[
+            ("NAMEKO_TEST_BASE", &base),
+            ("NAMEKO_TEST_VHOST", vhost.name()),
+        ],
     );
     let cluster = ClusterRpc::connect(&vhost.config())
         .await
@@ -204,4 +216,30 @@ async fn second_signal_forces_the_stop() {
     assert!(started.elapsed() < Duration::from_secs(10));
     assert_eq!(out.status.code(), Some(130), "{out:?}");
     cluster.close().await;
+}
+
+#[test]
+fn taken_http_port() {
+    let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = taken.local_addr().unwrap();
+    let config = tmp_config("web.yaml", &format!("WEB_SERVER_ADDRESS: '{addr}'\n"));
+    let out = Command::new(env!("CARGO_BIN_EXE_nameko-test-web-service"))
+        .args(["--config", config.to_str().unwrap()])
+        .env_remove("RUST_LOG")
+        .output()
+        .unwrap();
+    assert!(!out.status.success(), "{out:?}");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<&str> = stderr
+        .lines()
+        .filter(|l| l.starts_with("nameko-test-web-service: error: "))
+        .collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(
+        errors[0].contains(&format!(
+            "cannot bind WEB_SERVER_ADDRESS {addr}: address in use"
+        )),
+        "{stderr}"
+    );
+    drop(taken);
 }
