@@ -37,7 +37,9 @@ async fn run(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
 
     // Broadcast: monitor pings every listener instance.
     let dispatcher = StandaloneDispatcher::connect(&config).await?;
-    dispatcher.dispatch("monitor", "ping", &json!("ping")).await?;
+    dispatcher
+        .dispatch("monitor", "ping", &json!("ping"))
+        .await?;
     println!("events: monitor dispatched ping (broadcast)");
     dispatcher.close().await;
 
@@ -47,7 +49,10 @@ async fn run(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
 
 fn main() -> ExitCode {
     let args = RunArgs::parse();
-    let rt = match tokio::runtime::Builder::new_current_thread().enable_all().build() {
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("example-quickstart-client: error: {e}");
