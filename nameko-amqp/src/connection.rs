@@ -3,6 +3,9 @@
 
 use std::str::FromStr;
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use futures_util::StreamExt;
 
 use lapin::Confirmation;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
@@ -11,6 +14,17 @@ use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use nameko_core::{Config, ContainerHandle, Resource};
 
 use crate::error::AmqpError;
+
+/// How long closing a channel or the connection may take before we give up on the broker
+/// answering (it may be gone).
+pub(crate) const CLOSE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Closes `channel` if it is open, waiting at most [`CLOSE_TIMEOUT`] for the broker.
+pub(crate) async fn close_channel(channel: &Channel, reason: &str) {
+    if channel.status().connected() {
+        let _ = tokio::time::timeout(CLOSE_TIMEOUT, channel.close(200, reason.into())).await;
+    }
+}
 
 /// Milliseconds to wait for the broker's TCP connection when none is set in the URI.
 const DEFAULT_CONNECTION_TIMEOUT_MS: u64 = 5_000;
@@ -32,6 +46,7 @@ pub struct AmqpConnection {
     conn: Connection,
     publisher: Channel,
     display_uri: String,
+    closing: Arc<AtomicBool>,
 }
 
 impl std::fmt::Debug for AmqpConnection {
@@ -118,16 +133,50 @@ impl AmqpConnection {
             conn,
             publisher,
             display_uri,
+            closing: Arc::new(AtomicBool::new(false)),
         })
     }
 
-    /// The runner's shared connection, connecting on first use.
+    /// The runner's shared connection, connecting on first use. If the connection is lost
+    /// later, the runner is told ([`ContainerHandle::report_fatal`]): its services cannot
+    /// work without the broker.
     pub async fn shared(container: &ContainerHandle) -> Result<Arc<Self>, AmqpError> {
         let config = Arc::clone(container.config());
+        let handle = container.clone();
         container
             .shared()
-            .get_or_try_init(|| async move { AmqpConnection::connect(&config).await })
+            .get_or_try_init(|| async move {
+                let conn = AmqpConnection::connect(&config).await?;
+                conn.watch(handle);
+                Ok(conn)
+            })
             .await
+    }
+
+    /// Reports a connection error to `container` as fatal, unless we are closing.
+    fn watch(&self, container: ContainerHandle) {
+        let mut events = self.conn.events_listener();
+        let closing = Arc::clone(&self.closing);
+        let uri = self.display_uri.clone();
+        tokio::spawn(async move {
+            while let Some(event) = events.next().await {
+                match event {
+                    lapin::Event::Error(e) if !closing.load(Ordering::SeqCst) => {
+                        container.report_fatal(format_args!(
+                            "connection to the broker at {uri} lost: {e}"
+                        ));
+                        break;
+                    }
+                    lapin::Event::ConnectionBlocked(reason) => {
+                        tracing::warn!(target: "nameko_amqp::connection", %reason, "the broker blocked the connection");
+                    }
+                    lapin::Event::ConnectionUnblocked => {
+                        tracing::info!(target: "nameko_amqp::connection", "the broker unblocked the connection");
+                    }
+                    _ => {}
+                }
+            }
+        });
     }
 
     /// Opens a new channel (for a consumer).
@@ -188,10 +237,17 @@ impl AmqpConnection {
 
     /// Closes the connection.
     pub async fn close(&self) {
-        if self.conn.status().connected()
-            && let Err(e) = self.conn.close(200, "OK".into()).await
-        {
-            tracing::debug!(target: "nameko_amqp::connection", error = %e, "close failed");
+        self.closing.store(true, Ordering::SeqCst);
+        if self.conn.status().connected() {
+            match tokio::time::timeout(CLOSE_TIMEOUT, self.conn.close(200, "OK".into())).await {
+                Ok(Ok(())) => {}
+                Ok(Err(e)) => {
+                    tracing::debug!(target: "nameko_amqp::connection", error = %e, "close failed");
+                }
+                Err(_) => {
+                    tracing::debug!(target: "nameko_amqp::connection", "close timed out");
+                }
+            }
         }
     }
 }

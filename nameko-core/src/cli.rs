@@ -27,8 +27,9 @@
 //!
 //! It starts every service, stops them gracefully on the first SIGINT or SIGTERM (running
 //! workers finish within `SHUTDOWN_GRACE_PERIOD`), kills them on the second, and exits
-//! non-zero with a one-line reason when the config is invalid or a service cannot start
-//! (broker unreachable, address taken).
+//! non-zero with a one-line reason when the config is invalid, a service cannot start
+//! (broker unreachable, address taken), or the broker connection is lost while running
+//! (unfinished messages go back to the broker; the supervisor restarts the process).
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -144,8 +145,17 @@ where
             "{name}: started services: {}",
             runner.service_names().join(", ")
         );
-        if let Err(e) = shutdown_signal().await {
-            eprintln!("{name}: cannot listen for signals ({e}); stopping");
+        tokio::select! {
+            signal = shutdown_signal() => {
+                if let Err(e) = signal {
+                    eprintln!("{name}: cannot listen for signals ({e}); stopping");
+                }
+            }
+            reason = runner.fatal() => {
+                // The broker is gone: hand nothing back gracefully, just leave.
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(10), runner.kill()).await;
+                return fail(&reason);
+            }
         }
         eprintln!("{name}: stopping (send the signal again to force)");
         tokio::select! {

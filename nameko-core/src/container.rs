@@ -62,8 +62,40 @@ impl<S: Service> ErasedService for S {
     }
 }
 
+/// The first failure that leaves a runner's services unable to work (their broker
+/// connection is gone), shared by the containers of a runner.
+#[derive(Debug, Default)]
+pub(crate) struct Fatal {
+    token: CancellationToken,
+    reason: std::sync::Mutex<Option<String>>,
+}
+
+impl Fatal {
+    pub(crate) fn report(&self, service: &str, reason: String) {
+        let mut slot = match self.reason.lock() {
+            Ok(g) => g,
+            Err(p) => p.into_inner(),
+        };
+        if slot.is_none() {
+            tracing::error!(target: "nameko::container", %service, %reason, "fatal error");
+            *slot = Some(format!("service `{service}`: {reason}"));
+        }
+        drop(slot);
+        self.token.cancel();
+    }
+
+    pub(crate) async fn wait(&self) -> String {
+        self.token.cancelled().await;
+        match self.reason.lock() {
+            Ok(g) => g.clone().unwrap_or_default(),
+            Err(p) => p.into_inner().clone().unwrap_or_default(),
+        }
+    }
+}
+
 struct Inner {
     name: Arc<str>,
+    fatal: Arc<Fatal>,
     config: Arc<Config>,
     shared: Resources,
     local: Resources,
@@ -123,6 +155,16 @@ impl ContainerHandle {
     /// Resources shared by the extensions of this container only.
     pub fn local(&self) -> &Resources {
         &self.inner.local
+    }
+
+    /// Reports a failure that leaves the service unable to work (its broker connection is
+    /// gone, a consumer stopped on its own). [`ServiceRunner::fatal`](crate::ServiceRunner::fatal)
+    /// and [`ServiceContainer::fatal`] complete with the first such report, so the process
+    /// can stop and be restarted by its supervisor.
+    pub fn report_fatal(&self, reason: impl std::fmt::Display) {
+        self.inner
+            .fatal
+            .report(&self.inner.name, reason.to_string());
     }
 
     /// A token cancelled when the container starts stopping (no new workers start).
@@ -274,12 +316,22 @@ impl ServiceContainer {
 
     /// A container for `service` that shares `shared` with other containers.
     pub fn with_resources<S: Service>(service: S, config: Arc<Config>, shared: Resources) -> Self {
+        Self::build(service, config, shared, Arc::default())
+    }
+
+    pub(crate) fn build<S: Service>(
+        service: S,
+        config: Arc<Config>,
+        shared: Resources,
+        fatal: Arc<Fatal>,
+    ) -> Self {
         let service = Arc::new(service);
         let max_workers = config.max_workers();
         let erased: Arc<dyn ErasedService> = service.clone();
         let handle = ContainerHandle {
             inner: Arc::new(Inner {
                 name: Arc::from(service.name()),
+                fatal,
                 config: Arc::clone(&config),
                 shared,
                 local: Resources::new(),
@@ -313,6 +365,12 @@ impl ServiceContainer {
     /// The service's name.
     pub fn service_name(&self) -> &str {
         self.handle.service_name()
+    }
+
+    /// Completes when an extension reports a fatal error
+    /// ([`ContainerHandle::report_fatal`]), with its reason.
+    pub async fn fatal(&self) -> String {
+        self.handle.inner.fatal.wait().await
     }
 
     /// The entrypoints, in dispatch-table order.

@@ -5,7 +5,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::config::Config;
-use crate::container::ServiceContainer;
+use crate::container::{Fatal, ServiceContainer};
 use crate::error::Error;
 use crate::extension::Resources;
 use crate::service::Service;
@@ -37,6 +37,7 @@ pub struct ServiceRunner {
     shared: Resources,
     containers: Vec<ServiceContainer>,
     grace_period: Duration,
+    fatal: Arc<Fatal>,
 }
 
 impl ServiceRunner {
@@ -48,6 +49,7 @@ impl ServiceRunner {
             shared: Resources::new(),
             containers: Vec::new(),
             grace_period,
+            fatal: Arc::default(),
         }
     }
 
@@ -78,10 +80,11 @@ impl ServiceRunner {
         {
             return Err(Error::DuplicateService(service.name().to_owned()));
         }
-        let mut container = ServiceContainer::with_resources(
+        let mut container = ServiceContainer::build(
             service,
             Arc::clone(&self.config),
             self.shared.clone(),
+            Arc::clone(&self.fatal),
         );
         container.set_grace_period(self.grace_period);
         self.containers.push(container);
@@ -129,10 +132,23 @@ impl ServiceRunner {
         self.shared.close_all().await;
     }
 
-    /// Starts, runs until `shutdown` completes, then stops gracefully.
+    /// Completes when a service reports a fatal error (its broker connection is gone),
+    /// with the reason. The services cannot work any more: stop or kill the runner.
+    pub async fn fatal(&self) -> String {
+        self.fatal.wait().await
+    }
+
+    /// Starts, runs until `shutdown` completes, then stops gracefully. If a service reports
+    /// a fatal error first, kills the services and returns [`Error::Fatal`].
     pub async fn run_until<F: Future<Output = ()>>(&self, shutdown: F) -> Result<(), Error> {
         self.start().await?;
-        shutdown.await;
+        tokio::select! {
+            () = shutdown => {}
+            reason = self.fatal() => {
+                self.kill().await;
+                return Err(Error::Fatal(reason));
+            }
+        }
         tracing::info!(target: "nameko::runner", "stopping services");
         self.stop().await;
         Ok(())

@@ -1,13 +1,14 @@
 //! Parsing of attribute arguments: `#[service(...)]`, `#[rpc(...)]`, `#[event_handler(...)]`,
-//! `#[timer(...)]`, and `#[http(...)]`, whose entrypoint is not wired yet.
+//! `#[http(...)]` and `#[timer(...)]`.
 //!
 //! Only syntax, keys and literals are checked here; rules that involve the annotated item
 //! live in `check.rs`.
 
 mod event_handler;
+mod http;
 mod timer;
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::Span;
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
@@ -16,6 +17,7 @@ use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Member, Meta, Token};
 use crate::ctxt::Ctxt;
 
 pub(crate) use event_handler::{EventHandlerArgs, event_handler_args};
+pub(crate) use http::{HttpArgs, http_args};
 pub(crate) use timer::{TimerArgs, timer_args};
 
 /// The keys `#[service(...)]` accepts, as error messages list them.
@@ -194,21 +196,6 @@ impl Parse for RpcArgs {
     }
 }
 
-/// Arguments of a marker whose entrypoint is not implemented yet, kept as written.
-#[derive(Debug, Default)]
-pub(crate) struct RawArgs {
-    #[allow(dead_code)] // read once the entrypoint is implemented
-    pub(crate) tokens: TokenStream,
-}
-
-impl Parse for RawArgs {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        Ok(RawArgs {
-            tokens: input.parse()?,
-        })
-    }
-}
-
 /// Parses a marker attribute's arguments: nothing for `#[m]`, the list for `#[m(...)]`.
 pub(crate) fn marker_args<T: Parse + Default>(attr: &Attribute, marker: &str) -> syn::Result<T> {
     match &attr.meta {
@@ -353,6 +340,7 @@ pub(crate) fn member_to_string(member: &Member) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
+    use proc_macro2::TokenStream;
     use syn::parse::Parser;
 
     fn service(tokens: TokenStream) -> syn::Result<ServiceArgs> {
@@ -485,14 +473,12 @@ mod tests {
     #[test]
     fn marker_forms() {
         let attrs = Attribute::parse_outer
-            .parse2(quote::quote!(#[rpc] #[rpc()] #[rpc(x)] #[rpc = 1] #[http(GET, "/x")]))
+            .parse2(quote::quote!(#[rpc] #[rpc()] #[rpc(x)] #[rpc = 1]))
             .unwrap();
         assert!(marker_args::<RpcArgs>(&attrs[0], "rpc").is_ok());
         assert!(marker_args::<RpcArgs>(&attrs[1], "rpc").is_ok());
         assert!(marker_args::<RpcArgs>(&attrs[2], "rpc").is_err());
         let error = marker_args::<RpcArgs>(&attrs[3], "rpc").err().unwrap();
         assert!(messages(error)[0].starts_with("`#[rpc]` does not take `= value`"));
-        let raw = marker_args::<RawArgs>(&attrs[4], "http").unwrap();
-        assert_eq!(raw.tokens.to_string(), "GET , \"/x\"");
     }
 }

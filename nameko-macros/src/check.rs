@@ -1,6 +1,8 @@
 //! Rules across the model: what an entrypoint method must look like, unique names, and
 //! what `#[service]` may annotate.
 
+mod http;
+
 use std::collections::HashSet;
 
 use quote::{ToTokens, quote};
@@ -89,7 +91,9 @@ fn entrypoint_method(cx: &mut Ctxt, method: &MethodModel) {
             continue;
         }
         seen.push(marker);
-        not_wired(cx, entrypoint);
+        if let EntrypointKind::Http(args) = &entrypoint.kind {
+            http::params(cx, method, args);
+        }
     }
 
     if let Some(unsafety) = &sig.unsafety {
@@ -127,8 +131,9 @@ fn entrypoint_method(cx: &mut Ctxt, method: &MethodModel) {
         no_params(cx, method);
     }
     // RPC parameters bind to keyword arguments by name; an event handler's one parameter
-    // takes the whole payload, so a pattern is fine there.
-    let by_name = seen.iter().any(|m| matches!(m, Marker::Rpc | Marker::Http));
+    // takes the whole payload, so a pattern is fine there. (`#[http]` parameters are
+    // checked against the rule above.)
+    let by_name = seen.contains(&Marker::Rpc);
     for param in &method.params {
         if by_name && param.name.is_none() {
             cx.error_spanned_by(
@@ -142,9 +147,14 @@ fn entrypoint_method(cx: &mut Ctxt, method: &MethodModel) {
     }
     if let ReturnType::Type(_, ty) = &sig.output {
         if let Some(impl_trait) = find_impl_trait(ty) {
+            let bound = if m == "http" {
+                "`nameko_web::IntoHttpResponse`"
+            } else {
+                "`Serialize`"
+            };
             cx.error_spanned_by(
                 impl_trait,
-                format!("`#[{m}]` methods cannot return `impl Trait`: name the return type, which must implement `Serialize`"),
+                format!("`#[{m}]` methods cannot return `impl Trait`: name the return type, which must implement {bound}"),
             );
         }
     }
@@ -191,22 +201,6 @@ fn no_params(cx: &mut Ctxt, method: &MethodModel) {
             "`#[timer]` methods take no parameters besides `&self`: the timer has nothing to pass; remove them, and read what the method needs from fields of the service struct",
         );
     }
-}
-
-fn not_wired(cx: &mut Ctxt, entrypoint: &crate::model::EntrypointAttr) {
-    let what = match entrypoint.kind {
-        EntrypointKind::Rpc(_) | EntrypointKind::EventHandler(_) | EntrypointKind::Timer(_) => {
-            return;
-        }
-        EntrypointKind::Http(_) => "the nameko-web HTTP entrypoint",
-    };
-    let name = entrypoint.kind.marker().name();
-    cx.error_spanned_by(
-        &entrypoint.attr,
-        format!(
-            "`#[{name}]` is not supported yet: {what} is not implemented in this version of nameko-rs; use `#[rpc]` for now"
-        ),
-    );
 }
 
 fn receiver(cx: &mut Ctxt, m: &str, sig: &Signature) {
@@ -509,10 +503,6 @@ mod tests {
             one_error(parse_quote!(impl S { #[rpc] #[rpc] async fn a(&self) {} })),
             "`#[rpc]` set multiple times on `a`: remove the extra one"
         );
-        assert_eq!(
-            one_error(parse_quote!(impl S { #[http(GET, "/")] async fn a(&self) {} })),
-            "`#[http]` is not supported yet: the nameko-web HTTP entrypoint is not implemented in this version of nameko-rs; use `#[rpc]` for now"
-        );
         // Checks name the method's first marker.
         assert!(
             one_error(parse_quote!(impl S { #[timer(interval = 1)] fn a(&self) {} }))
@@ -571,6 +561,104 @@ mod tests {
         assert!(
             one_error(parse_quote!(impl S { #[timer(interval = 1)] async fn a(&mut self) {} }))
                 .starts_with("`#[timer]` methods must take `&self`, not `&mut self`")
+        );
+    }
+
+    #[test]
+    fn http_shapes() {
+        let (messages, _) = check(parse_quote! {
+            impl S {
+                #[http("GET", "/get/<int:value>")]
+                async fn a(&self, request: nameko_web::Request, value: i64) -> String { todo!() }
+                #[http("GET", "/b/<name>/<float:x>/<uuid:id>/<path:rest>/<any(a, b):k>")]
+                async fn b(&self, x: f32, k: String, rest: std::string::String, id: uuid::Uuid, name: String) {}
+                #[http("GET,POST", "/c/<uuid:id>/<int(signed=True):n>")]
+                async fn c(&self, id: String, n: i8, _: Request) -> Result<(u16, &'static str), E> { todo!() }
+                #[http("GET", "/d/<type>")]
+                async fn d(&self, r#type: String) {}
+            }
+        });
+        assert!(messages.is_empty(), "{messages:?}");
+        assert_eq!(
+            one_error(
+                parse_quote!(impl S { #[http("GET", "/get/<int:value>")] async fn a(&self, request: Request) {} })
+            ),
+            "rule variable `value` of `/get/<int:value>` has no parameter: add `value: i64` to the method"
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S { #[http("GET", "/d/<type>")] async fn a(&self) {} })),
+            "rule variable `type` of `/d/<type>` has no parameter: add `r#type: String` to the method"
+        );
+        assert_eq!(
+            one_error(
+                parse_quote!(impl S { #[http("GET", "/get/<int:value>")] async fn a(&self, value: String) {} })
+            ),
+            "`<int:value>` needs an integer type such as `i64` or `u32`, not `String`"
+        );
+        assert_eq!(
+            one_error(
+                parse_quote!(impl S { #[http("GET", "/n/<int(signed=True):n>")] async fn a(&self, n: u64) {} })
+            ),
+            "`<int(signed=True):n>` needs a signed integer type such as `i64`, since it matches negative numbers, not `u64`"
+        );
+        assert_eq!(
+            one_error(
+                parse_quote!(impl S { #[http("GET", "/f/<float:x>")] async fn a(&self, x: Option<f64>) {} })
+            ),
+            "`<float:x>` needs a float type, `f64` or `f32`, not `Option<f64>`"
+        );
+        assert_eq!(
+            one_error(
+                parse_quote!(impl S { #[http("GET", "/u/<uuid:id>")] async fn a(&self, id: u128) {} })
+            ),
+            "`<uuid:id>` needs `uuid::Uuid` or `String`, not `u128`"
+        );
+        assert_eq!(
+            one_error(
+                parse_quote!(impl S { #[http("GET", "/s/<name>")] async fn a(&self, name: (u8, u8)) {} })
+            ),
+            "`<name>` needs `String`, not `(u8, u8)`"
+        );
+        // A borrow is reported once, as a borrow.
+        assert!(
+            one_error(parse_quote!(impl S { #[http("GET", "/s/<name>")] async fn a(&self, name: &str) {} }))
+                .starts_with("`#[http]` parameters cannot borrow")
+        );
+        assert!(
+            one_error(parse_quote!(impl S { #[http("GET", "/s")] async fn a(&self, request: &Request) {} }))
+                .starts_with("`#[http]` parameters cannot borrow")
+        );
+        assert_eq!(
+            one_error(
+                parse_quote!(impl S { #[http("POST", "/post")] async fn a(&self, body: String) {} })
+            ),
+            "parameter `body` is not a variable of the rule `/post`, which has none: `#[http]` methods take the rule's variables, by name, and the request (`request: nameko_web::Request`, for the body, query and headers); add `<body>` to the rule, or remove the parameter"
+        );
+        assert_eq!(
+            one_error(
+                parse_quote!(impl S { #[http("GET", "/<a>/<b>")] async fn a(&self, a: String, b: String, c: String) {} })
+            ),
+            "parameter `c` is not a variable of the rule `/<a>/<b>`, whose variables are `a`, `b`: `#[http]` methods take the rule's variables, by name, and the request (`request: nameko_web::Request`, for the body, query and headers); rename or remove the parameter"
+        );
+        let (messages, _) = check(parse_quote! {
+            impl S { #[http("GET", "/get/<int:value>")] async fn a(&self, _value: i64) {} }
+        });
+        assert_eq!(messages.len(), 2, "{messages:?}");
+        assert_eq!(
+            messages[0],
+            "parameter `_value` binds to a rule variable by name: call it `value`, as the rule `/get/<int:value>` does"
+        );
+        assert!(
+            one_error(parse_quote!(impl S { #[http("GET", "/")] async fn a(&self, a: Request, b: Request) {} }))
+                .starts_with("`#[http]` methods take the request once")
+        );
+        assert!(
+            one_error(parse_quote!(impl S { #[http("GET", "/<a>")] async fn a(&self, (a, b): (String, String)) {} }))
+                .starts_with("use a plain name for `#[http]` parameters")
+        );
+        assert!(
+            one_error(parse_quote!(impl S { #[http("GET", "/")] async fn a(&self) -> impl IntoHttpResponse {} }))
+                .ends_with("must implement `nameko_web::IntoHttpResponse`")
         );
     }
 

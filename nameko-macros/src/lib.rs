@@ -2,9 +2,10 @@
 //! (`nameko_core::service`, `nameko_core::rpc`, ...); this crate is an implementation
 //! detail released in lockstep with it.
 //!
-//! `#[service]` reads an impl block, removes the marker attributes (`#[rpc]`, ...) from its
-//! methods, and generates an `impl nameko_core::Service`: the dispatch table of entrypoints
-//! and the list of dependency providers. Everything it generates can be written by hand
+//! `#[service]` reads an impl block, removes the marker attributes (`#[rpc]`,
+//! `#[event_handler]`, `#[http]`, `#[timer]`) from its methods, and generates an
+//! `impl nameko_core::Service`: the dispatch table of entrypoints and the list of
+//! dependency providers. Everything it generates can be written by hand
 //! against `nameko-core`.
 //!
 //! The expansion goes parse (`attr`), model (`model`), check (`check`), expand (`expand`);
@@ -24,9 +25,9 @@ use model::Marker;
 
 /// Makes an impl block a Nameko service: Python's service class with its `name`.
 ///
-/// Put it on the inherent `impl` block of the service's struct. Methods marked `#[rpc]`,
-/// [`macro@event_handler`] or [`macro@timer`] become entrypoints; other methods are left
-/// alone and can be used as helpers.
+/// Put it on the inherent `impl` block of the service's struct. Methods marked
+/// [`macro@rpc`], [`macro@event_handler`], [`macro@http`] or [`macro@timer`] become
+/// entrypoints; other methods are left alone and can be used as helpers.
 ///
 /// # Parameters
 ///
@@ -64,13 +65,13 @@ use model::Marker;
 ///
 /// Every entrypoint method must be an `async fn` taking `&self` (workers run concurrently
 /// on the one service value; keep mutable state in fields such as a `Mutex`); see
-/// [`macro@event_handler`] and [`macro@timer`] for their parameters. An `#[rpc]` method's
-/// parameters must have owned types that implement `serde::Deserialize`, and bind to the
-/// caller's positional and keyword arguments by their names, as in Python. An `Option`
-/// parameter may be left out by the caller. Its return value must implement
-/// `serde::Serialize`; when it is a `Result`, `Ok` is the reply and `Err` is sent as a
-/// remote error (through the error's `Into<RemoteError>` when it has one, else from its
-/// `Display`).
+/// [`macro@event_handler`], [`macro@http`] and [`macro@timer`] for their parameters and
+/// return values. An `#[rpc]` method's parameters must have owned types that implement
+/// `serde::Deserialize`, and bind to the caller's positional and keyword arguments by
+/// their names, as in Python. An `Option` parameter may be left out by the caller. Its
+/// return value must implement `serde::Serialize`; when it is a `Result`, `Ok` is the
+/// reply and `Err` is sent as a remote error (through the error's `Into<RemoteError>`
+/// when it has one, else from its `Display`).
 ///
 /// Mistakes are compile errors pointing at the offending code; for example, `#[service]`
 /// on a struct:
@@ -222,14 +223,199 @@ pub fn event_handler(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::marker_outside_service(Marker::EventHandler, input.into()).into()
 }
 
-/// Marks a method as an HTTP entrypoint: Python's `@http(method, url)`.
+/// Marks a method of a `#[service]` impl block as an HTTP entrypoint: Python's
+/// `@http(method, url)`.
 ///
-/// **Not supported yet**: the nameko-web HTTP entrypoint is not implemented in this version,
-/// and `#[service]` reports its use as an error. Use `#[rpc]` for now.
+/// The method answers the requests whose method is one of `method` and whose path matches
+/// the werkzeug rule `url`, on the runner's one HTTP server (`WEB_SERVER_ADDRESS` in the
+/// config, default `0.0.0.0:8000`). Each request runs as a worker of the service, as in
+/// Nameko. The service's crate depends on `nameko-web`, which runs the entrypoint.
 ///
 /// # Parameters
 ///
-/// Planned, as in Python: the HTTP method(s) and the URL pattern.
+/// Positional, as in Python, or given by their keyword names.
+///
+/// | parameter | Python Nameko | meaning |
+/// |---|---|---|
+/// | `"GET"` or `"GET,PUT,POST,DELETE"` (required) | `method` | the HTTP methods: one, or several separated by commas, in any case; `GET`, `HEAD`, `POST`, `PUT`, `DELETE`, `PATCH`, `OPTIONS`, `TRACE` or `CONNECT`. `HEAD` is answered wherever `GET` is |
+/// | `"/get/<int:value>"` (required) | `url` | the URL rule, in werkzeug's syntax: static text and variables `<converter:name>` |
+///
+/// Both are string literals, parsed while compiling with the parser `nameko-web` uses to
+/// route, so an unknown method, a malformed rule or an unknown converter is a compile
+/// error. Python's `expected_exceptions` is not supported: return a `Result` whose error
+/// implements `nameko_web::ResponseFromError` to answer it with, say, a `400`.
+///
+/// # The method
+///
+/// An `async fn` taking `&self`, then, in any order:
+///
+/// - optionally the request, a parameter whose type is `Request` (`nameko_web::Request`,
+///   werkzeug's `request`: method, path, query, headers and body);
+/// - one parameter per rule variable, named like it. The value is parsed from the path
+///   into the parameter's type with `FromStr`; the type must fit the converter:
+///
+/// | converter | matches | parameter type |
+/// |---|---|---|
+/// | `<name>`, `<string:name>`, `<string(minlength=2, maxlength=8, length=2):name>` | one segment: characters without `/` | `String` |
+/// | `<path:name>` | one or more segments, `/` included | `String` |
+/// | `<int:name>`, `<int(fixed_digits=4, min=1, max=9, signed=True):name>` | ASCII digits; a leading `-` only with `signed=True` | an integer type, `i8` to `u128`, `isize`, `usize`; a signed one with `signed=True` |
+/// | `<float:name>`, `<float(min=0, max=1.5, signed=True):name>` | digits, a dot, digits | `f64` or `f32` |
+/// | `<uuid:name>` | a canonical `8-4-4-4-12` hexadecimal UUID | `uuid::Uuid` or `String` |
+/// | `<any(about, help):name>` | one of the words | `String` |
+///
+/// The type is judged by the last segment of its path, as written (`i64`,
+/// `std::string::String`, `uuid::Uuid`), so a type alias is not recognised. A path that
+/// does not match the rule is a `404`, and so is a value that matches but does not fit
+/// the type (`300` for a `u8`), as werkzeug answers a value its converter rejects.
+///
+/// # Return values
+///
+/// The method returns, as Nameko's methods do (any `nameko_web::IntoHttpResponse`):
+///
+/// | return type | response |
+/// |---|---|
+/// | a body: `String`, `&'static str`, `Cow<'static, str>`, `Vec<u8>`, `Bytes`, or `()` (no `->`) for an empty one | `200`, `text/plain; charset=utf-8` |
+/// | `(status, body)`, the status a `u16` or a `StatusCode` | that status |
+/// | `(status, headers, body)`, the headers a `HashMap`, `BTreeMap`, `Vec` or array of name/value pairs, or a `HeaderMap` | those headers, and `Content-Type: text/plain; charset=utf-8` unless given |
+/// | `nameko_web::Response`, or any `http::Response` | as is |
+/// | `Result<T, E>` of one of these (any type whose last path segment is `Result`) | `Ok` as above; `Err` as below |
+///
+/// The error of a `Result` becomes the response by the first that applies to `E`:
+///
+/// 1. `E: Into<nameko_web::HttpError>`: nameko-web's errors (`HttpError`, `RemoteError`,
+///    `RequestError` answered `400`, `PathParamError` answered `404`);
+/// 2. `E: nameko_web::ResponseFromError`: the error's own response (Python's overridden
+///    `response_from_exception`);
+/// 3. `E: Into<RemoteError>`: Nameko's default response, `Error: <exc_type>: <value>`
+///    with `400` for a `BadRequest` (such as `MalformedRequest`), `500` otherwise;
+/// 4. `E: Display`: the same, with the error's type name as `exc_type`.
+///
+/// # Examples
+///
+/// The seed's `http_service`:
+///
+/// ```ignore
+/// use nameko_core::{http, service};
+/// use nameko_web::{Request, Response, ResponseFromError};
+///
+/// pub struct HttpService;
+///
+/// #[service(name = "http_service")]
+/// impl HttpService {
+///     /// `curl localhost:8000/get/42` → `{"value": 42}`
+///     #[http("GET", "/get/<int:value>")]
+///     async fn get_method(&self, _request: Request, value: i64) -> String {
+///         format!(r#"{{"value": {value}}}"#)
+///     }
+///
+///     /// The body, through the request.
+///     #[http("POST", "/post")]
+///     async fn do_post(&self, request: Request) -> String {
+///         format!("received: {}", request.text_lossy())
+///     }
+///
+///     /// Several methods on one URL.
+///     #[http("GET,PUT,POST,DELETE", "/multi")]
+///     async fn do_multi(&self, request: Request) -> String {
+///         request.method().to_string()
+///     }
+///
+///     /// An error with its own response (see `nameko_web::ResponseFromError`).
+///     #[http("GET", "/custom_exception")]
+///     async fn custom_exception(&self) -> Result<String, InvalidArgumentsError> {
+///         Err(InvalidArgumentsError("Argument `foo` is required.".into()))
+///     }
+/// }
+/// # #[derive(Debug)] pub struct InvalidArgumentsError(String);
+/// # impl std::fmt::Display for InvalidArgumentsError {
+/// #     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result { f.write_str(&self.0) }
+/// # }
+/// # impl ResponseFromError for InvalidArgumentsError {
+/// #     fn response_from_error(&self) -> Response {
+/// #         Response::new(self.0.clone()).with_status(nameko_web::http::StatusCode::BAD_REQUEST)
+/// #     }
+/// # }
+/// ```
+///
+/// The seed's `advanced_http_service`, and the other return conventions:
+///
+/// ```ignore
+/// use std::collections::HashMap;
+///
+/// use nameko_core::{RemoteError, http, service};
+/// use nameko_web::Response;
+///
+/// pub struct AdvancedHttpService;
+///
+/// #[service(name = "advanced_http_service")]
+/// impl AdvancedHttpService {
+///     /// `(status, body)`; no request parameter.
+///     #[http("GET", "/privileged")]
+///     async fn forbidden(&self) -> (u16, &'static str) {
+///         (403, "Forbidden")
+///     }
+///
+///     /// `(status, headers, body)`.
+///     #[http("GET", "/headers")]
+///     async fn redirect(&self) -> (u16, HashMap<&'static str, &'static str>, &'static str) {
+///         (201, HashMap::from([("Location", "https://www.example.com/widget/1")]), "")
+///     }
+///
+///     /// A whole response.
+///     #[http("GET", "/custom")]
+///     async fn custom(&self) -> Response {
+///         Response::new("payload")
+///     }
+///
+///     /// An empty `200`.
+///     #[http("DELETE", "/widget/<int:id>")]
+///     async fn delete(&self, id: u64) {
+///         let _ = id;
+///     }
+///
+///     /// `500` with `Error: ValueError: no such widget`.
+///     #[http("GET", "/broken")]
+///     async fn broken(&self) -> Result<String, RemoteError> {
+///         Err(RemoteError::new("ValueError", "no such widget"))
+///     }
+/// }
+/// ```
+///
+/// Every converter, the rule's variables bound by name in any order:
+///
+/// ```ignore
+/// use nameko_core::{http, service};
+/// use uuid::Uuid;
+///
+/// pub struct Files;
+///
+/// #[service(name = "files")]
+/// impl Files {
+///     #[http("GET", "/t/<int(signed=True):offset>/<float:scale>/<uuid:id>")]
+///     async fn transform(&self, id: Uuid, scale: f64, offset: i32) -> String {
+///         format!("{id} {scale} {offset}")
+///     }
+///
+///     #[http("GET,HEAD", "/files/<path:rest>/<any(raw, html):format>/<lang>")]
+///     async fn file(&self, lang: String, rest: String, format: String) -> String {
+///         format!("{rest} as {format} in {lang}")
+///     }
+/// }
+/// ```
+///
+/// Mistakes are compile errors at the offending literal or parameter, for example:
+///
+/// ```text
+/// error: rule variable `value` of `/get/<int:value>` has no parameter: add `value: i64` to the method
+/// error: `<int:value>` needs an integer type such as `i64` or `u32`, not `String`
+/// error: invalid `#[http]` URL rule "/get/<integer:value>": unknown converter `integer`; the converters are string, default, path, int, float, uuid, any; write `"/get/<int:value>"`
+/// ```
+///
+/// Outside a `#[service]` impl block it is an error:
+///
+/// ```text
+/// error: `#[http]` must be used on a method inside a `#[service(name = "...")]` impl block
+/// ```
 #[proc_macro_attribute]
 pub fn http(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::marker_outside_service(Marker::Http, input.into()).into()

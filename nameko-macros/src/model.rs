@@ -7,7 +7,7 @@ use syn::{
     Signature, Type,
 };
 
-use crate::attr::{self, EventHandlerArgs, RawArgs, RpcArgs, ServiceArgs, TimerArgs};
+use crate::attr::{self, EventHandlerArgs, HttpArgs, RpcArgs, ServiceArgs, TimerArgs};
 use crate::ctxt::Ctxt;
 
 /// The marker attributes `#[service]` owns.
@@ -49,7 +49,7 @@ impl Marker {
 pub(crate) enum EntrypointKind {
     Rpc(#[allow(dead_code)] RpcArgs),
     EventHandler(EventHandlerArgs),
-    Http(#[allow(dead_code)] RawArgs),
+    Http(HttpArgs),
     Timer(TimerArgs),
 }
 
@@ -68,7 +68,7 @@ impl EntrypointKind {
         Ok(match marker {
             Marker::Rpc => EntrypointKind::Rpc(attr::marker_args(attr, name)?),
             Marker::EventHandler => EntrypointKind::EventHandler(attr::event_handler_args(attr)?),
-            Marker::Http => EntrypointKind::Http(attr::marker_args(attr, name)?),
+            Marker::Http => EntrypointKind::Http(attr::http_args(attr)?),
             Marker::Timer => EntrypointKind::Timer(attr::timer_args(attr)?),
         })
     }
@@ -88,6 +88,28 @@ pub(crate) struct ParamModel {
     /// The keyword-argument name: the identifier without `r#`; `None` for a pattern that is
     /// not a plain identifier (reported by `check`).
     pub(crate) name: Option<String>,
+}
+
+impl ParamModel {
+    /// Whether this is an `#[http]` method's request parameter: a type whose last path
+    /// segment is `Request` (`Request`, `nameko_web::Request`), seen through references so
+    /// that `&Request` is reported once, as a borrow.
+    pub(crate) fn is_request(&self) -> bool {
+        fn last_is_request(ty: &Type) -> bool {
+            match ty {
+                Type::Path(path) if path.qself.is_none() => path
+                    .path
+                    .segments
+                    .last()
+                    .is_some_and(|last| last.ident == "Request"),
+                Type::Reference(r) => last_is_request(&r.elem),
+                Type::Paren(paren) => last_is_request(&paren.elem),
+                Type::Group(group) => last_is_request(&group.elem),
+                _ => false,
+            }
+        }
+        last_is_request(&self.ty)
+    }
 }
 
 /// What a method returns, as far as the adapter cares.
@@ -358,11 +380,27 @@ mod tests {
     }
 
     #[test]
+    fn request_params() {
+        let (model, _) = model(parse_quote! {
+            impl S {
+                #[http("GET", "/<v>")]
+                async fn a(&self, a: Request, b: nameko_web::Request, c: &Request, d: (Request), v: String, e: Requests) {}
+            }
+        });
+        let requests: Vec<bool> = model.methods[0]
+            .params
+            .iter()
+            .map(ParamModel::is_request)
+            .collect();
+        assert_eq!(requests, [true, true, true, true, false, false]);
+    }
+
+    #[test]
     fn every_marker_kind_and_bad_args() {
         let (model, cx) = model(parse_quote! {
             impl S {
                 #[event_handler("src", "type")] async fn a(&self) {}
-                #[http(GET, "/x")] async fn b(&self) {}
+                #[http("GET", "/x")] async fn b(&self) {}
                 #[timer(interval = 1)] async fn c(&self) {}
                 #[rpc(bogus)] async fn d(&self) {}
                 #[rpc] const X: u8 = 1;

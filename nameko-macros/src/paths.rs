@@ -30,6 +30,14 @@ pub(crate) struct Paths {
     pub(crate) handler_type: TokenStream,
     // nameko_timer::__private
     pub(crate) timer: TokenStream,
+    // nameko_web::__private
+    pub(crate) http: TokenStream,
+    pub(crate) request: TokenStream,
+    pub(crate) path_params: TokenStream,
+    pub(crate) http_box_future: TokenStream,
+    pub(crate) http_result: TokenStream,
+    pub(crate) into_http_result: TokenStream,
+    pub(crate) http_error: TokenStream,
     // std and core
     pub(crate) arc: TokenStream,
     pub(crate) vec: TokenStream,
@@ -44,6 +52,7 @@ impl Paths {
         let core = quote!(::nameko_core::__private);
         let amqp = quote!(::nameko_amqp::__private);
         let timer = quote!(::nameko_timer::__private);
+        let web = quote!(::nameko_web::__private);
         Paths {
             service: quote!(#core::Service),
             entrypoint: quote!(#core::Entrypoint),
@@ -62,6 +71,13 @@ impl Paths {
             event_handler: quote!(#amqp::event_handler),
             handler_type: quote!(#amqp::HandlerType),
             timer: quote!(#timer::timer),
+            http: quote!(#web::http),
+            request: quote!(#web::Request),
+            path_params: quote!(#web::PathParams),
+            http_box_future: quote!(#web::BoxFuture),
+            http_result: quote!(#web::HttpResult),
+            into_http_result: quote!(#web::into_http_result),
+            http_error: quote!(#web::http_error!),
             arc: quote!(::std::sync::Arc),
             vec: quote!(::std::vec::Vec),
             vec_macro: quote!(::std::vec!),

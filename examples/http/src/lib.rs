@@ -18,93 +18,15 @@
 //! {"value": 42}
 //! ```
 //!
-//! With the `#[service]` macro, the services read as follows (the macro's `#[http]`
-//! support is being written; until then this crate implements the same services by hand
-//! below, exactly as the macro will generate them):
-//!
-//! ```ignore
-//! use nameko_core::{http, service};
-//! use nameko_web::{Request, Response};
-//!
-//! pub struct HttpService;
-//!
-//! #[service(name = "http_service")]
-//! impl HttpService {
-//!     #[http("GET", "/get/<int:value>")]
-//!     async fn get_method(&self, _request: Request, value: i64) -> String {
-//!         py_json::dumps(&json!({ "value": value })).unwrap_or_default()
-//!     }
-//!
-//!     #[http("POST", "/post")]
-//!     async fn do_post(&self, request: Request) -> String {
-//!         format!("received: {}", request.text_lossy())
-//!     }
-//!
-//!     #[http("GET,PUT,POST,DELETE", "/multi")]
-//!     async fn do_multi(&self, request: Request) -> String {
-//!         request.method().to_string()
-//!     }
-//!
-//!     #[http("GET", "/custom_exception")]
-//!     async fn custom_exception(&self, _request: Request) -> Result<String, InvalidArgumentsError> {
-//!         Err(InvalidArgumentsError("Argument `foo` is required.".into()))
-//!     }
-//! }
-//!
-//! pub struct AdvancedHttpService;
-//!
-//! #[service(name = "advanced_http_service")]
-//! impl AdvancedHttpService {
-//!     #[http("GET", "/privileged")]
-//!     async fn forbidden(&self, _request: Request) -> (u16, &'static str) {
-//!         (403, "Forbidden")
-//!     }
-//!
-//!     #[http("GET", "/headers")]
-//!     async fn redirect(&self, _request: Request) -> (u16, [(&'static str, &'static str); 1], &'static str) {
-//!         (201, [("Location", "https://www.example.com/widget/1")], "")
-//!     }
-//!
-//!     #[http("GET", "/custom")]
-//!     async fn custom(&self, _request: Request) -> Response {
-//!         Response::new("payload")
-//!     }
-//! }
-//! ```
+//! Each route is an `#[http(method, rule)]` method of a `#[service]` impl block, as in
+//! the seed: the method takes the request (optional) and the rule's variables by name, and
+//! returns a body, `(status, body)`, `(status, headers, body)`, a [`Response`], or a
+//! `Result` of one whose error picks its response ([`ResponseFromError`]).
 
-use std::future::Future;
-use std::sync::Arc;
-
-use nameko_core::{Entrypoint, Service};
+use nameko_core::{http, service};
 use nameko_web::http::StatusCode;
-use nameko_web::{
-    Http, HttpError, HttpResult, PathParams, Request, Response, ResponseFromError,
-    into_http_result, py_json,
-};
+use nameko_web::{Request, Response, ResponseFromError, py_json};
 use serde_json::json;
-
-/// One `#[http]` row of a service's dispatch table, as the macro writes it: the handler
-/// gets the service, the request and the path values.
-fn route<S, F, Fut>(
-    service: &Arc<S>,
-    method_name: &'static str,
-    methods: &'static str,
-    rule: &'static str,
-    handler: F,
-) -> Box<dyn Entrypoint>
-where
-    S: Send + Sync + 'static,
-    F: Fn(Arc<S>, Request, PathParams) -> Fut + Send + Sync + 'static,
-    Fut: Future<Output = HttpResult> + Send + 'static,
-{
-    let service = Arc::clone(service);
-    Box::new(Http::new(
-        method_name,
-        methods,
-        rule,
-        move |request, params| Box::pin(handler(Arc::clone(&service), request, params)),
-    ))
-}
 
 /// The answer to a service's HTTP errors, the seed's overridden `response_from_exception`:
 /// a JSON body `{"error": <error_code>, "message": <message>}` with the error's status.
@@ -147,24 +69,29 @@ impl ResponseFromError for InvalidArgumentsError {
 #[derive(Debug, Default)]
 pub struct HttpService;
 
+#[service(name = "http_service")]
 impl HttpService {
     /// `GET /get/<int:value>`: `{"value": <value>}`.
+    #[http("GET", "/get/<int:value>")]
     pub async fn get_method(&self, _request: Request, value: i64) -> String {
         py_json::dumps(&json!({ "value": value })).unwrap_or_default()
     }
 
     /// `POST /post`: `received: <body>`.
+    #[http("POST", "/post")]
     pub async fn do_post(&self, request: Request) -> String {
         format!("received: {}", request.text_lossy())
     }
 
     /// `GET,PUT,POST,DELETE /multi`: the method.
+    #[http("GET,PUT,POST,DELETE", "/multi")]
     pub async fn do_multi(&self, request: Request) -> String {
         request.method().to_string()
     }
 
     /// `GET /custom_exception`: always fails with `InvalidArgumentsError`, answered `400`
     /// with a JSON body.
+    #[http("GET", "/custom_exception")]
     pub async fn custom_exception(
         &self,
         _request: Request,
@@ -173,64 +100,20 @@ impl HttpService {
     }
 }
 
-impl Service for HttpService {
-    fn name(&self) -> &str {
-        "http_service"
-    }
-
-    fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> {
-        vec![
-            route(
-                self,
-                "get_method",
-                "GET",
-                "/get/<int:value>",
-                |this, request, mut params| async move {
-                    let value: i64 = params.take("value")?;
-                    into_http_result(this.get_method(request, value).await)
-                },
-            ),
-            route(
-                self,
-                "do_post",
-                "POST",
-                "/post",
-                |this, request, _params| async move { into_http_result(this.do_post(request).await) },
-            ),
-            route(
-                self,
-                "do_multi",
-                "GET,PUT,POST,DELETE",
-                "/multi",
-                |this, request, _params| async move { into_http_result(this.do_multi(request).await) },
-            ),
-            route(
-                self,
-                "custom_exception",
-                "GET",
-                "/custom_exception",
-                |this, request, _params| async move {
-                    match this.custom_exception(request).await {
-                        Ok(value) => into_http_result(value),
-                        Err(error) => Err(HttpError::from_error(&error)),
-                    }
-                },
-            ),
-        ]
-    }
-}
-
 /// The seed's `advanced_http_service`.
 #[derive(Debug, Default)]
 pub struct AdvancedHttpService;
 
+#[service(name = "advanced_http_service")]
 impl AdvancedHttpService {
     /// `GET /privileged`: `403`.
+    #[http("GET", "/privileged")]
     pub async fn forbidden(&self, _request: Request) -> (u16, &'static str) {
         (403, "Forbidden")
     }
 
     /// `GET /headers`: `201` with a `Location` header and an empty body.
+    #[http("GET", "/headers")]
     pub async fn redirect(
         &self,
         _request: Request,
@@ -239,39 +122,8 @@ impl AdvancedHttpService {
     }
 
     /// `GET /custom`: a full response.
+    #[http("GET", "/custom")]
     pub async fn custom(&self, _request: Request) -> Response {
         Response::new("payload")
-    }
-}
-
-impl Service for AdvancedHttpService {
-    fn name(&self) -> &str {
-        "advanced_http_service"
-    }
-
-    fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> {
-        vec![
-            route(
-                self,
-                "forbidden",
-                "GET",
-                "/privileged",
-                |this, request, _params| async move { into_http_result(this.forbidden(request).await) },
-            ),
-            route(
-                self,
-                "redirect",
-                "GET",
-                "/headers",
-                |this, request, _params| async move { into_http_result(this.redirect(request).await) },
-            ),
-            route(
-                self,
-                "custom",
-                "GET",
-                "/custom",
-                |this, request, _params| async move { into_http_result(this.custom(request).await) },
-            ),
-        ]
     }
 }

@@ -126,9 +126,7 @@ pub(crate) async fn declare_events_exchange(
         )
         .await
         .map_err(AmqpError::op(format!("exchange.declare {exchange}")));
-    if channel.status().connected() {
-        let _ = channel.close(200, "OK".into()).await;
-    }
+    crate::connection::close_channel(&channel, "OK").await;
     declared
 }
 

@@ -1,6 +1,7 @@
 //! The `#[event_handler]` entrypoint: [`EventHandler`], with Nameko's three handler types.
 
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use futures_util::StreamExt;
@@ -120,7 +121,8 @@ impl std::fmt::Debug for EventHandler {
 struct Running {
     channel: Channel,
     consumer_tag: ShortString,
-    cancelled: bool,
+    /// Set before we cancel the consumer or close its channel.
+    cancelled: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -257,11 +259,12 @@ impl EventHandler {
             handler: Arc::clone(&self.handler),
             parent_calls_tracked: config.parent_calls_tracked(),
         });
+        let cancelled = Arc::new(AtomicBool::new(false));
         *running = Some(Running {
             channel,
             consumer_tag: consumer.tag(),
-            cancelled: false,
-            task: tokio::spawn(consume_loop(consumer, dispatch, queue)),
+            cancelled: Arc::clone(&cancelled),
+            task: tokio::spawn(consume_loop(consumer, dispatch, queue, cancelled)),
         });
         Ok(())
     }
@@ -277,14 +280,16 @@ impl Extension for EventHandler {
     async fn stop(&self) {
         let mut running = self.running.lock().await;
         let Some(r) = running.as_mut() else { return };
-        if std::mem::replace(&mut r.cancelled, true) {
+        if r.cancelled.swap(true, Ordering::SeqCst) {
             return;
         }
         if r.channel.status().connected()
-            && let Err(e) = r
-                .channel
-                .basic_cancel(r.consumer_tag.clone(), BasicCancelOptions::default())
-                .await
+            && let Ok(Err(e)) = tokio::time::timeout(
+                crate::connection::CLOSE_TIMEOUT,
+                r.channel
+                    .basic_cancel(r.consumer_tag.clone(), BasicCancelOptions::default()),
+            )
+            .await
         {
             tracing::debug!(target: "nameko_amqp::events", error = %e, "basic.cancel failed");
         }
@@ -292,10 +297,9 @@ impl Extension for EventHandler {
 
     async fn kill(&self) {
         if let Some(r) = self.running.lock().await.take() {
+            r.cancelled.store(true, Ordering::SeqCst);
             r.task.abort();
-            if r.channel.status().connected() {
-                let _ = r.channel.close(200, "killed".into()).await;
-            }
+            crate::connection::close_channel(&r.channel, "killed").await;
         }
     }
 }
@@ -330,7 +334,13 @@ struct Dispatch {
     parent_calls_tracked: usize,
 }
 
-async fn consume_loop(mut consumer: lapin::Consumer, dispatch: Arc<Dispatch>, queue: String) {
+async fn consume_loop(
+    mut consumer: lapin::Consumer,
+    dispatch: Arc<Dispatch>,
+    queue: String,
+    cancelled: Arc<AtomicBool>,
+) {
+    let mut failure = None;
     while let Some(delivery) = consumer.next().await {
         match delivery {
             Ok(delivery) => {
@@ -341,12 +351,19 @@ async fn consume_loop(mut consumer: lapin::Consumer, dispatch: Arc<Dispatch>, qu
                     .spawn(async move { dispatch.handle(delivery).await });
             }
             Err(e) => {
-                tracing::warn!(target: "nameko_amqp::events", %queue, error = %e, "consumer failed");
+                failure = Some(e.to_string());
                 break;
             }
         }
     }
-    tracing::debug!(target: "nameko_amqp::events", %queue, "consumer stopped");
+    if cancelled.load(Ordering::SeqCst) {
+        tracing::debug!(target: "nameko_amqp::events", %queue, "consumer stopped");
+    } else {
+        let why = failure.unwrap_or_else(|| "the channel was closed".to_owned());
+        dispatch.container.report_fatal(format_args!(
+            "connection to the broker lost: consumer of `{queue}` stopped: {why}"
+        ));
+    }
 }
 
 impl Dispatch {

@@ -60,6 +60,17 @@ impl ReplyListener {
         config: &Config,
         caller_service: &str,
     ) -> Result<Self, AmqpError> {
+        Self::start_for(connection, config, caller_service, None).await
+    }
+
+    /// Like [`start`](Self::start); a lost reply consumer is reported to `container` as
+    /// fatal.
+    async fn start_for(
+        connection: Arc<AmqpConnection>,
+        config: &Config,
+        caller_service: &str,
+        container: Option<ContainerHandle>,
+    ) -> Result<Self, AmqpError> {
         let exchange = config.rpc_exchange().to_owned();
         let id = uuid::Uuid::new_v4().to_string();
         let queue = wire::reply_queue(caller_service, &id);
@@ -97,7 +108,7 @@ impl ReplyListener {
             .await
             .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
         let pending: Pending = Arc::default();
-        let task = tokio::spawn(reply_loop(consumer, Arc::clone(&pending)));
+        let task = tokio::spawn(reply_loop(consumer, Arc::clone(&pending), container, queue));
         Ok(ReplyListener {
             connection,
             exchange,
@@ -176,9 +187,7 @@ impl ReplyListener {
     pub async fn close(&self) {
         self.task.abort();
         lock(&self.pending).clear();
-        if self.channel.status().connected() {
-            let _ = self.channel.close(200, "OK".into()).await;
-        }
+        crate::connection::close_channel(&self.channel, "OK").await;
     }
 }
 
@@ -189,12 +198,18 @@ impl Resource for ReplyListener {
     }
 }
 
-async fn reply_loop(mut consumer: lapin::Consumer, pending: Pending) {
+async fn reply_loop(
+    mut consumer: lapin::Consumer,
+    pending: Pending,
+    container: Option<ContainerHandle>,
+    queue: String,
+) {
+    let mut failure = None;
     while let Some(delivery) = consumer.next().await {
         let delivery = match delivery {
             Ok(d) => d,
             Err(e) => {
-                tracing::warn!(target: "nameko_amqp::rpc", error = %e, "reply consumer failed");
+                failure = Some(e.to_string());
                 break;
             }
         };
@@ -214,6 +229,15 @@ async fn reply_loop(mut consumer: lapin::Consumer, pending: Pending) {
     }
     // Dropping the senders wakes every waiting call with `Disconnected`.
     lock(&pending).clear();
+    let why = failure.unwrap_or_else(|| "the channel was closed".to_owned());
+    tracing::warn!(target: "nameko_amqp::rpc", %queue, %why, "reply consumer stopped");
+    // `close` aborts this task before closing the channel, so getting here means the
+    // connection went away.
+    if let Some(container) = container {
+        container.report_fatal(format_args!(
+            "connection to the broker lost: reply consumer of `{queue}` stopped: {why}"
+        ));
+    }
 }
 
 /// The pending reply of an asynchronous call (`call_async`).
@@ -363,13 +387,14 @@ impl RpcProxy {
 
 async fn container_listener(container: &ContainerHandle) -> Result<Arc<ReplyListener>, AmqpError> {
     let connection = AmqpConnection::shared(container).await?;
+    let handle = container.clone();
     let config = Arc::clone(container.config());
     let service = container.service_name_arc();
     container
         .local()
-        .get_or_try_init(
-            || async move { ReplyListener::start(connection, &config, &service).await },
-        )
+        .get_or_try_init(|| async move {
+            ReplyListener::start_for(connection, &config, &service, Some(handle)).await
+        })
         .await
 }
 

@@ -2,6 +2,7 @@
 //! service's queue and dispatches each request to its method.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
@@ -123,7 +124,9 @@ impl Entrypoint for Rpc {
 struct Running {
     channel: Channel,
     consumer_tag: ShortString,
-    cancelled: bool,
+    /// Set before we cancel the consumer or close its channel: the consume loop ending is
+    /// then expected, not a lost connection.
+    cancelled: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -216,11 +219,17 @@ impl RpcConsumer {
             handlers: lock(&self.handlers).clone(),
             parent_calls_tracked: config.parent_calls_tracked(),
         });
-        let task = tokio::spawn(consume_loop(consumer, dispatch, queue));
+        let cancelled = Arc::new(AtomicBool::new(false));
+        let task = tokio::spawn(consume_loop(
+            consumer,
+            dispatch,
+            queue,
+            Arc::clone(&cancelled),
+        ));
         *running = Some(Running {
             channel,
             consumer_tag,
-            cancelled: false,
+            cancelled,
             task,
         });
         Ok(())
@@ -230,14 +239,16 @@ impl RpcConsumer {
     async fn stop(&self) {
         let mut running = self.running.lock().await;
         let Some(r) = running.as_mut() else { return };
-        if std::mem::replace(&mut r.cancelled, true) {
+        if r.cancelled.swap(true, Ordering::SeqCst) {
             return;
         }
         if r.channel.status().connected()
-            && let Err(e) = r
-                .channel
-                .basic_cancel(r.consumer_tag.clone(), BasicCancelOptions::default())
-                .await
+            && let Ok(Err(e)) = tokio::time::timeout(
+                crate::connection::CLOSE_TIMEOUT,
+                r.channel
+                    .basic_cancel(r.consumer_tag.clone(), BasicCancelOptions::default()),
+            )
+            .await
         {
             tracing::debug!(target: "nameko_amqp::rpc", error = %e, "basic.cancel failed");
         }
@@ -246,10 +257,9 @@ impl RpcConsumer {
     /// Closes the channel: every unacknowledged request goes back to the queue.
     async fn kill(&self) {
         if let Some(r) = self.running.lock().await.take() {
+            r.cancelled.store(true, Ordering::SeqCst);
             r.task.abort();
-            if r.channel.status().connected() {
-                let _ = r.channel.close(200, "killed".into()).await;
-            }
+            crate::connection::close_channel(&r.channel, "killed").await;
         }
     }
 }
@@ -280,7 +290,13 @@ pub(crate) async fn declare_rpc_exchange(
         .map_err(AmqpError::op(format!("exchange.declare {exchange}")))
 }
 
-async fn consume_loop(mut consumer: lapin::Consumer, dispatch: Arc<Dispatch>, queue: String) {
+async fn consume_loop(
+    mut consumer: lapin::Consumer,
+    dispatch: Arc<Dispatch>,
+    queue: String,
+    cancelled: Arc<AtomicBool>,
+) {
+    let mut failure = None;
     while let Some(delivery) = consumer.next().await {
         match delivery {
             Ok(delivery) => {
@@ -291,12 +307,19 @@ async fn consume_loop(mut consumer: lapin::Consumer, dispatch: Arc<Dispatch>, qu
                     .spawn(async move { dispatch.handle(delivery).await });
             }
             Err(e) => {
-                tracing::warn!(target: "nameko_amqp::rpc", %queue, error = %e, "consumer failed");
+                failure = Some(e.to_string());
                 break;
             }
         }
     }
-    tracing::debug!(target: "nameko_amqp::rpc", %queue, "consumer stopped");
+    if cancelled.load(Ordering::SeqCst) {
+        tracing::debug!(target: "nameko_amqp::rpc", %queue, "consumer stopped");
+    } else {
+        let why = failure.unwrap_or_else(|| "the channel was closed".to_owned());
+        dispatch.container.report_fatal(format_args!(
+            "connection to the broker lost: consumer of `{queue}` stopped: {why}"
+        ));
+    }
 }
 
 impl Dispatch {

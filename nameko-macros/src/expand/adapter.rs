@@ -4,23 +4,22 @@ use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::attr::{EventHandlerArgs, TimerArgs};
+use crate::attr::{EventHandlerArgs, HttpArgs, TimerArgs};
 use crate::model::{EntrypointAttr, EntrypointKind, MethodModel, OutputModel};
 use crate::paths::Paths;
 
 /// The entrypoint constructor call for one marker of `method`: one element of the
-/// service's dispatch table. `None` for kinds without a transport yet (`check` reports
-/// those, so expansion never reaches them).
+/// service's dispatch table.
 pub(super) fn entrypoint(
     p: &Paths,
     method: &MethodModel,
     entrypoint: &EntrypointAttr,
-) -> Option<TokenStream> {
+) -> TokenStream {
     match &entrypoint.kind {
-        EntrypointKind::Rpc(_) => Some(rpc(p, method)),
-        EntrypointKind::EventHandler(args) => Some(event_handler(p, method, args)),
-        EntrypointKind::Timer(args) => Some(timer(p, method, args)),
-        EntrypointKind::Http(_) => None,
+        EntrypointKind::Rpc(_) => rpc(p, method),
+        EntrypointKind::EventHandler(args) => event_handler(p, method, args),
+        EntrypointKind::Http(args) => http(p, method, args),
+        EntrypointKind::Timer(args) => timer(p, method, args),
     }
 }
 
@@ -137,8 +136,85 @@ fn timer(p: &Paths, method: &MethodModel, args: &TimerArgs) -> TokenStream {
     quote!(#timer(#wire_name, #interval, #eager, #handler))
 }
 
-/// The handler closure of an entrypoint: it takes `params`, runs `prepare` (which binds
-/// `vars`), calls the method with `vars`, and encodes the result, boxed as a `Send` future.
+/// `http("method", "METHODS", "RULE", handler)`, where the handler binds the request and
+/// the rule's values to the parameters by name, awaits the method, and turns its output
+/// into a response, or its error into an `HttpError`. `check` made sure that every
+/// parameter is the request or a rule variable, and that its type fits the converter.
+fn http(p: &Paths, method: &MethodModel, args: &HttpArgs) -> TokenStream {
+    let Paths {
+        http,
+        request,
+        path_params,
+        http_box_future,
+        http_result,
+        ..
+    } = p;
+    let wire_name = Literal::string(&method.wire_name());
+    let HttpArgs { methods, url, .. } = args;
+    let vars: Vec<_> = (0..method.params.len())
+        .map(|i| format_ident!("__nameko_arg{}", i))
+        .collect();
+    let bind: TokenStream = method
+        .params
+        .iter()
+        .zip(&vars)
+        .map(|(param, var)| {
+            let ty = &param.ty;
+            // Spanned at the parameter's type: a type that is not the request's, or that
+            // cannot be parsed from the path (`FromStr`), is reported there.
+            if param.is_request() {
+                quote_spanned!(ty.span()=> let #var: #ty = __nameko_request;)
+            } else {
+                let name = Literal::string(param.name.as_deref().unwrap_or_default());
+                quote_spanned!(ty.span()=> let #var: #ty = __nameko_params.take(#name)?;)
+            }
+        })
+        .collect();
+    // `mut` only when a value is taken, so that the closure has no unused `mut`.
+    let takes_values = method.params.iter().any(|param| !param.is_request());
+    let params_mut = takes_values.then(|| quote!(mut));
+    let encode = http_output(p, &method.output);
+    let handler = closure(
+        p,
+        method,
+        &quote!(__nameko_request: #request, #params_mut __nameko_params: #path_params),
+        &quote!(#http_box_future<#http_result>),
+        &bind,
+        &vars,
+        &encode,
+    );
+    quote!(#http(#wire_name, #methods, #url, #handler))
+}
+
+/// Turns `__nameko_out` into `HttpResult`: a response through `IntoHttpResponse`, and the
+/// error of a `Result` through `http_error!`.
+fn http_output(p: &Paths, output: &OutputModel) -> TokenStream {
+    let Paths {
+        into_http_result,
+        http_error,
+        result,
+        ..
+    } = p;
+    match output {
+        OutputModel::Unit => quote!(#into_http_result(__nameko_out)),
+        OutputModel::Value(ty) => respan(quote!(#into_http_result(__nameko_out)), ty.span()),
+        OutputModel::Result { ty, ok, err } => {
+            let ok_span = ok.as_ref().map_or_else(|| ty.span(), Spanned::span);
+            let err_span = err.as_ref().map_or_else(|| ty.span(), Spanned::span);
+            let encode = respan(quote!(#into_http_result(__nameko_value)), ok_span);
+            let convert = respan(quote!(#http_error(__nameko_error)), err_span);
+            quote! {
+                match __nameko_out {
+                    #result::Ok(__nameko_value) => #encode,
+                    #result::Err(__nameko_error) => #result::Err(#convert),
+                }
+            }
+        }
+    }
+}
+
+/// The handler closure of an AMQP or timer entrypoint, which returns
+/// `Result<Value, RemoteError>`: see [`closure`].
 fn handler(
     p: &Paths,
     method: &MethodModel,
@@ -147,16 +223,31 @@ fn handler(
     vars: &[Ident],
 ) -> TokenStream {
     let Paths {
-        arc,
         box_future,
         result,
         value,
         remote_error,
-        boxed,
         ..
     } = p;
-    let ident = &method.sig.ident;
     let encode = encode_output(p, &method.output);
+    let output = quote!(#box_future<#result<#value, #remote_error>>);
+    closure(p, method, params, &output, prepare, vars, &encode)
+}
+
+/// The handler closure of an entrypoint: it takes `params`, runs `prepare` (which binds
+/// `vars`), calls the method with `vars`, and runs `encode` on its output
+/// `__nameko_out`, boxed as a `Send` future of type `output`.
+fn closure(
+    p: &Paths,
+    method: &MethodModel,
+    params: &TokenStream,
+    output: &TokenStream,
+    prepare: &TokenStream,
+    vars: &[Ident],
+    encode: &TokenStream,
+) -> TokenStream {
+    let Paths { arc, boxed, .. } = p;
+    let ident = &method.sig.ident;
     // Spanned at the method's name: a future that is not `Send` is reported there.
     let pin = respan(quote!(#boxed::pin), ident.span());
     let pinned = quote_spanned! {ident.span()=>
@@ -169,7 +260,7 @@ fn handler(
     quote! {
         {
             let __nameko_service = #arc::clone(self);
-            move |#params| -> #box_future<#result<#value, #remote_error>> {
+            move |#params| -> #output {
                 let __nameko_service = #arc::clone(&__nameko_service);
                 #pinned
             }

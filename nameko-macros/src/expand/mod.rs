@@ -223,6 +223,60 @@ mod tests {
     }
 
     #[test]
+    fn expands_http() {
+        let out = expand(
+            quote!(name = "http_service"),
+            quote! {
+                impl HttpService {
+                    #[http("GET", "/get/<int:value>")]
+                    async fn get_method(&self, request: Request, value: i64) -> String { todo!() }
+                    #[http("GET,POST", "/post")]
+                    async fn do_post(&self) -> Result<(u16, String), MyError> { todo!() }
+                    #[http("GET", "/none")]
+                    async fn none(&self) {}
+                }
+            },
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(!out.contains("# [http"), "{out}");
+        assert!(
+            out.contains(":: nameko_web :: __private :: http (\"get_method\" , \"GET\" , \"/get/<int:value>\" ,"),
+            "{out}"
+        );
+        assert!(
+            out.contains("move | __nameko_request : :: nameko_web :: __private :: Request , mut __nameko_params : :: nameko_web :: __private :: PathParams | -> :: nameko_web :: __private :: BoxFuture < :: nameko_web :: __private :: HttpResult >"),
+            "{out}"
+        );
+        assert!(
+            out.contains("let __nameko_arg0 : Request = __nameko_request ; let __nameko_arg1 : i64 = __nameko_params . take (\"value\") ?"),
+            "{out}"
+        );
+        assert!(
+            out.contains(
+                "Self :: get_method (& * __nameko_service , __nameko_arg0 , __nameko_arg1) . await"
+            ),
+            "{out}"
+        );
+        assert!(
+            out.contains(":: nameko_web :: __private :: into_http_result (__nameko_out)"),
+            "{out}"
+        );
+        // No rule variables: the parameters are not `mut`.
+        assert!(
+            out.contains(", __nameko_params : :: nameko_web :: __private :: PathParams |"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Ok (__nameko_value) => :: nameko_web :: __private :: into_http_result (__nameko_value)"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Err (__nameko_error) => :: core :: result :: Result :: Err (:: nameko_web :: __private :: http_error ! (__nameko_error))"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn no_dependencies_no_fn() {
         let out = expand(
             quote!(name = "s"),

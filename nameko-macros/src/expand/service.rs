@@ -32,7 +32,7 @@ pub(super) fn expand(model: &ServiceModel, args: &ServiceArgs) -> TokenStream {
         method
             .entrypoints
             .iter()
-            .filter_map(|entrypoint| adapter::entrypoint(&p, method, entrypoint))
+            .map(|entrypoint| adapter::entrypoint(&p, method, entrypoint))
     });
     let dependencies = (!args.dependencies.is_empty()).then(|| {
         let fields = args

@@ -243,3 +243,31 @@ fn taken_http_port() {
     );
     drop(taken);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn lost_broker_connection_exits_non_zero() {
+    let vhost = TestVhost::create("runner-lost").unwrap();
+    let mut child = start(&["--broker", &vhost.uri()], &[]);
+    let status = Command::new("rabbitmqctl")
+        .args([
+            "close_all_connections",
+            "-p",
+            vhost.name(),
+            "test: broker went away",
+        ])
+        .output()
+        .unwrap();
+    assert!(status.status.success(), "{status:?}");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the service kept running without its broker"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    };
+    assert!(!exit.success());
+}

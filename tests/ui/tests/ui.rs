@@ -27,7 +27,9 @@ fn event_handler() {
 
 #[test]
 fn http() {
-    trybuild::TestCases::new().compile_fail("tests/http/fail/*.rs");
+    let t = trybuild::TestCases::new();
+    t.pass("tests/http/pass/*.rs");
+    t.compile_fail("tests/http/fail/*.rs");
 }
 
 #[test]

@@ -4,8 +4,8 @@ pub struct ServiceX;
 
 #[service(name = "service_x")]
 impl ServiceX {
-    #[http("GET", "/resource/<int:value>")]
-    async fn get_resource(&self, value: u32) -> String {
+    #[http("GET", "/get/<integer:value>")]
+    async fn get_method(&self, value: i64) -> String {
         value.to_string()
     }
 }

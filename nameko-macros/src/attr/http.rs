@@ -1,0 +1,428 @@
+//! `#[http("GET", "/get/<int:value>")]`, `#[http(method = "GET,POST", url = "/multi")]`.
+//!
+//! The method list and the rule are parsed here with `nameko_rule`, the parser the runtime
+//! uses, so a literal that would fail when the service starts fails to compile instead.
+
+use nameko_rule::{MethodError, Rule, RuleError, STANDARD_METHODS};
+use syn::{Attribute, Expr, ExprArray, ExprLit, Lit, LitStr};
+
+use super::{Arg, path_to_string, python_args, set_once, unsupported_python_key};
+use crate::ctxt::Ctxt;
+
+const MARKER: &str = "http";
+
+/// The keys `#[http(...)]` accepts, as error messages list them.
+const KEYS: &str = "`method` and `url` when they are not given first";
+
+/// The form every "needs ..." message shows.
+const EXAMPLE: &str = "`#[http(\"GET\", \"/get/<int:value>\")]`";
+
+/// Arguments of `#[http(...)]`, Python's `@http(method, url)`.
+#[derive(Debug)]
+pub(crate) struct HttpArgs {
+    /// The method list as written (`"GET"`, `"GET,PUT,POST,DELETE"`), checked.
+    pub(crate) methods: LitStr,
+    /// The URL rule as written (`"/get/<int:value>"`).
+    pub(crate) url: LitStr,
+    /// The rule, parsed: its variables are the method's parameters.
+    pub(crate) rule: Rule,
+}
+
+/// Parses the arguments of an `#[http]` attribute; every mistake is reported.
+pub(crate) fn http_args(attr: &Attribute) -> syn::Result<HttpArgs> {
+    let mut cx = Ctxt::new();
+    let args = python_args(&mut cx, attr, MARKER)?;
+    // `Some(None)`: given, but not valid (already reported).
+    let mut methods: Option<Option<LitStr>> = None;
+    let mut url: Option<Option<(LitStr, Rule)>> = None;
+    let mut positional = 0;
+    for arg in args {
+        match arg {
+            Arg::Positional(value) => {
+                if let Some(key) = bare_key(&value) {
+                    cx.error_spanned_by(&value, format!("`{key}` needs a value: `{key} = ...`"));
+                    // Given, without its value: not also reported as missing.
+                    if key == "method" {
+                        methods.get_or_insert(None);
+                    } else {
+                        url.get_or_insert(None);
+                    }
+                    continue;
+                }
+                match positional {
+                    0 => {
+                        let parsed = methods_value(&mut cx, &value);
+                        set_once(&mut cx, &mut methods, parsed, &value, "method", MARKER);
+                    }
+                    1 => {
+                        let parsed = url_value(&mut cx, &value);
+                        set_once(&mut cx, &mut url, parsed, &value, "url", MARKER);
+                    }
+                    _ => cx.error_spanned_by(
+                        &value,
+                        format!(
+                            "`#[http]` takes two positional arguments, the HTTP method(s) and the URL rule: {EXAMPLE}"
+                        ),
+                    ),
+                }
+                positional += 1;
+            }
+            Arg::Named { key, value } => {
+                let name = path_to_string(&key);
+                match name.as_str() {
+                    "method" => {
+                        let parsed = methods_value(&mut cx, &value);
+                        set_once(&mut cx, &mut methods, parsed, &key, "method", MARKER);
+                    }
+                    "url" => {
+                        let parsed = url_value(&mut cx, &value);
+                        set_once(&mut cx, &mut url, parsed, &key, "url", MARKER);
+                    }
+                    other if unsupported_python_key(other) => cx.error_spanned_by(
+                        &key,
+                        format!(
+                            "`#[http]` does not support `{other}` yet: return a `Result` whose error implements `nameko_web::ResponseFromError` to choose its response (e.g. a `400`); valid keys are {KEYS}"
+                        ),
+                    ),
+                    other => {
+                        let hint = match other {
+                            "methods" => "; write `method = \"GET,POST\"` for several methods",
+                            "rule" | "path" | "route" => "; the URL rule is `url`, as in Python",
+                            _ => "",
+                        };
+                        cx.error_spanned_by(
+                            &key,
+                            format!("unknown `#[http]` key `{other}`: valid keys are {KEYS}{hint}"),
+                        );
+                    }
+                }
+            }
+        }
+    }
+    if let Some(message) = missing(methods.is_some(), url.is_some()) {
+        cx.error_spanned_by(attr, message);
+    }
+    cx.into_result()?;
+    match (methods.flatten(), url.flatten()) {
+        (Some(methods), Some((url, rule))) => Ok(HttpArgs { methods, url, rule }),
+        // Unreachable: a missing or invalid value is reported above.
+        _ => Err(syn::Error::new_spanned(
+            attr,
+            format!("`#[http]` needs the HTTP method and the URL rule: {EXAMPLE}"),
+        )),
+    }
+}
+
+/// What is missing when the method or the rule was not given (given but invalid is
+/// reported where it was given).
+fn missing(methods: bool, url: bool) -> Option<String> {
+    let what = match (methods, url) {
+        (false, false) => "the HTTP method and the URL rule",
+        (true, false) => "the URL rule after the HTTP method",
+        (false, true) => "the HTTP method before the URL rule",
+        (true, true) => return None,
+    };
+    Some(format!(
+        "`#[http]` needs {what}: {EXAMPLE} (Python's `@http('GET', '/get/<int:value>')`)"
+    ))
+}
+
+/// A key written without its value, e.g. `#[http("GET", url)]`.
+fn bare_key(value: &Expr) -> Option<String> {
+    let Expr::Path(path) = value else {
+        return None;
+    };
+    let key = path.path.get_ident()?.to_string();
+    matches!(key.as_str(), "method" | "url").then_some(key)
+}
+
+/// The method list: a string literal that `nameko_rule::parse_methods` accepts.
+fn methods_value(cx: &mut Ctxt, value: &Expr) -> Option<LitStr> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => match nameko_rule::parse_methods(&lit.value()) {
+            Ok(_) => Some(lit.clone()),
+            Err(error) => {
+                cx.error_spanned_by(lit, methods_error(&lit.value(), &error));
+                None
+            }
+        },
+        Expr::Path(path) => {
+            // `GET`, `Method::GET`: Python writes the method as a string, and so does Rust.
+            let last = path
+                .path
+                .segments
+                .last()
+                .map(|s| s.ident.to_string())
+                .unwrap_or_default();
+            let message = match STANDARD_METHODS
+                .iter()
+                .find(|m| m.eq_ignore_ascii_case(&last))
+            {
+                Some(method) => {
+                    format!("the HTTP method of `#[http]` is a string: write `\"{method}\"`")
+                }
+                None => format!(
+                    "the HTTP method of `#[http]` is a string literal, e.g. `\"GET\"` or `\"GET,POST\"`; an attribute cannot read `{}`",
+                    path_to_string(&path.path)
+                ),
+            };
+            cx.error_spanned_by(value, message);
+            None
+        }
+        Expr::Array(ExprArray { elems, .. }) => {
+            let strings: Option<Vec<String>> = elems
+                .iter()
+                .map(|e| match e {
+                    Expr::Lit(ExprLit {
+                        lit: Lit::Str(lit), ..
+                    }) => Some(lit.value()),
+                    _ => None,
+                })
+                .collect();
+            let example = match strings {
+                Some(strings) if !strings.is_empty() => strings.join(","),
+                _ => "GET,POST".to_owned(),
+            };
+            cx.error_spanned_by(
+                value,
+                format!(
+                    "`#[http]` takes several methods as one comma-separated string, as Nameko does: write `\"{example}\"`"
+                ),
+            );
+            None
+        }
+        other => {
+            cx.error_spanned_by(
+                other,
+                "the HTTP method of `#[http]` must be a string literal, e.g. `\"GET\"` or `\"GET,POST\"`",
+            );
+            None
+        }
+    }
+}
+
+/// The message for a method list that `parse_methods` rejects.
+fn methods_error(methods: &str, error: &MethodError) -> String {
+    match error {
+        MethodError::Unknown { method } => format!(
+            "unknown HTTP method `{method}` in `#[http]`: the methods are {}; write one, or several separated by commas, e.g. `\"GET,POST\"`",
+            STANDARD_METHODS.join(", ")
+        ),
+        MethodError::Empty if methods.trim().is_empty() => {
+            "`#[http]` needs an HTTP method: write one, or several separated by commas, e.g. `\"GET\"` or `\"GET,POST\"`".to_owned()
+        }
+        MethodError::Empty => format!(
+            "empty HTTP method in `#[http]` method list {methods:?}: remove the extra comma, e.g. `\"GET,POST\"`"
+        ),
+        other => format!("invalid `#[http]` method list {methods:?}: {other}"),
+    }
+}
+
+/// The URL rule: a string literal that `nameko_rule::Rule::parse` accepts.
+fn url_value(cx: &mut Ctxt, value: &Expr) -> Option<(LitStr, Rule)> {
+    match value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => match Rule::parse(&lit.value()) {
+            Ok(rule) => Some((lit.clone(), rule)),
+            Err(error) => {
+                cx.error_spanned_by(lit, rule_error(&lit.value(), &error));
+                None
+            }
+        },
+        other => {
+            cx.error_spanned_by(
+                other,
+                "the URL rule of `#[http]` must be a string literal, e.g. `\"/get/<int:value>\"`",
+            );
+            None
+        }
+    }
+}
+
+/// The message for a rule that `Rule::parse` rejects: nameko-rule's, with a hint.
+fn rule_error(rule: &str, error: &RuleError) -> String {
+    let hint = match error {
+        RuleError::NoLeadingSlash => format!(": write `\"/{rule}\"`"),
+        RuleError::UnknownConverter { converter } => match converter_for(converter) {
+            Some(known) => format!(
+                "; write `{:?}`",
+                rule.replacen(&format!("<{converter}"), &format!("<{known}"), 1)
+            ),
+            None => String::new(),
+        },
+        _ => String::new(),
+    };
+    format!("invalid `#[http]` URL rule {rule:?}: {error}{hint}")
+}
+
+/// The werkzeug converter a common wrong name means (`integer`, `i64`, `str`, ...).
+fn converter_for(name: &str) -> Option<&'static str> {
+    match name.to_ascii_lowercase().as_str() {
+        "integer" | "i8" | "i16" | "i32" | "i64" | "i128" | "isize" | "u8" | "u16" | "u32"
+        | "u64" | "u128" | "usize" | "number" | "num" => Some("int"),
+        "f32" | "f64" | "double" | "decimal" => Some("float"),
+        "str" | "text" => Some("string"),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use syn::parse_quote;
+
+    fn parse(attr: Attribute) -> Result<HttpArgs, Vec<String>> {
+        http_args(&attr).map_err(|e| e.into_iter().map(|e| e.to_string()).collect())
+    }
+
+    fn one_error(attr: Attribute) -> String {
+        let messages = parse(attr).unwrap_err();
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        messages.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn forms() {
+        let args = parse(parse_quote!(#[http("GET", "/get/<int:value>")])).unwrap();
+        assert_eq!(args.methods.value(), "GET");
+        assert_eq!(args.url.value(), "/get/<int:value>");
+        assert_eq!(args.rule.variables().count(), 1);
+        let args =
+            parse(parse_quote!(#[nameko_core::http("GET,PUT,POST,DELETE", "/multi",)])).unwrap();
+        assert_eq!(args.methods.value(), "GET,PUT,POST,DELETE");
+        assert!(args.rule.is_static());
+        let args = parse(parse_quote!(#[http(url = "/x", method = "post")])).unwrap();
+        assert_eq!(args.methods.value(), "post");
+        let args = parse(parse_quote!(#[http("GET", url = "/x")])).unwrap();
+        assert_eq!(args.url.value(), "/x");
+    }
+
+    #[test]
+    fn methods() {
+        assert_eq!(
+            one_error(parse_quote!(#[http("FETCH", "/x")])),
+            "unknown HTTP method `FETCH` in `#[http]`: the methods are GET, HEAD, POST, PUT, DELETE, PATCH, OPTIONS, TRACE, CONNECT; write one, or several separated by commas, e.g. `\"GET,POST\"`"
+        );
+        assert!(
+            one_error(parse_quote!(#[http("", "/x")]))
+                .starts_with("`#[http]` needs an HTTP method: write one")
+        );
+        assert!(
+            one_error(parse_quote!(#[http("GET,,POST", "/x")])).starts_with(
+                "empty HTTP method in `#[http]` method list \"GET,,POST\": remove the extra comma"
+            )
+        );
+        assert_eq!(
+            one_error(parse_quote!(#[http(GET, "/x")])),
+            "the HTTP method of `#[http]` is a string: write `\"GET\"`"
+        );
+        assert_eq!(
+            one_error(parse_quote!(#[http(Method::POST, "/x")])),
+            "the HTTP method of `#[http]` is a string: write `\"POST\"`"
+        );
+        assert!(one_error(parse_quote!(#[http(METHODS, "/x")])).contains("cannot read `METHODS`"));
+        assert_eq!(
+            one_error(parse_quote!(#[http(["GET", "POST"], "/x")])),
+            "`#[http]` takes several methods as one comma-separated string, as Nameko does: write `\"GET,POST\"`"
+        );
+        assert!(
+            one_error(parse_quote!(#[http(1, "/x")]))
+                .starts_with("the HTTP method of `#[http]` must be a string literal")
+        );
+    }
+
+    #[test]
+    fn rules() {
+        assert_eq!(
+            one_error(parse_quote!(#[http("GET", "get")])),
+            "invalid `#[http]` URL rule \"get\": URL rules must start with a leading slash `/`: write `\"/get\"`"
+        );
+        assert_eq!(
+            one_error(parse_quote!(#[http("GET", "/<integer:a>")])),
+            "invalid `#[http]` URL rule \"/<integer:a>\": unknown converter `integer`; the converters are string, default, path, int, float, uuid, any; write `\"/<int:a>\"`"
+        );
+        assert!(
+            one_error(parse_quote!(#[http("GET", "/<conv:a>")]))
+                .ends_with("the converters are string, default, path, int, float, uuid, any")
+        );
+        assert!(
+            one_error(parse_quote!(#[http("GET", "/get/<int:value")])).starts_with(
+                "invalid `#[http]` URL rule \"/get/<int:value\": malformed variable at byte 5"
+            )
+        );
+        assert!(
+            one_error(parse_quote!(#[http("GET", "/<a>/<a>")]))
+                .ends_with("variable name `a` used twice")
+        );
+        assert!(
+            one_error(parse_quote!(#[http("GET", "/<int(signed=1):a>")]))
+                .contains("bad arguments for converter `int`")
+        );
+        assert!(
+            one_error(parse_quote!(#[http("GET", PATH)]))
+                .starts_with("the URL rule of `#[http]` must be a string literal")
+        );
+    }
+
+    #[test]
+    fn missing_and_keys() {
+        let both = "`#[http]` needs the HTTP method and the URL rule: `#[http(\"GET\", \"/get/<int:value>\")]` (Python's `@http('GET', '/get/<int:value>')`)";
+        assert_eq!(one_error(parse_quote!(#[http])), both);
+        assert_eq!(one_error(parse_quote!(#[http()])), both);
+        assert!(
+            one_error(parse_quote!(#[http("GET")]))
+                .starts_with("`#[http]` needs the URL rule after the HTTP method")
+        );
+        assert!(
+            one_error(parse_quote!(#[http(url = "/x")]))
+                .starts_with("`#[http]` needs the HTTP method before the URL rule")
+        );
+        // An invalid value is not also reported as missing.
+        assert!(
+            one_error(parse_quote!(#[http("GET", 1)]))
+                .starts_with("the URL rule of `#[http]` must be a string literal")
+        );
+        assert_eq!(
+            one_error(parse_quote!(#[http("GET", "/x", timeout = 1)])),
+            "unknown `#[http]` key `timeout`: valid keys are `method` and `url` when they are not given first"
+        );
+        assert!(
+            one_error(parse_quote!(#[http("GET", "/x", rule = "/y")]))
+                .ends_with("; the URL rule is `url`, as in Python")
+        );
+        assert!(
+            one_error(parse_quote!(#[http("GET", "/x", expected_exceptions = ("ValueError",))]))
+                .starts_with("`#[http]` does not support `expected_exceptions` yet")
+        );
+        assert_eq!(
+            one_error(parse_quote!(#[http("GET", "/x", url = "/y")])),
+            "`url` set multiple times in `#[http]`: give it once"
+        );
+        assert_eq!(
+            one_error(parse_quote!(#[http("GET", "/x", method = "POST")])),
+            "`method` set multiple times in `#[http]`: give it once"
+        );
+        assert!(
+            one_error(parse_quote!(#[http("GET", "/x", "/y")]))
+                .starts_with("`#[http]` takes two positional arguments")
+        );
+        assert_eq!(
+            one_error(parse_quote!(#[http("GET", url)])),
+            "`url` needs a value: `url = ...`"
+        );
+        assert!(
+            one_error(parse_quote!(#[http = "GET"]))
+                .starts_with("`#[http]` does not take `= value`")
+        );
+    }
+
+    #[test]
+    fn errors_accumulate() {
+        let messages = parse(parse_quote!(#[http("FETCH", "x", bogus = 1)])).unwrap_err();
+        assert_eq!(messages.len(), 3, "{messages:?}");
+    }
+}

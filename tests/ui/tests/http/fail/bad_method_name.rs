@@ -1,0 +1,14 @@
+use nameko_core::{http, service};
+use nameko_web::Request;
+
+pub struct ServiceX;
+
+#[service(name = "service_x")]
+impl ServiceX {
+    #[http("GET,FETCH", "/multi")]
+    async fn do_multi(&self, request: Request) -> String {
+        request.method().to_string()
+    }
+}
+
+fn main() {}

@@ -1,0 +1,14 @@
+use nameko_core::{http, service};
+use nameko_web::Request;
+
+pub struct ServiceX;
+
+#[service(name = "service_x")]
+impl ServiceX {
+    #[http("GET", "/get/<int:value>")]
+    async fn get_method(&self, request: Request) -> String {
+        request.path().to_owned()
+    }
+}
+
+fn main() {}
