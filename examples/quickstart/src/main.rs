@@ -2,6 +2,7 @@
 //! `cargo run -p example-quickstart -- --config examples/quickstart/config.yaml`.
 
 use example_events::{ListenerService, ServiceA, ServiceB};
+use example_http::{AdvancedHttpService, HttpService};
 use example_rpc::{ServiceX, ServiceY};
 
 fn main() -> std::process::ExitCode {
@@ -13,6 +14,9 @@ fn main() -> std::process::ExitCode {
         runner.add_service(ServiceA::default())?;
         runner.add_service(ServiceB)?;
         runner.add_service(ListenerService)?;
+        // HTTP, on WEB_SERVER_ADDRESS
+        runner.add_service(HttpService)?;
+        runner.add_service(AdvancedHttpService)?;
         // Timer
         runner.add_service(example_timer::Service)?;
         Ok(())

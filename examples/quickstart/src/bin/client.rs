@@ -1,4 +1,5 @@
-//! Exercises each capability of the quickstart services once, printing what it does:
+//! Exercises each capability of the quickstart services once (RPC, events, HTTP), printing
+//! what it does:
 //! `cargo run -p example-quickstart --bin example-quickstart-client -- --config FILE`.
 
 use std::process::ExitCode;
@@ -44,7 +45,66 @@ async fn run(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
     dispatcher.close().await;
 
     cluster.close().await;
+
+    // HTTP: the seed's curl calls.
+    let address = http_address(config.web_server_address());
+    for (method, path, body) in [
+        ("GET", "/get/42", ""),
+        ("POST", "/post", "post body"),
+        ("PUT", "/multi", ""),
+        ("GET", "/privileged", ""),
+        ("GET", "/headers", ""),
+        ("GET", "/custom", ""),
+        ("GET", "/custom_exception", ""),
+    ] {
+        let response = http(&address, method, path, body).await?;
+        println!("http: {method} {path}");
+        for line in response.lines() {
+            println!("  {line}");
+        }
+    }
     Ok(())
+}
+
+/// Where to reach `WEB_SERVER_ADDRESS` (`0.0.0.0` means this machine).
+fn http_address(configured: &str) -> String {
+    match configured.rsplit_once(':') {
+        Some(("0.0.0.0" | "", port)) => format!("127.0.0.1:{port}"),
+        Some(_) => configured.to_owned(),
+        None => format!("127.0.0.1:{configured}"),
+    }
+}
+
+/// One HTTP/1.1 request, like `curl -i`: the status line, the headers that matter, the body.
+async fn http(
+    address: &str,
+    method: &str,
+    path: &str,
+    body: &str,
+) -> Result<String, Box<dyn std::error::Error>> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address).await?;
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\
+         Content-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw).await?;
+    let text = String::from_utf8_lossy(&raw);
+    let (head, body) = text.split_once("\r\n\r\n").unwrap_or((&text, ""));
+    let mut out: Vec<String> = head
+        .lines()
+        .filter(|l| {
+            let l = l.to_ascii_lowercase();
+            l.starts_with("http/") || l.starts_with("content-type") || l.starts_with("location")
+        })
+        .map(str::to_owned)
+        .collect();
+    out.push(String::new());
+    out.push(body.to_owned());
+    Ok(out.join("\n"))
 }
 
 fn main() -> ExitCode {
