@@ -4,7 +4,7 @@
 use std::sync::Arc;
 
 use nameko_core::{Entrypoint, Service};
-use nameko_web::{Http, HttpResult, IntoHttpResponse, PathParams, Request};
+use nameko_web::{Http, IntoHttpResponse, PathParams, Request};
 
 struct Hello;
 
