@@ -190,3 +190,41 @@ pub async fn shutdown_signal() -> std::io::Result<()> {
         tokio::signal::ctrl_c().await
     }
 }
+
+/// The `main` of a client binary (one that calls services rather than hosting them): parses
+/// the same options as [`run`], runs `client` with them on a tokio runtime, and turns an
+/// error into a one-line message and a non-zero exit.
+///
+/// ```no_run
+/// fn main() -> std::process::ExitCode {
+///     nameko_core::cli::run_client("my-client", |args| async move {
+///         let config = args.load_config()?;
+///         println!("broker: {}", config.amqp_uri());
+///         Ok(())
+///     })
+/// }
+/// ```
+pub fn run_client<F, Fut>(name: &str, client: F) -> ExitCode
+where
+    F: FnOnce(RunArgs) -> Fut,
+    Fut: std::future::Future<Output = Result<(), Box<dyn std::error::Error>>>,
+{
+    let args = RunArgs::parse();
+    let rt = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("{name}: error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match rt.block_on(client(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("{name}: error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

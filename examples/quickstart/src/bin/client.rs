@@ -5,7 +5,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
 use nameko_amqp::{ClusterRpc, StandaloneDispatcher};
 use nameko_core::cli::RunArgs;
 use serde_json::json;
@@ -108,22 +107,5 @@ async fn http(
 }
 
 fn main() -> ExitCode {
-    let args = RunArgs::parse();
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("example-quickstart-client: error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(run(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("example-quickstart-client: error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    nameko_core::cli::run_client("example-quickstart-client", run)
 }

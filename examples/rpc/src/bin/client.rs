@@ -4,7 +4,6 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use clap::Parser;
 use nameko_amqp::ClusterRpc;
 use nameko_core::cli::RunArgs;
 
@@ -31,22 +30,5 @@ async fn calls(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> ExitCode {
-    let args = RunArgs::parse();
-    let rt = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("example-rpc-client: error: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    match rt.block_on(calls(args)) {
-        Ok(()) => ExitCode::SUCCESS,
-        Err(e) => {
-            eprintln!("example-rpc-client: error: {e}");
-            ExitCode::FAILURE
-        }
-    }
+    nameko_core::cli::run_client("example-rpc-client", calls)
 }
