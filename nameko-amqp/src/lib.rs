@@ -51,6 +51,7 @@
 #![forbid(unsafe_code)]
 
 pub mod connection;
+mod consumer;
 pub mod error;
 pub mod events;
 pub mod rpc;

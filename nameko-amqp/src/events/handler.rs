@@ -1,17 +1,11 @@
 //! The `#[event_handler]` entrypoint: [`EventHandler`], with Nameko's three handler types.
 
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
-use futures_util::StreamExt;
-use lapin::Channel;
 use lapin::message::Delivery;
-use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
-    BasicRejectOptions, QueueBindOptions, QueueDeclareOptions,
-};
-use lapin::types::{FieldTable, ShortString};
+use lapin::options::{QueueBindOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
 use nameko_core::__private::BoxFuture;
 use nameko_core::{
     BoxError, ContainerHandle, Entrypoint, Extension, RemoteError, WorkerContext, WorkerError,
@@ -19,6 +13,7 @@ use nameko_core::{
 use serde_json::Value;
 
 use crate::connection::AmqpConnection;
+use crate::consumer::{QueueConsumer, ack, reject, requeue};
 use crate::error::AmqpError;
 use crate::events::dispatcher::declare_events_exchange;
 use crate::wire;
@@ -102,7 +97,7 @@ pub struct EventHandler {
     requeue_on_error: bool,
     broadcast_identifier: Option<String>,
     handler: EventHandlerFn,
-    running: tokio::sync::Mutex<Option<Running>>,
+    running: tokio::sync::Mutex<Option<QueueConsumer>>,
 }
 
 impl std::fmt::Debug for EventHandler {
@@ -116,14 +111,6 @@ impl std::fmt::Debug for EventHandler {
             .field("requeue_on_error", &self.requeue_on_error)
             .finish()
     }
-}
-
-struct Running {
-    channel: Channel,
-    consumer_tag: ShortString,
-    /// Set before we cancel the consumer or close its channel.
-    cancelled: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
 }
 
 impl EventHandler {
@@ -236,20 +223,6 @@ impl EventHandler {
             )
             .await
             .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
-        let prefetch = u16::try_from(config.prefetch_count()).unwrap_or(u16::MAX);
-        channel
-            .basic_qos(prefetch, BasicQosOptions::default())
-            .await
-            .map_err(AmqpError::op("basic.qos"))?;
-        let consumer = channel
-            .basic_consume(
-                queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
             method: self.method,
@@ -259,13 +232,12 @@ impl EventHandler {
             handler: Arc::clone(&self.handler),
             parent_calls_tracked: config.parent_calls_tracked(),
         });
-        let cancelled = Arc::new(AtomicBool::new(false));
-        *running = Some(Running {
-            channel,
-            consumer_tag: consumer.tag(),
-            cancelled: Arc::clone(&cancelled),
-            task: tokio::spawn(consume_loop(consumer, dispatch, queue, cancelled)),
-        });
+        let consumer = QueueConsumer::start(channel, queue, container, move |delivery| {
+            let dispatch = Arc::clone(&dispatch);
+            async move { dispatch.handle(delivery).await }
+        })
+        .await?;
+        *running = Some(consumer);
         Ok(())
     }
 }
@@ -278,38 +250,24 @@ impl Extension for EventHandler {
     }
 
     async fn stop(&self) {
-        let mut running = self.running.lock().await;
-        let Some(r) = running.as_mut() else { return };
-        if r.cancelled.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        if r.channel.status().connected()
-            && let Ok(Err(e)) = tokio::time::timeout(
-                crate::connection::CLOSE_TIMEOUT,
-                r.channel
-                    .basic_cancel(r.consumer_tag.clone(), BasicCancelOptions::default()),
-            )
-            .await
-        {
-            tracing::debug!(target: "nameko_amqp::events", error = %e, "basic.cancel failed");
+        if let Some(consumer) = self.running.lock().await.as_ref() {
+            consumer.cancel().await;
         }
     }
 
     async fn kill(&self) {
-        if let Some(r) = self.running.lock().await.take() {
-            r.cancelled.store(true, Ordering::SeqCst);
-            r.task.abort();
-            crate::connection::close_channel(&r.channel, "killed").await;
+        if let Some(consumer) = self.running.lock().await.take() {
+            consumer.kill().await;
         }
     }
 }
 
 impl Drop for EventHandler {
     fn drop(&mut self) {
-        if let Ok(mut running) = self.running.try_lock()
-            && let Some(r) = running.take()
+        if let Ok(running) = self.running.try_lock()
+            && let Some(consumer) = running.as_ref()
         {
-            r.task.abort();
+            consumer.abort();
         }
     }
 }
@@ -332,38 +290,6 @@ struct Dispatch {
     requeue_on_error: bool,
     handler: EventHandlerFn,
     parent_calls_tracked: usize,
-}
-
-async fn consume_loop(
-    mut consumer: lapin::Consumer,
-    dispatch: Arc<Dispatch>,
-    queue: String,
-    cancelled: Arc<AtomicBool>,
-) {
-    let mut failure = None;
-    while let Some(delivery) = consumer.next().await {
-        match delivery {
-            Ok(delivery) => {
-                let dispatch = Arc::clone(&dispatch);
-                dispatch
-                    .container
-                    .clone()
-                    .spawn(async move { dispatch.handle(delivery).await });
-            }
-            Err(e) => {
-                failure = Some(e.to_string());
-                break;
-            }
-        }
-    }
-    if cancelled.load(Ordering::SeqCst) {
-        tracing::debug!(target: "nameko_amqp::events", %queue, "consumer stopped");
-    } else {
-        let why = failure.unwrap_or_else(|| "the channel was closed".to_owned());
-        dispatch.container.report_fatal(format_args!(
-            "connection to the broker lost: consumer of `{queue}` stopped: {why}"
-        ));
-    }
 }
 
 impl Dispatch {
@@ -389,7 +315,7 @@ impl Dispatch {
         {
             Ok(r) => r,
             Err(WorkerError::Rejected) => {
-                nack(&delivery, true).await;
+                requeue(&delivery).await;
                 return;
             }
             Err(_) => return,
@@ -407,7 +333,7 @@ impl Dispatch {
                 if delivery.redelivered {
                     tokio::time::sleep(REDELIVERY_BACKOFF).await;
                 }
-                nack(&delivery, true).await;
+                requeue(&delivery).await;
             }
             Err(e) => {
                 tracing::error!(
@@ -428,31 +354,6 @@ impl Dispatch {
             handler = %self.method, delivery_tag = delivery.delivery_tag,
             "rejecting an event the handler cannot take: {why}"
         );
-        if let Err(e) = delivery
-            .acker
-            .reject(BasicRejectOptions { requeue: false })
-            .await
-        {
-            tracing::warn!(target: "nameko_amqp::events", error = %e, "reject failed");
-        }
-    }
-}
-
-async fn ack(delivery: &Delivery) {
-    if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
-        tracing::warn!(target: "nameko_amqp::events", error = %e, "ack failed");
-    }
-}
-
-async fn nack(delivery: &Delivery, requeue: bool) {
-    if let Err(e) = delivery
-        .acker
-        .nack(BasicNackOptions {
-            requeue,
-            multiple: false,
-        })
-        .await
-    {
-        tracing::debug!(target: "nameko_amqp::events", error = %e, "nack failed");
+        reject(delivery).await;
     }
 }

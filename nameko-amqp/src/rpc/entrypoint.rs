@@ -2,16 +2,11 @@
 //! service's queue and dispatches each request to its method.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
-use futures_util::StreamExt;
 use lapin::message::Delivery;
-use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
-    BasicRejectOptions, ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions,
-};
-use lapin::types::{FieldTable, ShortString};
+use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, ExchangeKind};
 use nameko_core::__private::BoxFuture;
 use nameko_core::{
@@ -21,6 +16,7 @@ use nameko_core::{
 use serde_json::Value;
 
 use crate::connection::{AmqpConnection, Published};
+use crate::consumer::{QueueConsumer, ack, reject, requeue};
 use crate::error::AmqpError;
 use crate::wire;
 
@@ -121,15 +117,6 @@ impl Entrypoint for Rpc {
     }
 }
 
-struct Running {
-    channel: Channel,
-    consumer_tag: ShortString,
-    /// Set before we cancel the consumer or close its channel: the consume loop ending is
-    /// then expected, not a lost connection.
-    cancelled: Arc<AtomicBool>,
-    task: tokio::task::JoinHandle<()>,
-}
-
 /// Consumes a service's RPC queue and dispatches requests to the registered methods.
 ///
 /// Each request runs in its own task: the consume loop never waits for a worker, a reply
@@ -138,7 +125,7 @@ struct Running {
 #[derive(Default)]
 pub struct RpcConsumer {
     handlers: Mutex<HashMap<String, RpcHandler>>,
-    running: tokio::sync::Mutex<Option<Running>>,
+    running: tokio::sync::Mutex<Option<QueueConsumer>>,
 }
 
 impl std::fmt::Debug for RpcConsumer {
@@ -197,21 +184,6 @@ impl RpcConsumer {
             )
             .await
             .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
-        let prefetch = u16::try_from(config.prefetch_count()).unwrap_or(u16::MAX);
-        channel
-            .basic_qos(prefetch, BasicQosOptions::default())
-            .await
-            .map_err(AmqpError::op("basic.qos"))?;
-        let consumer = channel
-            .basic_consume(
-                queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
-        let consumer_tag = consumer.tag();
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
             connection,
@@ -219,47 +191,26 @@ impl RpcConsumer {
             handlers: lock(&self.handlers).clone(),
             parent_calls_tracked: config.parent_calls_tracked(),
         });
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let task = tokio::spawn(consume_loop(
-            consumer,
-            dispatch,
-            queue,
-            Arc::clone(&cancelled),
-        ));
-        *running = Some(Running {
-            channel,
-            consumer_tag,
-            cancelled,
-            task,
-        });
+        let consumer = QueueConsumer::start(channel, queue, container, move |delivery| {
+            let dispatch = Arc::clone(&dispatch);
+            async move { dispatch.handle(delivery).await }
+        })
+        .await?;
+        *running = Some(consumer);
         Ok(())
     }
 
     /// Stops consuming (`basic.cancel`); requests in flight go on.
     async fn stop(&self) {
-        let mut running = self.running.lock().await;
-        let Some(r) = running.as_mut() else { return };
-        if r.cancelled.swap(true, Ordering::SeqCst) {
-            return;
-        }
-        if r.channel.status().connected()
-            && let Ok(Err(e)) = tokio::time::timeout(
-                crate::connection::CLOSE_TIMEOUT,
-                r.channel
-                    .basic_cancel(r.consumer_tag.clone(), BasicCancelOptions::default()),
-            )
-            .await
-        {
-            tracing::debug!(target: "nameko_amqp::rpc", error = %e, "basic.cancel failed");
+        if let Some(consumer) = self.running.lock().await.as_ref() {
+            consumer.cancel().await;
         }
     }
 
     /// Closes the channel: every unacknowledged request goes back to the queue.
     async fn kill(&self) {
-        if let Some(r) = self.running.lock().await.take() {
-            r.cancelled.store(true, Ordering::SeqCst);
-            r.task.abort();
-            crate::connection::close_channel(&r.channel, "killed").await;
+        if let Some(consumer) = self.running.lock().await.take() {
+            consumer.kill().await;
         }
     }
 }
@@ -288,38 +239,6 @@ pub(crate) async fn declare_rpc_exchange(
         )
         .await
         .map_err(AmqpError::op(format!("exchange.declare {exchange}")))
-}
-
-async fn consume_loop(
-    mut consumer: lapin::Consumer,
-    dispatch: Arc<Dispatch>,
-    queue: String,
-    cancelled: Arc<AtomicBool>,
-) {
-    let mut failure = None;
-    while let Some(delivery) = consumer.next().await {
-        match delivery {
-            Ok(delivery) => {
-                let dispatch = Arc::clone(&dispatch);
-                dispatch
-                    .container
-                    .clone()
-                    .spawn(async move { dispatch.handle(delivery).await });
-            }
-            Err(e) => {
-                failure = Some(e.to_string());
-                break;
-            }
-        }
-    }
-    if cancelled.load(Ordering::SeqCst) {
-        tracing::debug!(target: "nameko_amqp::rpc", %queue, "consumer stopped");
-    } else {
-        let why = failure.unwrap_or_else(|| "the channel was closed".to_owned());
-        dispatch.container.report_fatal(format_args!(
-            "connection to the broker lost: consumer of `{queue}` stopped: {why}"
-        ));
-    }
 }
 
 impl Dispatch {
@@ -360,13 +279,7 @@ impl Dispatch {
                         error = %e,
                         "rejecting a request without reply_to"
                     );
-                    if let Err(e) = delivery
-                        .acker
-                        .reject(BasicRejectOptions { requeue: false })
-                        .await
-                    {
-                        tracing::warn!(target: "nameko_amqp::rpc", error = %e, "reject failed");
-                    }
+                    reject(&delivery).await;
                 }
                 _ => ack(&delivery).await,
             }
@@ -402,24 +315,5 @@ impl Dispatch {
                 requeue(&delivery).await;
             }
         }
-    }
-}
-
-async fn ack(delivery: &Delivery) {
-    if let Err(e) = delivery.acker.ack(BasicAckOptions::default()).await {
-        tracing::warn!(target: "nameko_amqp::rpc", error = %e, "ack failed");
-    }
-}
-
-async fn requeue(delivery: &Delivery) {
-    if let Err(e) = delivery
-        .acker
-        .nack(BasicNackOptions {
-            requeue: true,
-            multiple: false,
-        })
-        .await
-    {
-        tracing::debug!(target: "nameko_amqp::rpc", error = %e, "nack failed");
     }
 }
