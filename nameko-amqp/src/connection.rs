@@ -222,9 +222,10 @@ impl AmqpConnection {
                 properties,
             )
             .await
-            .map_err(AmqpError::op(format!("basic.publish to {exchange}")))?
+            // Closures: the operation's name is only formatted on an error.
+            .map_err(|e| AmqpError::op(format!("basic.publish to {exchange}"))(e))?
             .await
-            .map_err(AmqpError::op(format!("publisher confirm from {exchange}")))?;
+            .map_err(|e| AmqpError::op(format!("publisher confirm from {exchange}"))(e))?;
         match confirm {
             Confirmation::Ack(None) | Confirmation::NotRequested => Ok(Published::Routed),
             Confirmation::Ack(Some(_)) => Ok(Published::Returned),

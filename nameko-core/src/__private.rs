@@ -5,6 +5,8 @@ pub use serde_json;
 pub use serde_json::Value;
 
 pub use crate::error::RemoteError;
+/// Also used by the transports for call ids and correlation ids.
+pub use crate::ids::uuid_v4;
 pub use crate::payload::{ArgBinder, Arguments, encode_result};
 
 /// A boxed, sendable future.

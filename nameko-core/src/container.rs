@@ -211,12 +211,20 @@ impl ContainerHandle {
         F: Future<Output = Result<T, RemoteError>> + Send,
     {
         let inner = &self.inner;
-        let permit = tokio::select! {
-            biased;
-            _ = inner.stopping.cancelled() => return Err(WorkerError::Rejected),
-            permit = Arc::clone(&inner.workers).acquire_owned() => match permit {
-                Ok(p) => p,
-                Err(_) => return Err(WorkerError::Rejected),
+        if inner.stopping.is_cancelled() {
+            return Err(WorkerError::Rejected);
+        }
+        // A free slot is the common case: take it without waiting on `stopping` (waiting
+        // registers on the token's shared waiter list, a lock every worker would take).
+        let permit = match Arc::clone(&inner.workers).try_acquire_owned() {
+            Ok(p) => p,
+            Err(_) => tokio::select! {
+                biased;
+                _ = inner.stopping.cancelled() => return Err(WorkerError::Rejected),
+                permit = Arc::clone(&inner.workers).acquire_owned() => match permit {
+                    Ok(p) => p,
+                    Err(_) => return Err(WorkerError::Rejected),
+                },
             },
         };
         let span = tracing::debug_span!(
@@ -233,10 +241,13 @@ impl ContainerHandle {
             for dep in &deps {
                 dep.worker_setup(&ctx).await;
             }
+            // The method first: one that finishes in its first poll never registers on
+            // the shared `killed` token. (A kill before the worker started was caught by
+            // the `stopping` check: a kill cancels `stopping` first.)
             let result = tokio::select! {
                 biased;
-                _ = inner.killed.cancelled() => None,
                 r = WorkerContext::scope(Arc::clone(&ctx), fut) => Some(r),
+                _ = inner.killed.cancelled() => None,
             };
             let outcome = match &result {
                 Some(Ok(v)) => WorkerResult::Success(v.json()),

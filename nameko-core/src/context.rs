@@ -59,7 +59,7 @@ impl WorkerContext {
     ) -> Self {
         let service_name = service_name.into();
         let entrypoint_name = entrypoint_name.into();
-        let call_id = format!("{service_name}.{entrypoint_name}.{}", uuid::Uuid::new_v4());
+        let call_id = format!("{service_name}.{entrypoint_name}.{}", crate::ids::uuid_v4());
         let mut call_id_stack: Vec<String> = match data.remove(CALL_ID_STACK) {
             Some(Value::Array(items)) => items
                 .into_iter()

@@ -55,6 +55,7 @@ pub mod dependency;
 pub mod entrypoint;
 pub mod error;
 pub mod extension;
+mod ids;
 pub mod payload;
 pub mod runner;
 pub mod service;

@@ -3,6 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{QueueBindOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
@@ -225,6 +226,7 @@ impl EventHandler {
             .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
+            channel: channel.clone(),
             method: self.method,
             source_service: self.source_service.clone(),
             event_type: self.event_type.clone(),
@@ -284,6 +286,8 @@ impl Entrypoint for EventHandler {
 
 struct Dispatch {
     container: ContainerHandle,
+    /// The consumer's channel, for acks.
+    channel: Channel,
     method: &'static str,
     source_service: String,
     event_type: String,
@@ -321,7 +325,7 @@ impl Dispatch {
             Err(_) => return,
         };
         match result {
-            Ok(_) => ack(&delivery).await,
+            Ok(_) => ack(&self.channel, &delivery).await,
             Err(e) if e.is_bad_request() => self.drop_malformed(&delivery, &e.value).await,
             Err(e) if self.requeue_on_error => {
                 tracing::warn!(
@@ -342,7 +346,7 @@ impl Dispatch {
                     handler = %self.method, error = %e,
                     "event handler failed; the event is dropped (requeue_on_error = false)"
                 );
-                ack(&delivery).await;
+                ack(&self.channel, &delivery).await;
             }
         }
     }

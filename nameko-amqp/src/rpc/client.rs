@@ -72,7 +72,7 @@ impl ReplyListener {
         container: Option<ContainerHandle>,
     ) -> Result<Self, AmqpError> {
         let exchange = config.rpc_exchange().to_owned();
-        let id = uuid::Uuid::new_v4().to_string();
+        let id = nameko_core::__private::uuid_v4().to_string();
         let queue = wire::reply_queue(caller_service, &id);
         let channel = connection.create_channel().await?;
         declare_rpc_exchange(&channel, &exchange).await?;
@@ -137,7 +137,7 @@ impl ReplyListener {
             method: method.to_owned(),
             source,
         })?;
-        let correlation_id = uuid::Uuid::new_v4().to_string();
+        let correlation_id = nameko_core::__private::uuid_v4().to_string();
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(correlation_id.clone(), tx);
         let properties = BasicProperties::default()
@@ -290,7 +290,7 @@ fn outgoing_context(fallback: &ContextData) -> ContextData {
                 "{}.{}.{}",
                 wire::STANDALONE_SERVICE_NAME,
                 wire::STANDALONE_METHOD_NAME,
-                uuid::Uuid::new_v4()
+                nameko_core::__private::uuid_v4()
             );
             data.insert(
                 CALL_ID_STACK.to_owned(),

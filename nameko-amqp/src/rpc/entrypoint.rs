@@ -139,6 +139,8 @@ impl std::fmt::Debug for RpcConsumer {
 
 struct Dispatch {
     container: ContainerHandle,
+    /// The consumer's channel, for acks.
+    channel: Channel,
     connection: Arc<AmqpConnection>,
     exchange: String,
     handlers: HashMap<String, RpcHandler>,
@@ -186,6 +188,7 @@ impl RpcConsumer {
             .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
+            channel: channel.clone(),
             connection,
             exchange,
             handlers: lock(&self.handlers).clone(),
@@ -281,7 +284,7 @@ impl Dispatch {
                     );
                     reject(&delivery).await;
                 }
-                _ => ack(&delivery).await,
+                _ => ack(&self.channel, &delivery).await,
             }
             return;
         };
@@ -309,7 +312,7 @@ impl Dispatch {
             .publish(&self.exchange, &reply_to, false, &body, properties)
             .await
         {
-            Ok(Published::Routed | Published::Returned) => ack(&delivery).await,
+            Ok(Published::Routed | Published::Returned) => ack(&self.channel, &delivery).await,
             Err(e) => {
                 tracing::error!(target: "nameko_amqp::rpc", %method, error = %e, "cannot publish reply; requeueing the request");
                 requeue(&delivery).await;

@@ -1,0 +1,356 @@
+//! The benchmark driver of nameko-rs: runs every case against raw lapin, bare axum and
+//! (when its venv is there) Python Nameko 2.14, and prints a markdown table.
+//!
+//! ```text
+//! cargo run --release -p nameko-benches -- [--quick] [--runs N] [--only CASES] [--no-python]
+//! ```
+//!
+//! Progress goes to stderr, the machine description and the table to stdout. Needs
+//! RabbitMQ on 127.0.0.1:5672 (or `NAMEKO_TEST_AMQP_URI`) managed by a working
+//! `rabbitmqctl` (each case runs in a vhost of its own). See `benches/README.md`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+mod events;
+mod http;
+mod procs;
+mod python;
+mod rpc;
+mod table;
+
+use std::process::{Command, ExitCode};
+
+use clap::Parser;
+
+use crate::python::Python;
+use crate::table::{Cell, Row, Target, Unit};
+
+/// Runs the benchmark suite and prints the table.
+#[derive(Debug, Parser)]
+#[command(about = "nameko-rs benchmarks against raw lapin, bare axum and Python Nameko")]
+struct Args {
+    /// Smaller sizes and 2 runs (1 for the backlog): a smoke test of a few minutes.
+    #[arg(long)]
+    quick: bool,
+    /// Runs of each case (default 5, or 2 with --quick); the backlog takes 3/5 of them.
+    #[arg(long, value_name = "N")]
+    runs: Option<usize>,
+    /// Only these cases (comma-separated): startup, rpc, events, backlog, http.
+    #[arg(long, value_delimiter = ',', value_name = "CASES")]
+    only: Vec<String>,
+    /// Leave Python Nameko out even if its venv is there.
+    #[arg(long)]
+    no_python: bool,
+}
+
+/// Sizes and run counts.
+#[derive(Debug, Clone)]
+pub(crate) struct Plan {
+    runs: usize,
+    backlog_runs: usize,
+    py_backlog_runs: usize,
+    warmup_calls: u64,
+    py_warmup_calls: u64,
+    rpc_sequential_calls: u64,
+    py_rpc_sequential_calls: u64,
+    rpc_in_flight_calls: u64,
+    py_rpc_in_flight_calls: u64,
+    in_flight: usize,
+    warmup_events: u64,
+    events: u64,
+    py_events: u64,
+    events_in_flight: usize,
+    backlog: u64,
+    py_backlog: u64,
+    http_secs: u64,
+    no_python: bool,
+}
+
+impl Plan {
+    fn new(args: &Args) -> Self {
+        let runs = args.runs.unwrap_or(if args.quick { 2 } else { 5 }).max(1);
+        let q = |full: u64, quick: u64| if args.quick { quick } else { full };
+        Plan {
+            runs,
+            backlog_runs: (runs * 3 / 5).max(1),
+            py_backlog_runs: 1,
+            warmup_calls: q(500, 200),
+            py_warmup_calls: q(100, 50),
+            rpc_sequential_calls: q(5_000, 1_000),
+            py_rpc_sequential_calls: q(1_000, 200),
+            rpc_in_flight_calls: q(30_000, 5_000),
+            py_rpc_in_flight_calls: q(5_000, 1_000),
+            in_flight: 100,
+            warmup_events: q(2_000, 500),
+            events: q(20_000, 5_000),
+            py_events: q(2_000, 500),
+            events_in_flight: 100,
+            backlog: q(100_000, 20_000),
+            py_backlog: q(20_000, 5_000),
+            http_secs: q(5, 2),
+            no_python: args.no_python,
+        }
+    }
+}
+
+fn command_line(program: &str, args: &[&str]) -> Option<String> {
+    let out = Command::new(program).args(args).output().ok()?;
+    out.status.success().then(|| {
+        String::from_utf8_lossy(&out.stdout)
+            .lines()
+            .find(|l| !l.trim().is_empty())
+            .unwrap_or_default()
+            .trim()
+            .to_owned()
+    })
+}
+
+fn proc_field(path: &str, key: &str) -> Option<String> {
+    std::fs::read_to_string(path).ok()?.lines().find_map(|l| {
+        let (k, v) = l.split_once(':')?;
+        (k.trim() == key).then(|| v.trim().to_owned())
+    })
+}
+
+/// The machine and software the numbers come from, as markdown.
+fn machine(python: &str, generator: &str) -> String {
+    let unknown = || "unknown".to_owned();
+    let cpus = std::thread::available_parallelism()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| unknown());
+    let model = proc_field("/proc/cpuinfo", "model name").unwrap_or_else(unknown);
+    let ram = proc_field("/proc/meminfo", "MemTotal")
+        .and_then(|v| v.trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kib| format!("{:.1} GiB", kib / 1024.0 / 1024.0))
+        .unwrap_or_else(unknown);
+    let rabbit = command_line("rabbitmqctl", &["version"]).unwrap_or_else(unknown);
+    let rustc = command_line("rustc", &["--version"]).unwrap_or_else(unknown);
+    let kernel = command_line("uname", &["-sr"]).unwrap_or_else(unknown);
+    let date = command_line("date", &["-u", "+%Y-%m-%d %H:%M UTC"]).unwrap_or_else(unknown);
+    format!(
+        "- date: {date}\n- CPU: {model}, {cpus} CPUs (nproc)\n- RAM: {ram}\n- kernel: {kernel}\n\
+         - RabbitMQ {rabbit} on 127.0.0.1\n- {rustc}, release profile\n- Python: {python}\n\
+         - HTTP load: {generator}\n"
+    )
+}
+
+fn failed(e: &str) -> Cell {
+    Cell::Missing(format!("failed: {}", e.lines().next().unwrap_or_default()))
+}
+
+fn failed3(e: &str) -> [Cell; 3] {
+    [failed(e), failed(e), failed(e)]
+}
+
+fn skipped3() -> [Cell; 3] {
+    let c = || Cell::Missing("not run (--only)".to_owned());
+    [c(), c(), c()]
+}
+
+fn row(
+    case: &str,
+    unit: Unit,
+    cells: [Cell; 3],
+    baseline_name: &'static str,
+    target: Target,
+) -> Row {
+    let [framework, baseline, python] = cells;
+    Row {
+        case: case.to_owned(),
+        unit,
+        framework,
+        baseline_name,
+        baseline,
+        target,
+        python,
+    }
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let args = Args::parse();
+    const CASES: [&str; 5] = ["startup", "rpc", "events", "backlog", "http"];
+    if let Some(bad) = args.only.iter().find(|c| !CASES.contains(&c.as_str())) {
+        eprintln!(
+            "nameko-benches: error: unknown case `{bad}` in --only (cases: {})",
+            CASES.join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
+    let plan = Plan::new(&args);
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; run with --release for meaningful numbers");
+    }
+    if let Err(e) = procs::build_siblings() {
+        eprintln!("nameko-benches: error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let python = Python::find();
+    if python.is_none() {
+        eprintln!("note: {}", python::NO_VENV);
+    }
+    // The cases say "skipped" themselves when --no-python is given.
+    let py = python.as_ref();
+    let wanted = |case: &str| args.only.is_empty() || args.only.iter().any(|c| c == case);
+    let mut errors = Vec::new();
+    let mut record = |case: &str, e: String| {
+        eprintln!("nameko-benches: case `{case}` failed: {e}");
+        errors.push(case.to_owned());
+        e
+    };
+
+    let startup = if wanted("startup") {
+        rpc::startup(&plan, py)
+            .await
+            .unwrap_or_else(|e| failed3(&record("startup", e)))
+    } else {
+        skipped3()
+    };
+    let rpc = if wanted("rpc") {
+        rpc::run(&plan, py).await.map_err(|e| record("rpc", e))
+    } else {
+        Err(String::new())
+    };
+    let events = if wanted("events") {
+        events::end_to_end(&plan, py)
+            .await
+            .unwrap_or_else(|e| failed3(&record("events", e)))
+    } else {
+        skipped3()
+    };
+    let (backlog, backlog_raw_acked, backlog_big_prefetch) = if wanted("backlog") {
+        match events::backlog(&plan, py).await {
+            Ok(b) => (b.cells, b.raw_acked, b.big_prefetch),
+            Err(e) => {
+                let e = record("backlog", e);
+                (failed3(&e), failed(&e), failed(&e))
+            }
+        }
+    } else {
+        let [a, b, ..] = skipped3();
+        (skipped3(), a, b)
+    };
+    let none = || Cell::Missing("–".to_owned());
+    let backlog_reference = [backlog[0].clone(), backlog_raw_acked, none()];
+    let backlog_big_prefetch = [backlog_big_prefetch, backlog[1].clone(), none()];
+    let (http, generator) = if wanted("http") {
+        http::run(&plan, py)
+            .await
+            .unwrap_or_else(|e| (failed3(&record("http", e)), "–"))
+    } else {
+        (skipped3(), "–")
+    };
+    let rpc_cells = |pick: fn(rpc::RpcResults) -> [Cell; 3]| match &rpc {
+        Ok(r) => pick(r.clone()),
+        Err(e) if e.is_empty() => skipped3(),
+        Err(e) => failed3(e),
+    };
+    let k = plan.in_flight;
+    let rows = vec![
+        row(
+            "RPC, sequential calls",
+            Unit::CallsPerSec,
+            rpc_cells(|r| r.sequential),
+            "raw lapin",
+            Target::RatioAtLeast(0.85),
+        ),
+        row(
+            &format!("RPC, {k} calls in flight"),
+            Unit::CallsPerSec,
+            rpc_cells(|r| r.in_flight),
+            "raw lapin",
+            Target::RatioAtLeast(0.80),
+        ),
+        row(
+            &format!(
+                "events with confirms, end to end ({} in flight)",
+                plan.events_in_flight
+            ),
+            Unit::EventsPerSec,
+            events,
+            "raw lapin",
+            Target::RatioAtLeast(0.90),
+        ),
+        row(
+            &format!("draining a backlog of {} events", plan.backlog),
+            Unit::EventsPerSec,
+            backlog,
+            "lapin no-ack",
+            Target::AtLeastAndRatio(15_000.0, 0.5),
+        ),
+        row(
+            &format!(
+                "draining a backlog of {} events, against lapin doing Nameko's protocol \
+                 (prefetch 10, ack each; for reference)",
+                plan.backlog
+            ),
+            Unit::EventsPerSec,
+            backlog_reference,
+            "lapin acking",
+            Target::Reference,
+        ),
+        row(
+            &format!(
+                "draining a backlog of {} events with `PREFETCH_COUNT: {}` (max_workers 10; \
+                 for reference)",
+                plan.backlog,
+                events::BIG_PREFETCH
+            ),
+            Unit::EventsPerSec,
+            backlog_big_prefetch,
+            "lapin no-ack",
+            Target::Reference,
+        ),
+        row(
+            "HTTP hello world, 20 connections",
+            Unit::RequestsPerSec,
+            http,
+            "bare axum",
+            Target::RatioAtLeast(0.60),
+        ),
+        row(
+            "exec to first RPC reply",
+            Unit::Millis,
+            startup,
+            "raw lapin",
+            Target::AtMost(60.0),
+        ),
+        row(
+            "RSS of the echo service after load",
+            Unit::Mib,
+            rpc_cells(|r| r.rss),
+            "raw lapin",
+            Target::AtMost(20.0),
+        ),
+        row(
+            &format!("server CPU per RPC call ({k} in flight)"),
+            Unit::Micros,
+            rpc_cells(|r| r.cpu_per_call_in_flight),
+            "raw lapin",
+            Target::RatioAtMost(1.5),
+        ),
+        row(
+            "server CPU per RPC call (sequential)",
+            Unit::Micros,
+            rpc_cells(|r| r.cpu_per_call_sequential),
+            "raw lapin",
+            Target::RatioAtMost(1.5),
+        ),
+    ];
+    let python_note = match (py, plan.no_python) {
+        (_, true) => "not run (--no-python)".to_owned(),
+        (Some(p), false) => format!("{} (the venv of scripts/python-venv)", p.describe()),
+        (None, false) => python::NO_VENV.to_owned(),
+    };
+    println!("## Machine\n\n{}", machine(&python_note, generator));
+    println!(
+        "## Results ({} runs; backlog {} runs)\n",
+        plan.runs, plan.backlog_runs
+    );
+    println!("{}", table::render(&rows));
+    if errors.is_empty() {
+        ExitCode::SUCCESS
+    } else {
+        eprintln!("nameko-benches: failed cases: {}", errors.join(", "));
+        ExitCode::FAILURE
+    }
+}

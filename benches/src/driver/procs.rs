@@ -1,0 +1,212 @@
+//! Child processes (the servers under test), their CPU time and memory from `/proc`, and
+//! the sibling binaries of the driver.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// A binary built next to the driver (`target/release/<name>`).
+pub(crate) fn sibling(name: &str) -> PathBuf {
+    let exe = std::env::current_exe().unwrap_or_else(|_| PathBuf::from("nameko-benches"));
+    exe.with_file_name(name)
+}
+
+/// The server binaries the driver starts.
+pub(crate) const SIBLINGS: [&str; 4] = ["bench-echo", "bench-raw-echo", "bench-http", "bench-axum"];
+
+/// Builds the server binaries with the driver's profile when the driver was started by
+/// `cargo run` (`cargo run` builds only the binary it runs), then checks they exist.
+pub(crate) fn build_siblings() -> Result<(), String> {
+    if let Some(cargo) = std::env::var_os("CARGO") {
+        let exe = std::env::current_exe().map_err(|e| format!("current_exe: {e}"))?;
+        let profile_dir = exe.parent().map(Path::to_path_buf).unwrap_or_default();
+        let mut cmd = Command::new(cargo);
+        cmd.args(["build", "--quiet", "-p", "nameko-benches", "--bins"]);
+        if !cfg!(debug_assertions) {
+            cmd.arg("--release");
+        }
+        let profile = profile_dir.file_name().and_then(|n| n.to_str());
+        if matches!(profile, Some("release" | "debug"))
+            && let Some(target_dir) = profile_dir.parent()
+        {
+            cmd.arg("--target-dir").arg(target_dir);
+        }
+        eprintln!("building the server binaries (cargo build -p nameko-benches --bins)");
+        let status = cmd
+            .status()
+            .map_err(|e| format!("cannot run cargo build: {e}"))?;
+        if !status.success() {
+            return Err(format!(
+                "cargo build -p nameko-benches --bins failed ({status})"
+            ));
+        }
+    }
+    for name in SIBLINGS {
+        let path = sibling(name);
+        if !path.is_file() {
+            return Err(format!(
+                "{} not found: run `cargo build --release -p nameko-benches --bins` first \
+                 (or run the driver with `cargo run --release -p nameko-benches`)",
+                path.display()
+            ));
+        }
+    }
+    Ok(())
+}
+
+/// A fresh scratch directory.
+pub(crate) fn scratch_dir(label: &str) -> Result<PathBuf, String> {
+    let dir = std::env::temp_dir().join(format!(
+        "nameko-bench-{label}-{}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    Ok(dir)
+}
+
+/// A free TCP port on 127.0.0.1.
+pub(crate) fn free_port() -> Result<u16, String> {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0")
+        .map_err(|e| format!("cannot find a free port: {e}"))?;
+    listener
+        .local_addr()
+        .map(|a| a.port())
+        .map_err(|e| format!("cannot find a free port: {e}"))
+}
+
+fn clock_ticks() -> f64 {
+    static TICKS: OnceLock<f64> = OnceLock::new();
+    *TICKS.get_or_init(|| {
+        Command::new("getconf")
+            .arg("CLK_TCK")
+            .output()
+            .ok()
+            .and_then(|o| String::from_utf8(o.stdout).ok())
+            .and_then(|s| s.trim().parse::<f64>().ok())
+            .filter(|t| *t > 0.0)
+            .unwrap_or(100.0)
+    })
+}
+
+/// A server process, with its output in a scratch directory; stopped when dropped.
+#[derive(Debug)]
+pub(crate) struct Server {
+    child: std::process::Child,
+    label: String,
+    dir: PathBuf,
+}
+
+impl Server {
+    /// Runs `cmd` with its stdout and stderr in files of `dir` (a [`scratch_dir`], removed
+    /// when the server is dropped).
+    pub(crate) fn spawn(label: &str, dir: PathBuf, mut cmd: Command) -> Result<Self, String> {
+        let file = |name: &str| {
+            std::fs::File::create(dir.join(name))
+                .map_err(|e| format!("cannot create {}: {e}", dir.join(name).display()))
+        };
+        cmd.stdin(Stdio::null())
+            .stdout(file("stdout.log")?)
+            .stderr(file("stderr.log")?);
+        let child = cmd
+            .spawn()
+            .map_err(|e| format!("cannot start {label} ({cmd:?}): {e}"))?;
+        Ok(Server {
+            child,
+            label: label.to_owned(),
+            dir,
+        })
+    }
+
+    /// The process id.
+    pub(crate) fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
+    /// An error if the process has exited, with its output.
+    pub(crate) fn check_alive(&mut self) -> Result<(), String> {
+        match self.child.try_wait() {
+            Ok(None) => Ok(()),
+            Ok(Some(status)) => Err(format!(
+                "{} exited ({status})\n{}",
+                self.label,
+                self.output()
+            )),
+            Err(e) => Err(format!("{}: {e}", self.label)),
+        }
+    }
+
+    /// The last lines of the process's output.
+    pub(crate) fn output(&self) -> String {
+        let tail = |name: &str| {
+            let text = std::fs::read_to_string(self.dir.join(name)).unwrap_or_default();
+            let lines: Vec<&str> = text.lines().collect();
+            lines[lines.len().saturating_sub(30)..].join("\n")
+        };
+        format!(
+            "--- {} stdout ---\n{}\n--- {} stderr ---\n{}",
+            self.label,
+            tail("stdout.log"),
+            self.label,
+            tail("stderr.log")
+        )
+    }
+
+    /// User + system CPU seconds of the process so far (`/proc/<pid>/stat`).
+    pub(crate) fn cpu_seconds(&self) -> Result<f64, String> {
+        let path = format!("/proc/{}/stat", self.pid());
+        let stat = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        // Fields after the command name (which may hold spaces), from field 3 (state).
+        let rest = stat
+            .rsplit_once(')')
+            .map(|(_, r)| r)
+            .ok_or_else(|| format!("{path}: unexpected format"))?;
+        let fields: Vec<&str> = rest.split_whitespace().collect();
+        let field = |n: usize| -> Result<f64, String> {
+            fields
+                .get(n - 3)
+                .and_then(|f| f.parse::<f64>().ok())
+                .ok_or_else(|| format!("{path}: no field {n}"))
+        };
+        Ok((field(14)? + field(15)?) / clock_ticks())
+    }
+
+    /// Resident memory in MiB (`VmRSS` of `/proc/<pid>/status`).
+    pub(crate) fn rss_mib(&self) -> Result<f64, String> {
+        let path = format!("/proc/{}/status", self.pid());
+        let status = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+            .map(|kib| kib / 1024.0)
+            .ok_or_else(|| format!("{path}: no VmRSS"))
+    }
+
+    /// Stops the process: SIGTERM, then SIGKILL after 10 s.
+    pub(crate) fn stop(&mut self) {
+        if !matches!(self.child.try_wait(), Ok(None)) {
+            return;
+        }
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.pid().to_string()])
+            .stderr(Stdio::null())
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if !matches!(self.child.try_wait(), Ok(None)) {
+                return;
+            }
+            std::thread::sleep(Duration::from_millis(5));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        self.stop();
+        let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
