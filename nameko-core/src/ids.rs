@@ -1,8 +1,8 @@
 //! Random (version 4) UUIDs for call ids and correlation ids.
 //!
 //! The workspace enables uuid's `fast-rng` feature: ids come from a thread-local CSPRNG
-//! seeded by the OS instead of one `getrandom` system call each (about 210 ns → 40 ns per
-//! id on this project's benchmark machine).
+//! seeded by the OS instead of one `getrandom` system call each (that call cost about
+//! 210 ns per id on this project's benchmark machine).
 
 use uuid::Uuid;
 
