@@ -43,7 +43,7 @@
 //! | feature | default | what it does |
 //! |---|---|---|
 //! | `macros` | yes | re-exports `#[service]`, `#[rpc]`, `#[event_handler]`, `#[http]`, `#[timer]` |
-//! | `cli` | no | [`cli::run`]: the whole `main` of a service binary, like `nameko run` |
+//! | `cli` | no | `cli::run`: the whole `main` of a service binary, like `nameko run` |
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "cli")]
