@@ -346,10 +346,10 @@ mod tests {
     fn result_outputs() {
         let (model, _) = model(parse_quote! {
             impl S {
-                #[rpc] async fn a(&self) -> Result<u32, MyError> { todo!() }
-                #[rpc] async fn b(&self) -> std::io::Result<Vec<u8>> { todo!() }
-                #[rpc] async fn c(&self) -> anyhow::Result { todo!() }
-                #[rpc] async fn d(&self) -> Results<u32> { todo!() }
+                #[rpc] async fn a(&self) -> Result<u32, MyError> {}
+                #[rpc] async fn b(&self) -> std::io::Result<Vec<u8>> {}
+                #[rpc] async fn c(&self) -> anyhow::Result {}
+                #[rpc] async fn d(&self) -> Results<u32> {}
             }
         });
         let OutputModel::Result { ok, err, .. } = &model.methods[0].output else {
