@@ -1,19 +1,20 @@
 //! Items used by code that `#[service]` generates. Not a public API.
 
-use nameko_core::__private::{Arguments, BoxFuture, RemoteError, Value};
+use nameko_core::__private::{Arguments, BoxFuture, EntrypointOptions, MethodError, Value};
 use nameko_core::Entrypoint;
 
 /// Builds the entrypoint of an `#[rpc]` method.
-pub fn rpc<F>(method: &'static str, handler: F) -> Box<dyn Entrypoint>
+pub fn rpc<F>(method: &'static str, options: EntrypointOptions, handler: F) -> Box<dyn Entrypoint>
 where
-    F: Fn(Arguments) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+    F: Fn(Arguments) -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static,
 {
-    Box::new(crate::rpc::Rpc::new(method, handler))
+    Box::new(crate::rpc::Rpc::new(method, handler).options(options))
 }
 
 pub use crate::events::HandlerType;
 
 /// Builds the entrypoint of an `#[event_handler]` method.
+#[allow(clippy::too_many_arguments)]
 pub fn event_handler<F>(
     method: &'static str,
     source_service: &'static str,
@@ -21,13 +22,15 @@ pub fn event_handler<F>(
     handler_type: HandlerType,
     reliable_delivery: bool,
     requeue_on_error: bool,
+    options: EntrypointOptions,
     handler: F,
 ) -> Box<dyn Entrypoint>
 where
-    F: Fn(Value) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+    F: Fn(Value) -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static,
 {
     Box::new(
         crate::events::EventHandler::new(method, source_service, event_type, handler)
+            .options(options)
             .handler_type(handler_type)
             .reliable_delivery(reliable_delivery)
             .requeue_on_error(requeue_on_error),

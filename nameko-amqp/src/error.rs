@@ -128,18 +128,29 @@ impl RpcError {
     }
 }
 
-impl From<RpcError> for RemoteError {
+impl nameko_core::ToRemoteError for RpcError {
     /// A failed call inside a worker becomes the worker's own error: a remote error passes
     /// through unchanged (the Python caller sees the original `exc_type`); an unknown
-    /// service is Nameko's `UnknownService`; other failures are `RpcError`s.
-    fn from(err: RpcError) -> RemoteError {
-        match err {
-            RpcError::Remote(r) => r,
-            RpcError::UnknownService(s) => RemoteError::unknown_service(&s),
-            RpcError::Timeout { .. } => RemoteError::new("RpcTimeout", err.to_string())
+    /// service is Nameko's `UnknownService`; a timeout Nameko's `RpcTimeout`; other
+    /// failures are `RpcError`s.
+    fn to_remote_error(&self) -> RemoteError {
+        match self {
+            RpcError::Remote(r) => r.clone(),
+            RpcError::UnknownService(s) => RemoteError::unknown_service(s),
+            RpcError::Timeout { .. } => RemoteError::new("RpcTimeout", self.to_string())
                 .with_path("nameko.exceptions.RpcTimeout"),
             other => RemoteError::new("RpcError", other.to_string())
                 .with_path("nameko_amqp.error.RpcError"),
+        }
+    }
+}
+
+impl From<RpcError> for RemoteError {
+    /// As [`ToRemoteError`](nameko_core::ToRemoteError).
+    fn from(err: RpcError) -> RemoteError {
+        match err {
+            RpcError::Remote(r) => r,
+            other => nameko_core::ToRemoteError::to_remote_error(&other),
         }
     }
 }

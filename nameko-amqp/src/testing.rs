@@ -29,7 +29,18 @@ pub struct TestVhostError {
     reason: String,
 }
 
-fn rabbitmqctl(args: &[&str]) -> Result<(), TestVhostError> {
+/// What [`TestVhost::queue_stats`] reports of a queue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct QueueStats {
+    /// Messages waiting to be delivered.
+    pub ready: u64,
+    /// Messages delivered and not yet acknowledged.
+    pub unacked: u64,
+    /// Consumers.
+    pub consumers: u64,
+}
+
+fn rabbitmqctl_output(args: &[&str]) -> Result<String, TestVhostError> {
     let err = |reason: String| TestVhostError {
         args: args.join(" "),
         reason,
@@ -39,10 +50,14 @@ fn rabbitmqctl(args: &[&str]) -> Result<(), TestVhostError> {
         .output()
         .map_err(|e| err(e.to_string()))?;
     if out.status.success() {
-        Ok(())
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
     } else {
         Err(err(String::from_utf8_lossy(&out.stderr).trim().to_owned()))
     }
+}
+
+fn rabbitmqctl(args: &[&str]) -> Result<(), TestVhostError> {
+    rabbitmqctl_output(args).map(drop)
 }
 
 impl TestVhost {
@@ -71,6 +86,37 @@ impl TestVhost {
     /// The AMQP URI of this vhost.
     pub fn uri(&self) -> String {
         format!("{}/{}", base_uri().trim_end_matches('/'), self.name)
+    }
+
+    /// Messages ready, messages delivered but not acknowledged, and consumers of `queue`
+    /// (`rabbitmqctl list_queues`), or `None` if there is no such queue.
+    pub fn queue_stats(&self, queue: &str) -> Result<Option<QueueStats>, TestVhostError> {
+        let args = [
+            "list_queues",
+            "-p",
+            &self.name,
+            "name",
+            "messages_ready",
+            "messages_unacknowledged",
+            "consumers",
+            "--quiet",
+            "--no-table-headers",
+        ];
+        let out = rabbitmqctl_output(&args)?;
+        for line in out.lines() {
+            let fields: Vec<&str> = line.split('\t').collect();
+            if let [name, ready, unacked, consumers] = fields[..]
+                && name == queue
+            {
+                let num = |s: &str| s.trim().parse::<u64>().unwrap_or(0);
+                return Ok(Some(QueueStats {
+                    ready: num(ready),
+                    unacked: num(unacked),
+                    consumers: num(consumers),
+                }));
+            }
+        }
+        Ok(None)
     }
 
     /// A config whose `AMQP_URI` points at this vhost.

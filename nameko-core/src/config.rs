@@ -45,6 +45,8 @@ pub const HEARTBEAT: &str = "HEARTBEAT";
 pub const PREFETCH_COUNT: &str = "PREFETCH_COUNT";
 /// Config key (nameko-rs) of the graceful-stop grace period in seconds.
 pub const SHUTDOWN_GRACE_PERIOD: &str = "SHUTDOWN_GRACE_PERIOD";
+/// Key: how long an RPC caller waits for a reply, in seconds; `null` waits forever.
+pub const RPC_TIMEOUT: &str = "RPC_TIMEOUT";
 
 /// Default broker URI, as in Nameko's docs.
 pub const DEFAULT_AMQP_URI: &str = "pyamqp://guest:guest@localhost";
@@ -60,6 +62,8 @@ pub const DEFAULT_WEB_SERVER_ADDRESS: &str = "0.0.0.0:8000";
 pub const DEFAULT_HEARTBEAT: u16 = 60;
 /// Default grace period for a graceful stop.
 pub const DEFAULT_SHUTDOWN_GRACE_PERIOD: Duration = Duration::from_secs(30);
+/// Default `RPC_TIMEOUT`: 30 seconds.
+pub const DEFAULT_RPC_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Why a configuration could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -234,6 +238,17 @@ impl Config {
                 message: format!("expected a number of seconds, got {v}"),
             });
         }
+        if let Some(v) = self.raw.get(RPC_TIMEOUT)
+            && !v.is_null()
+            && !v.as_f64().is_some_and(|n| n.is_finite() && n > 0.0)
+        {
+            return Err(ConfigError::Invalid {
+                key: RPC_TIMEOUT,
+                message: format!(
+                    "expected a positive number of seconds, or null to wait forever, got {v}"
+                ),
+            });
+        }
         for key in [AMQP_URI, RPC_EXCHANGE, WEB_SERVER_ADDRESS] {
             if let Some(v) = self.raw.get(key)
                 && !v.is_string()
@@ -329,6 +344,23 @@ impl Config {
             .filter(|n| n.is_finite() && *n >= 0.0)
             .map(Duration::from_secs_f64)
             .unwrap_or(DEFAULT_SHUTDOWN_GRACE_PERIOD)
+    }
+}
+
+impl Config {
+    /// `RPC_TIMEOUT` in seconds (default 30): how long `RpcProxy` and `ClusterRpc` wait
+    /// for a reply before failing the call with a timeout error. `RPC_TIMEOUT: null` (`~`)
+    /// waits forever, as Python Nameko 2 does.
+    pub fn rpc_timeout(&self) -> Option<Duration> {
+        match self.raw.get(RPC_TIMEOUT) {
+            None => Some(DEFAULT_RPC_TIMEOUT),
+            Some(Value::Null) => None,
+            Some(v) => Some(
+                v.as_f64()
+                    .filter(|n| n.is_finite() && *n > 0.0)
+                    .map_or(DEFAULT_RPC_TIMEOUT, Duration::from_secs_f64),
+            ),
+        }
     }
 }
 
@@ -579,11 +611,24 @@ mod tests {
             ("serializer: pickle\n", SERIALIZER),
             ("HEARTBEAT: soon\n", HEARTBEAT),
             ("AMQP_URI: 5\n", AMQP_URI),
+            ("RPC_TIMEOUT: 0\n", RPC_TIMEOUT),
+            ("RPC_TIMEOUT: soon\n", RPC_TIMEOUT),
         ] {
             match parse(text) {
                 Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
                 other => panic!("{text}: expected Invalid, got {other:?}"),
             }
         }
+    }
+
+    #[test]
+    fn rpc_timeout() {
+        assert_eq!(parse("{}\n").unwrap().rpc_timeout(), Some(DEFAULT_RPC_TIMEOUT));
+        assert_eq!(
+            parse("RPC_TIMEOUT: 2.5\n").unwrap().rpc_timeout(),
+            Some(Duration::from_millis(2500))
+        );
+        assert_eq!(parse("RPC_TIMEOUT: ~\n").unwrap().rpc_timeout(), None);
+        assert_eq!(parse("RPC_TIMEOUT: null\n").unwrap().rpc_timeout(), None);
     }
 }

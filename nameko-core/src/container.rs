@@ -23,18 +23,9 @@ use crate::entrypoint::Entrypoint;
 use crate::error::{Error, RemoteError};
 use crate::extension::{Extension, Resources};
 use crate::service::Service;
-
-/// Why a worker did not run to completion.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum WorkerError {
-    /// The container is stopping: the work was not started and should be handed back.
-    #[error("container is stopping; work not started")]
-    Rejected,
-    /// The container was killed while the worker ran: the work should be handed back.
-    #[error("container was killed while the worker ran")]
-    Killed,
-}
+use crate::worker::{
+    AsMethodError, Call, CatchPanic, FailureInfo, Outcome, PanicError, WorkerFailure, error_chain,
+};
 
 /// A result a worker produced, as dependency providers see it.
 pub trait WorkerOutput: Send {
@@ -102,6 +93,7 @@ struct Inner {
     service: Arc<dyn ErasedService>,
     workers: Arc<Semaphore>,
     max_workers: usize,
+    parent_calls_tracked: usize,
     tracker: TaskTracker,
     stopping: CancellationToken,
     killed: CancellationToken,
@@ -110,7 +102,7 @@ struct Inner {
 /// A cheap, cloneable handle to a running container, given to extensions.
 ///
 /// Entrypoints use it to read config, reach shared resources, and run workers
-/// ([`run_worker`](Self::run_worker)) inside tracked tasks ([`spawn`](Self::spawn)).
+/// ([`invoke`](Self::invoke)) inside tracked tasks ([`spawn`](Self::spawn)).
 #[derive(Clone)]
 pub struct ContainerHandle {
     inner: Arc<Inner>,
@@ -190,29 +182,54 @@ impl ContainerHandle {
         self.inner.tracker.spawn(fut);
     }
 
-    /// Runs one worker: waits for a free slot of the `max_workers` pool, runs the
-    /// dependency providers' `worker_setup`, the method (`fut`) with `ctx` as the
-    /// [current](WorkerContext::current) context, `worker_result` and `worker_teardown`.
+    /// Runs `fut` in the caller's task, tracked by the container as if it were spawned
+    /// with [`spawn`](Self::spawn): a graceful stop waits for it. If the returned future is
+    /// dropped before `fut` finished (an HTTP client went away), `fut` goes on in a
+    /// tracked task of its own and its output is dropped, so a worker is never cut short
+    /// by its caller.
     ///
-    /// Returns [`WorkerError::Rejected`] if the container started stopping before a slot was
-    /// free, and [`WorkerError::Killed`] if it was killed while the method ran; in both cases
-    /// the caller must hand the work back (requeue the message).
+    /// This saves a task per unit of work where the caller waits for the result anyway
+    /// (an HTTP request's connection task).
+    pub fn run_tracked<F>(&self, fut: F) -> Tracked<F>
+    where
+        F: Future + Send + 'static,
+    {
+        Tracked {
+            fut: Some(Box::pin(fut)),
+            token: Some(self.inner.tracker.token()),
+            tracker: self.inner.tracker.clone(),
+        }
+    }
+
+    /// Runs one worker of an entrypoint: the one invocation path of every transport.
+    ///
+    /// Waits for a free slot of the `max_workers` pool, builds the [`WorkerContext`] from
+    /// `call` (call id, call-id stack, context data, arguments), runs the dependency
+    /// providers' `worker_setup`, the method (`work`) with the context as
+    /// [current](WorkerContext::current) and its panics caught, logs a failure (ERROR, or
+    /// WARNING when expected or the caller's fault; sensitive arguments redacted), runs
+    /// `worker_result` with the outcome (the original error, downcastable) and
+    /// `worker_teardown`, and returns the [`Outcome`] for the transport to settle.
+    ///
+    /// [`Outcome::Rejected`]: the container started stopping before a slot was free;
+    /// [`Outcome::Killed`]: it was killed while the method ran. In both cases the
+    /// transport hands the work back (requeues the message).
+    ///
+    /// Start `work` lazily (an `async` block that calls the handler) so that a panic while
+    /// building the future is caught too.
     ///
     /// # Cancel safety
     /// Dropping the future while the method runs abandons the method; the worker slot is
     /// released.
-    pub async fn run_worker<T, F>(
-        &self,
-        mut ctx: WorkerContext,
-        fut: F,
-    ) -> Result<Result<T, RemoteError>, WorkerError>
+    pub async fn invoke<T, E, F>(&self, call: Call, work: F) -> Outcome<T, E>
     where
         T: WorkerOutput,
-        F: Future<Output = Result<T, RemoteError>> + Send,
+        E: AsMethodError,
+        F: Future<Output = Result<T, E>> + Send,
     {
         let inner = &self.inner;
         if inner.stopping.is_cancelled() {
-            return Err(WorkerError::Rejected);
+            return Outcome::Rejected;
         }
         // A free slot is the common case: take it without waiting on `stopping` (waiting
         // registers on the token's shared waiter list, a lock every worker would take).
@@ -220,13 +237,28 @@ impl ContainerHandle {
             Ok(p) => p,
             Err(_) => tokio::select! {
                 biased;
-                _ = inner.stopping.cancelled() => return Err(WorkerError::Rejected),
+                _ = inner.stopping.cancelled() => return Outcome::Rejected,
                 permit = Arc::clone(&inner.workers).acquire_owned() => match permit {
                     Ok(p) => p,
-                    Err(_) => return Err(WorkerError::Rejected),
+                    Err(_) => return Outcome::Rejected,
                 },
             },
         };
+        let Call {
+            entrypoint,
+            kind,
+            options,
+            context_data,
+            arguments,
+        } = call;
+        let mut ctx = WorkerContext::new(
+            Arc::clone(&inner.name),
+            entrypoint,
+            context_data,
+            inner.parent_calls_tracked,
+        );
+        ctx.set_container(self.clone());
+        ctx.set_call(Arc::clone(&options), arguments);
         let span = tracing::debug_span!(
             target: "nameko::worker",
             "worker",
@@ -234,40 +266,172 @@ impl ContainerHandle {
             entrypoint = %ctx.entrypoint_name(),
             call_id = %ctx.call_id(),
         );
-        ctx.set_container(self.clone());
         let ctx = Arc::new(ctx);
         let run = async {
             let deps = inner.service.dependencies();
+            let mut setup_panic = None;
             for dep in &deps {
-                dep.worker_setup(&ctx).await;
+                if let Err(panic) = CatchPanic::new(dep.worker_setup(&ctx)).await {
+                    setup_panic = Some(panic);
+                    break;
+                }
             }
-            // The method first: one that finishes in its first poll never registers on
-            // the shared `killed` token. (A kill before the worker started was caught by
-            // the `stopping` check: a kill cancels `stopping` first.)
-            let result = tokio::select! {
-                biased;
-                r = WorkerContext::scope(Arc::clone(&ctx), fut) => Some(r),
-                _ = inner.killed.cancelled() => None,
+            let outcome = match setup_panic {
+                Some(panic) => Outcome::Failed(WorkerFailure::panic(panic)),
+                None => {
+                    // The method first: one that finishes in its first poll never
+                    // registers on the shared `killed` token. (A kill before the worker
+                    // started was caught by the `stopping` check: a kill cancels
+                    // `stopping` first.)
+                    let result = tokio::select! {
+                        biased;
+                        r = WorkerContext::scope(Arc::clone(&ctx), CatchPanic::new(work)) => Some(r),
+                        _ = inner.killed.cancelled() => None,
+                    };
+                    match result {
+                        Some(Ok(Ok(value))) => Outcome::Success(value),
+                        Some(Ok(Err(error))) => {
+                            let expected =
+                                options.is_expected(error.as_method_error().error());
+                            let mut failure = WorkerFailure::error(error);
+                            failure.set_expected(expected);
+                            Outcome::Failed(failure)
+                        }
+                        Some(Err(panic)) => Outcome::Failed(WorkerFailure::panic(panic)),
+                        None => Outcome::Killed,
+                    }
+                }
             };
-            let outcome = match &result {
-                Some(Ok(v)) => WorkerResult::Success(v.json()),
-                Some(Err(e)) => WorkerResult::Failure(e),
-                None => WorkerResult::Failure(&KILLED),
+            let result = match &outcome {
+                Outcome::Success(value) => WorkerResult::Success(value.json()),
+                Outcome::Failed(failure) => {
+                    log_failure(&ctx, kind, failure);
+                    WorkerResult::Failure(failure.info())
+                }
+                Outcome::Rejected | Outcome::Killed => {
+                    WorkerResult::Failure(FailureInfo::killed(&KILLED))
+                }
             };
-            if let Some(Err(e)) = &result {
-                tracing::debug!(target: "nameko::worker", error = %e, "worker failed");
+            for dep in &deps {
+                if let Err(panic) = CatchPanic::new(dep.worker_result(&ctx, result)).await {
+                    log_hook_panic(&ctx, "worker_result", &panic);
+                }
             }
             for dep in &deps {
-                dep.worker_result(&ctx, outcome).await;
+                if let Err(panic) = CatchPanic::new(dep.worker_teardown(&ctx)).await {
+                    log_hook_panic(&ctx, "worker_teardown", &panic);
+                }
             }
-            for dep in &deps {
-                dep.worker_teardown(&ctx).await;
-            }
-            result
+            outcome
         };
-        let result = run.instrument(span).await;
+        let outcome = run.instrument(span).await;
         drop(permit);
-        result.ok_or(WorkerError::Killed)
+        outcome
+    }
+}
+
+/// Logs a failed worker as Nameko does: ERROR for an unexpected error or a panic, WARNING
+/// for an expected one or a caller's mistake.
+fn log_failure<E: AsMethodError>(ctx: &WorkerContext, kind: &str, failure: &WorkerFailure<E>) {
+    let service = ctx.service_name();
+    let entrypoint = ctx.entrypoint_name();
+    let call_id = ctx.call_id();
+    let args = ctx.arguments();
+    let exc_type = &failure.remote_error().exc_type;
+    if let Some(panic) = failure.panic_error() {
+        tracing::error!(
+            target: "nameko::worker",
+            service, entrypoint, kind, call_id, %args, exc_type,
+            location = panic.location().unwrap_or("unknown"),
+            backtrace = panic.backtrace().unwrap_or("(set RUST_BACKTRACE=1 to capture)"),
+            "worker panicked: {}", panic.message()
+        );
+        return;
+    }
+    let error = failure.source_error();
+    let mut causes = String::new();
+    for cause in error_chain(error).skip(1) {
+        causes.push_str(": ");
+        causes.push_str(&cause.to_string());
+    }
+    if failure.is_expected() {
+        tracing::warn!(
+            target: "nameko::worker",
+            service, entrypoint, kind, call_id, %args, exc_type,
+            "(expected) error handling worker: {error}{causes}"
+        );
+    } else if failure.is_caller_error() {
+        tracing::warn!(
+            target: "nameko::worker",
+            service, entrypoint, kind, call_id, %args, exc_type,
+            "bad request: {error}{causes}"
+        );
+    } else {
+        tracing::error!(
+            target: "nameko::worker",
+            service, entrypoint, kind, call_id, %args, exc_type,
+            "error handling worker: {error}{causes}"
+        );
+    }
+}
+
+fn log_hook_panic(ctx: &WorkerContext, hook: &str, panic: &PanicError) {
+    tracing::error!(
+        target: "nameko::worker",
+        service = ctx.service_name(),
+        entrypoint = ctx.entrypoint_name(),
+        call_id = ctx.call_id(),
+        hook,
+        location = panic.location().unwrap_or("unknown"),
+        "dependency provider hook panicked: {}", panic.message()
+    );
+}
+
+/// A future run in its caller's task and tracked by a container: see
+/// [`ContainerHandle::run_tracked`].
+#[must_use = "futures do nothing unless polled"]
+pub struct Tracked<F: Future + Send + 'static> {
+    fut: Option<std::pin::Pin<Box<F>>>,
+    token: Option<tokio_util::task::task_tracker::TaskTrackerToken>,
+    tracker: TaskTracker,
+}
+
+impl<F: Future + Send + 'static> std::fmt::Debug for Tracked<F> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Tracked")
+            .field("done", &self.fut.is_none())
+            .finish()
+    }
+}
+
+impl<F: Future + Send + 'static> Future for Tracked<F> {
+    type Output = F::Output;
+
+    fn poll(
+        mut self: std::pin::Pin<&mut Self>,
+        cx: &mut std::task::Context<'_>,
+    ) -> std::task::Poll<F::Output> {
+        let Some(fut) = self.fut.as_mut() else {
+            return std::task::Poll::Pending;
+        };
+        let out = std::task::ready!(fut.as_mut().poll(cx));
+        self.fut = None;
+        self.token = None;
+        std::task::Poll::Ready(out)
+    }
+}
+
+impl<F: Future + Send + 'static> Drop for Tracked<F> {
+    fn drop(&mut self) {
+        // Outside a runtime (it is shutting down) there is nothing to go on with.
+        if let Some(fut) = self.fut.take()
+            && tokio::runtime::Handle::try_current().is_ok()
+        {
+            // The token is released once the spawned task is tracked instead.
+            self.tracker.spawn(async move {
+                let _ = fut.await;
+            });
+        }
     }
 }
 
@@ -336,6 +500,7 @@ impl ServiceContainer {
         shared: Resources,
         fatal: Arc<Fatal>,
     ) -> Self {
+        crate::worker::install_hook();
         let service = Arc::new(service);
         let max_workers = config.max_workers();
         let erased: Arc<dyn ErasedService> = service.clone();
@@ -349,6 +514,7 @@ impl ServiceContainer {
                 service: Arc::clone(&erased),
                 workers: Arc::new(Semaphore::new(max_workers)),
                 max_workers,
+                parent_calls_tracked: config.parent_calls_tracked(),
                 tracker: TaskTracker::new(),
                 stopping: CancellationToken::new(),
                 killed: CancellationToken::new(),

@@ -11,6 +11,8 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::worker::{CallArguments, EntrypointOptions};
+
 /// Header prefix of context data on the wire.
 pub const HEADER_PREFIX: &str = "nameko.";
 /// Context key of the call-id stack.
@@ -46,6 +48,8 @@ pub struct WorkerContext {
     call_id_stack: Vec<String>,
     data: ContextData,
     container: Option<crate::container::ContainerHandle>,
+    options: Option<Arc<EntrypointOptions>>,
+    arguments: CallArguments,
 }
 
 impl WorkerContext {
@@ -84,11 +88,38 @@ impl WorkerContext {
             call_id_stack,
             data,
             container: None,
+            options: None,
+            arguments: CallArguments::None,
         }
     }
 
+    /// Records the call's arguments and its entrypoint's options (for
+    /// [`arguments`](Self::arguments)).
+    pub(crate) fn set_call(&mut self, options: Arc<EntrypointOptions>, arguments: CallArguments) {
+        self.options = Some(options);
+        self.arguments = arguments;
+    }
+
+    /// The call's arguments by parameter name, with the entrypoint's
+    /// `sensitive_arguments` replaced by `"********"`: what logs show and what dependency
+    /// providers may record. An empty object when the transport gave none (a timer).
+    ///
+    /// Built on each call from the arguments the worker received.
+    pub fn arguments(&self) -> Value {
+        match &self.options {
+            Some(options) => options.redact(&self.arguments),
+            None => EntrypointOptions::default().redact(&self.arguments),
+        }
+    }
+
+    /// The options of the entrypoint this worker runs (its `expected_exceptions` and
+    /// `sensitive_arguments`).
+    pub fn entrypoint_options(&self) -> Option<&EntrypointOptions> {
+        self.options.as_deref()
+    }
+
     /// The container running this worker (set by
-    /// [`ContainerHandle::run_worker`](crate::ContainerHandle::run_worker)).
+    /// [`ContainerHandle::invoke`](crate::ContainerHandle::invoke)).
     pub fn container(&self) -> Option<&crate::container::ContainerHandle> {
         self.container.as_ref()
     }

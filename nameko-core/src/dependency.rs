@@ -6,8 +6,8 @@ use async_trait::async_trait;
 use serde_json::Value;
 
 use crate::context::WorkerContext;
-use crate::error::RemoteError;
 use crate::extension::Extension;
+use crate::worker::FailureInfo;
 
 /// How a worker ended, as the [`DependencyProvider::worker_result`] hook sees it.
 #[derive(Clone, Copy, Debug)]
@@ -15,14 +15,24 @@ use crate::extension::Extension;
 pub enum WorkerResult<'a> {
     /// The method returned; the JSON value of its result when it has one.
     Success(Option<&'a Value>),
-    /// The method failed with this error.
-    Failure(&'a RemoteError),
+    /// The method failed: it returned `Err`, panicked, or was killed. The original error
+    /// is there to downcast ([`FailureInfo::error`], [`FailureInfo::downcast_ref`]), next
+    /// to its wire form ([`FailureInfo::remote_error`]).
+    Failure(FailureInfo<'a>),
 }
 
-impl WorkerResult<'_> {
+impl<'a> WorkerResult<'a> {
     /// Whether the worker succeeded.
     pub fn is_success(&self) -> bool {
         matches!(self, WorkerResult::Success(_))
+    }
+
+    /// The failure, if the worker failed.
+    pub fn failure(&self) -> Option<FailureInfo<'a>> {
+        match self {
+            WorkerResult::Failure(info) => Some(*info),
+            WorkerResult::Success(_) => None,
+        }
     }
 }
 

@@ -4,7 +4,7 @@
 use crate::extension::Extension;
 
 /// An extension that receives work from outside (a message, a request, a tick) and runs a
-/// worker for it through [`ContainerHandle::run_worker`](crate::ContainerHandle::run_worker).
+/// worker for it through [`ContainerHandle::invoke`](crate::ContainerHandle::invoke).
 ///
 /// `#[service]` builds one entrypoint per marked method through the transport crate that
 /// owns the marker (`nameko_amqp::rpc::Rpc` for `#[rpc]`); a hand-written

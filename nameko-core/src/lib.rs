@@ -59,13 +59,14 @@ mod ids;
 pub mod payload;
 pub mod runner;
 pub mod service;
+pub mod worker;
 
 #[doc(hidden)]
 pub mod __private;
 
 pub use async_trait::async_trait;
 pub use config::{Config, ConfigError};
-pub use container::{ContainerHandle, ServiceContainer, WorkerError, WorkerOutput};
+pub use container::{ContainerHandle, ServiceContainer, Tracked, WorkerOutput};
 pub use context::{ContextData, WorkerContext};
 pub use dependency::{DependencyProvider, WorkerResult};
 pub use entrypoint::Entrypoint;
@@ -74,6 +75,10 @@ pub use extension::{Extension, Resource, Resources};
 pub use payload::{Arguments, IntoArguments};
 pub use runner::ServiceRunner;
 pub use service::Service;
+pub use worker::{
+    AsMethodError, Call, CallArguments, EntrypointOptions, MethodError, Outcome, PanicError,
+    ToRemoteError, WorkerFailure,
+};
 
 #[cfg(feature = "macros")]
 pub use nameko_macros::{event_handler, http, rpc, service, timer};

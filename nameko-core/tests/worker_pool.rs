@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
 use nameko_core::{
-    Config, ContextData, Entrypoint, RemoteError, Service, ServiceContainer, WorkerContext,
-    WorkerError,
+    Call, Config, Entrypoint, EntrypointOptions, MethodError, Outcome, RemoteError, Service,
+    ServiceContainer, WorkerContext,
 };
 use serde_json::{Value, json};
 use tokio::sync::Semaphore;
@@ -33,8 +33,8 @@ fn container(max_workers: u64) -> ServiceContainer {
     )
 }
 
-fn ctx() -> WorkerContext {
-    WorkerContext::new("empty", "method", ContextData::new(), 10)
+fn ctx() -> Call {
+    Call::new("method", "test", &Arc::new(EntrypointOptions::new()))
 }
 
 /// A worker that records how many run at once and waits for `gate`.
@@ -42,7 +42,7 @@ async fn gated(
     running: Arc<AtomicUsize>,
     peak: Arc<AtomicUsize>,
     gate: Arc<Semaphore>,
-) -> Result<Value, RemoteError> {
+) -> Result<Value, MethodError> {
     let now = running.fetch_add(1, Ordering::SeqCst) + 1;
     peak.fetch_max(now, Ordering::SeqCst);
     gate.acquire()
@@ -65,7 +65,7 @@ async fn max_workers_bounds_concurrency() {
     for _ in 0..3 {
         let (h, running, peak, gate) = (h.clone(), running.clone(), peak.clone(), gate.clone());
         tasks.push(tokio::spawn(async move {
-            h.run_worker(ctx(), gated(running, peak, gate)).await
+            h.invoke(ctx(), gated(running, peak, gate)).await
         }));
     }
     // Two run, the third waits for a free worker.
@@ -82,7 +82,7 @@ async fn max_workers_bounds_concurrency() {
     );
     gate.add_permits(2);
     for t in tasks {
-        assert!(t.await.unwrap().unwrap().is_ok());
+        assert!(t.await.unwrap().is_success());
     }
     assert_eq!(
         peak.load(Ordering::SeqCst),
@@ -109,12 +109,12 @@ async fn stop_finishes_running_workers_and_rejects_waiting_ones() {
     let gate = Arc::new(Semaphore::new(0));
     let first = {
         let (h, running, peak, gate) = (h.clone(), running.clone(), peak.clone(), gate.clone());
-        tokio::spawn(async move { h.run_worker(ctx(), gated(running, peak, gate)).await })
+        tokio::spawn(async move { h.invoke(ctx(), gated(running, peak, gate)).await })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
     let second = {
         let (h, running, peak, gate) = (h.clone(), running.clone(), peak.clone(), gate.clone());
-        tokio::spawn(async move { h.run_worker(ctx(), gated(running, peak, gate)).await })
+        tokio::spawn(async move { h.invoke(ctx(), gated(running, peak, gate)).await })
     };
     tokio::time::sleep(Duration::from_millis(50)).await;
     let stopper = {
@@ -122,14 +122,14 @@ async fn stop_finishes_running_workers_and_rejects_waiting_ones() {
         tokio::spawn(async move { c.stop().await })
     };
     // The waiting worker is handed back at once.
-    assert_eq!(second.await.unwrap(), Err(WorkerError::Rejected));
+    assert!(matches!(second.await.unwrap(), Outcome::Rejected));
     // The running one finishes when it can.
     gate.add_permits(1);
-    assert!(first.await.unwrap().unwrap().is_ok());
+    assert!(first.await.unwrap().is_success());
     stopper.await.unwrap();
     // After stop, nothing new runs.
-    let late = h.run_worker(ctx(), async { Ok(json!(1)) }).await;
-    assert_eq!(late, Err(WorkerError::Rejected));
+    let late = h.invoke(ctx(), async { Ok::<_, MethodError>(json!(1)) }).await;
+    assert!(matches!(late, Outcome::Rejected));
 }
 
 #[tokio::test]
@@ -143,9 +143,9 @@ async fn grace_period_then_kill() {
     let (tx, rx) = tokio::sync::oneshot::channel();
     h.spawn(async move {
         let r = h2
-            .run_worker(ctx(), async {
+            .invoke(ctx(), async {
                 tokio::time::sleep(Duration::from_secs(60)).await;
-                Ok(json!(null))
+                Ok::<_, MethodError>(json!(null))
             })
             .await;
         let _ = tx.send(r);
@@ -154,25 +154,111 @@ async fn grace_period_then_kill() {
     let started = tokio::time::Instant::now();
     c.stop().await;
     assert!(started.elapsed() < Duration::from_secs(5));
-    assert_eq!(rx.await.unwrap(), Err(WorkerError::Killed));
+    assert!(matches!(rx.await.unwrap(), Outcome::Killed));
 }
 
 #[tokio::test]
 async fn worker_sees_its_context() {
     let c = container(1);
     c.start().await.unwrap();
-    let ctx = ctx();
-    let id = ctx.call_id().to_owned();
     let seen = c
         .handle()
-        .run_worker(ctx, async {
+        .invoke(ctx(), async {
             let cur = WorkerContext::current().expect("inside a worker");
             assert!(cur.container().is_some());
-            Ok(json!(cur.call_id()))
+            Ok::<_, MethodError>(json!(cur.call_id()))
         })
-        .await
-        .unwrap()
-        .unwrap();
-    assert_eq!(seen, json!(id));
+        .await;
+    let Outcome::Success(seen) = seen else {
+        panic!("{seen:?}")
+    };
+    assert!(seen.as_str().unwrap().starts_with("empty.method."), "{seen}");
     c.stop().await;
+}
+
+#[tokio::test]
+async fn panicking_workers_are_answered_and_release_their_slot() {
+    let c = container(2);
+    c.start().await.unwrap();
+    let h = c.handle().clone();
+    let mut tasks = Vec::new();
+    for i in 0..10 {
+        let h = h.clone();
+        tasks.push(tokio::spawn(async move {
+            h.invoke(ctx(), async move {
+                tokio::task::yield_now().await;
+                if i < 100 {
+                    panic!("boom {i}");
+                }
+                Ok::<_, MethodError>(json!(null))
+            })
+            .await
+        }));
+    }
+    for (i, t) in tasks.into_iter().enumerate() {
+        let Outcome::Failed(failure) = t.await.unwrap() else {
+            panic!("worker {i} did not fail")
+        };
+        let panic = failure.panic_error().expect("a panic");
+        assert_eq!(panic.message(), format!("boom {i}"));
+        assert!(panic.location().unwrap().contains("worker_pool.rs"));
+        assert_eq!(failure.remote_error().exc_type, "WorkerPanic");
+        assert_eq!(failure.remote_error().value, format!("boom {i}"));
+    }
+    assert_eq!(h.running_workers(), 0);
+    let ok = h.invoke(ctx(), async { Ok::<_, MethodError>(json!(1)) }).await;
+    assert!(matches!(ok, Outcome::Success(v) if v == json!(1)));
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn a_panic_while_building_the_future_is_caught() {
+    let c = container(1);
+    c.start().await.unwrap();
+    fn build() -> std::future::Ready<Result<Value, MethodError>> {
+        panic!("before the future")
+    }
+    let out = c.handle().invoke(ctx(), async { build().await }).await;
+    let Outcome::Failed(failure) = out else {
+        panic!("{out:?}")
+    };
+    assert_eq!(failure.remote_error().value, "before the future");
+    c.stop().await;
+}
+
+#[tokio::test]
+async fn run_tracked_goes_on_when_dropped_and_stop_waits_for_it() {
+    let c = container(1);
+    c.start().await.unwrap();
+    let h = c.handle().clone();
+    let finished = Arc::new(AtomicUsize::new(0));
+    let gate = Arc::new(Semaphore::new(0));
+    let tracked = {
+        let (finished, gate) = (finished.clone(), gate.clone());
+        h.run_tracked(async move {
+            gate.acquire().await.unwrap().forget();
+            finished.fetch_add(1, Ordering::SeqCst);
+        })
+    };
+    // Polled once, then dropped (the client went away): it goes on in a task.
+    let mut tracked = Box::pin(tracked);
+    assert!(futures_poll_once(tracked.as_mut()).await.is_none());
+    drop(tracked);
+    let stopper = tokio::spawn(async move { c.stop().await });
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert!(!stopper.is_finished(), "stop waits for the tracked work");
+    gate.add_permits(1);
+    stopper.await.unwrap();
+    assert_eq!(finished.load(Ordering::SeqCst), 1);
+}
+
+async fn futures_poll_once<F: std::future::Future + Unpin>(fut: F) -> Option<F::Output> {
+    let mut fut = fut;
+    std::future::poll_fn(|cx| {
+        std::task::Poll::Ready(match std::pin::Pin::new(&mut fut).poll(cx) {
+            std::task::Poll::Ready(v) => Some(v),
+            std::task::Poll::Pending => None,
+        })
+    })
+    .await
 }

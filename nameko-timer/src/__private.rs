@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use nameko_core::__private::{BoxFuture, RemoteError, Value};
+use nameko_core::__private::{BoxFuture, EntrypointOptions, MethodError, Value};
 use nameko_core::Entrypoint;
 
 /// Builds the entrypoint of a `#[timer]` method. The interval was checked at compile time.
@@ -10,11 +10,16 @@ pub fn timer<F>(
     method: &'static str,
     interval_secs: f64,
     eager: bool,
+    options: EntrypointOptions,
     handler: F,
 ) -> Box<dyn Entrypoint>
 where
-    F: Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+    F: Fn() -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static,
 {
     let interval = Duration::try_from_secs_f64(interval_secs).unwrap_or(Duration::from_secs(1));
-    Box::new(crate::timer::Timer::new(method, interval, handler).eager(eager))
+    Box::new(
+        crate::timer::Timer::new(method, interval, handler)
+            .eager(eager)
+            .options(options),
+    )
 }

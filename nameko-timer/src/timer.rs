@@ -5,15 +5,15 @@ use std::time::Duration;
 
 use nameko_core::__private::BoxFuture;
 use nameko_core::{
-    BoxError, ContainerHandle, ContextData, Entrypoint, Extension, RemoteError, WorkerContext,
-    WorkerError,
+    BoxError, Call, ContainerHandle, Entrypoint, EntrypointOptions, Extension, MethodError,
+    Outcome,
 };
 use serde_json::Value;
 use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 
 /// The function a timer calls on each tick.
-pub type TickFn = Arc<dyn Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static>;
+pub type TickFn = Arc<dyn Fn() -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static>;
 
 /// Why a timer cannot be built.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -42,6 +42,7 @@ pub struct Timer {
     method: &'static str,
     interval: Duration,
     eager: bool,
+    options: Arc<EntrypointOptions>,
     tick: TickFn,
     stop: CancellationToken,
     started: Mutex<bool>,
@@ -61,12 +62,13 @@ impl Timer {
     /// A timer calling `tick` every `interval`.
     pub fn new<F>(method: &'static str, interval: Duration, tick: F) -> Self
     where
-        F: Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+        F: Fn() -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static,
     {
         Timer {
             method,
             interval,
             eager: false,
+            options: Arc::default(),
             tick: Arc::new(tick),
             stop: CancellationToken::new(),
             started: Mutex::new(false),
@@ -80,7 +82,7 @@ impl Timer {
         tick: F,
     ) -> Result<Self, TimerError>
     where
-        F: Fn() -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+        F: Fn() -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static,
     {
         match Duration::try_from_secs_f64(interval_secs) {
             Ok(d) if !d.is_zero() => Ok(Timer::new(method, d, tick)),
@@ -91,6 +93,13 @@ impl Timer {
     /// Fires the first tick at start instead of after one interval.
     pub fn eager(mut self, eager: bool) -> Self {
         self.eager = eager;
+        self
+    }
+
+    /// Sets the entrypoint's options (`expected_exceptions`: a tick failing with an
+    /// expected error is logged at WARNING).
+    pub fn options(mut self, options: EntrypointOptions) -> Self {
+        self.options = Arc::new(options);
         self
     }
 
@@ -114,7 +123,8 @@ impl Extension for Timer {
         }
         let run = Run {
             container: container.clone(),
-            method: self.method,
+            method: Arc::from(self.method),
+            options: Arc::clone(&self.options),
             interval: self.interval,
             eager: self.eager,
             tick: Arc::clone(&self.tick),
@@ -146,7 +156,8 @@ impl Entrypoint for Timer {
 
 struct Run {
     container: ContainerHandle,
-    method: &'static str,
+    method: Arc<str>,
+    options: Arc<EntrypointOptions>,
     interval: Duration,
     eager: bool,
     tick: TickFn,
@@ -166,26 +177,13 @@ impl Run {
                 _ = self.stop.cancelled() => break,
                 _ = tokio::time::sleep_until(due) => {}
             }
-            let ctx = WorkerContext::new(
-                self.container.service_name_arc(),
-                self.method,
-                ContextData::new(),
-                self.container.config().parent_calls_tracked(),
-            );
-            match self.container.run_worker(ctx, (self.tick)()).await {
-                Ok(Ok(_)) => {}
-                Ok(Err(e)) => tracing::error!(
-                    target: "nameko_timer",
-                    service = %self.container.service_name(),
-                    method = self.method,
-                    error = %e,
-                    "timer tick failed"
-                ),
-                Err(WorkerError::Rejected | WorkerError::Killed) => break,
-                Err(e) => {
-                    tracing::debug!(target: "nameko_timer", error = %e, "timer stopped");
-                    break;
-                }
+            let call = Call::new(Arc::clone(&self.method), "timer", &self.options);
+            let tick = Arc::clone(&self.tick);
+            match self.container.invoke(call, async move { tick().await }).await {
+                // A failed tick (an error or a panic) was logged by the container; the
+                // next one runs on schedule.
+                Outcome::Success(_) | Outcome::Failed(_) => {}
+                Outcome::Rejected | Outcome::Killed => break,
             }
             count = count.saturating_add(1);
         }

@@ -31,6 +31,7 @@ struct Ticker {
     eager: bool,
     work: Duration,
     fail_every_other: bool,
+    panic_on: Option<usize>,
 }
 
 fn round(d: Duration) -> f64 {
@@ -54,8 +55,11 @@ impl Service for Ticker {
                     log.push((start, end));
                     log.len()
                 };
+                if this.panic_on == Some(n) {
+                    panic!("tick {n} panicked");
+                }
                 if this.fail_every_other && n % 2 == 1 {
-                    return Err(RemoteError::new("TickFailed", format!("tick {n}")));
+                    return Err(RemoteError::new("TickFailed", format!("tick {n}")).into());
                 }
                 Ok(Value::Null)
             })
@@ -74,6 +78,7 @@ fn ticker(interval: f64, eager: bool, work: Duration) -> Ticker {
         eager,
         work,
         fail_every_other: false,
+        panic_on: None,
     }
 }
 
@@ -132,6 +137,17 @@ async fn failing_tick_does_not_stop_the_timer() {
     t.fail_every_other = true;
     let (log, c) = run_for(t, 4.5).await;
     assert_eq!(log.starts(), [1.0, 2.0, 3.0, 4.0]);
+    c.stop().await;
+}
+
+#[tokio::test(start_paused = true)]
+async fn panicking_tick_does_not_stop_the_timer() {
+    let mut t = ticker(1.0, false, Duration::ZERO);
+    t.panic_on = Some(2);
+    let (log, c) = run_for(t, 4.5).await;
+    // The second tick panicked; the third and fourth ran on schedule.
+    assert_eq!(log.starts(), [1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(c.handle().running_workers(), 0);
     c.stop().await;
 }
 

@@ -11,6 +11,7 @@
 //!     "<wire name of the method>",          // e.g. "get_method"
 //!     "<METHODS literal, verbatim>",          // e.g. "GET" or "GET,PUT,POST,DELETE"
 //!     "<RULE literal, verbatim>",             // e.g. "/get/<int:value>"
+//!     <options>,                              // ::nameko_core::__private::EntrypointOptions
 //!     <handler>,
 //! )
 //! ```
@@ -70,22 +71,23 @@
 //! concrete `E`, the first that applies:
 //! 1. `E: Into<HttpError>` — nameko-web's own errors (`HttpError`, `RemoteError`,
 //!    `RequestError` → 400, `PathParamError` → 404);
-//! 2. `E: ResponseFromError` — the error's own response (Nameko's overridden
-//!    `response_from_exception`);
-//! 3. `E: Into<RemoteError>` — then Nameko's default mapping (400 for `BadRequest`s,
-//!    500 otherwise, body `Error: <exc_type>: <value>\n`);
-//! 4. `E: Display + 'static` — `RemoteError::from_error`, then the default mapping.
+//! 2. `E: ResponseFromError + Error` — the error's own response (Nameko's overridden
+//!    `response_from_exception`), the error kept for dependency providers;
+//! 3. `E: ResponseFromError` — the same, for an error that is only `Display`;
+//! 4. to 7. as `nameko_core`'s `method_error!` (`ToRemoteError + Error`,
+//!    `Into<RemoteError>`, `Error`, `Display`), then Nameko's default mapping (400 for
+//!    `BadRequest`s and expected errors, 500 otherwise, body `Error: <exc_type>: <value>\n`).
 //!
-//! Written out, the macro is: a wrapper of a reference to the error, probed with four
+//! Written out, the macro is: a wrapper of a reference to the error, probed with six
 //! `&` so that the most specific impl is found first, giving a zero-sized "kind" whose
 //! method consumes the error:
 //!
 //! ```text
 //! {
 //!     #[allow(unused_imports)]
-//!     use ::nameko_web::__private::{ViaDisplay as _, ViaHttpError as _, ViaRemote as _, ViaResponse as _};
-//!     let __nameko_kind = (&&&&::nameko_web::__private::HttpErrorWrap(&__nameko_error)).__nameko_http_error_kind();
-//!     __nameko_kind.__nameko_into_http_error(__nameko_error)
+//!     use ::nameko_web::__private::{ViaDisplay as _, ViaHttpError as _, /* ... the seven */};
+//!     let __nameko_kind = (&&&&&&::nameko_web::__private::HttpErrorWrap(&__nameko_error)).__nameko_http_error_kind();
+//!     ::nameko_web::__private::HttpError::from(__nameko_kind.__nameko_into_method_error(__nameko_error))
 //! }
 //! ```
 //!
@@ -110,7 +112,8 @@
 //!         "http_service"
 //!     }
 //!     fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> {
-//!         vec![::nameko_web::__private::http("get_method", "GET", "/get/<int:value>", {
+//!         let options = ::nameko_core::__private::EntrypointOptions::new();
+//!         vec![::nameko_web::__private::http("get_method", "GET", "/get/<int:value>", options, {
 //!             let __nameko_service = ::std::sync::Arc::clone(self);
 //!             move |__nameko_request: ::nameko_web::__private::Request,
 //!                   mut __nameko_params: ::nameko_web::__private::PathParams|
@@ -130,7 +133,7 @@
 
 use std::fmt::Display;
 
-use nameko_core::{Entrypoint, RemoteError};
+use nameko_core::{Entrypoint, EntrypointOptions, RemoteError};
 
 pub use crate::error::HttpError;
 pub use crate::request::{PathParams, Request};
@@ -145,12 +148,13 @@ pub fn http<F>(
     method_name: &'static str,
     methods: &'static str,
     rule: &'static str,
+    options: EntrypointOptions,
     handler: F,
 ) -> Box<dyn Entrypoint>
 where
     F: Fn(Request, PathParams) -> BoxFuture<HttpResult> + Send + Sync + 'static,
 {
-    Box::new(crate::Http::new(method_name, methods, rule, handler))
+    Box::new(crate::Http::new(method_name, methods, rule, handler).options(options))
 }
 
 /// Compile-time check that a path parameter's type can be parsed from the path.
@@ -165,18 +169,17 @@ where
 #[derive(Debug)]
 pub struct HttpErrorWrap<'a, E>(pub &'a E);
 
+pub use nameko_core::__private::{DisplayKind, IntoRemoteKind, StdErrorKind, ToRemoteKind};
+
 /// Kind: the error converts into an [`HttpError`].
 #[derive(Debug, Clone, Copy)]
 pub struct HttpErrorKind;
+/// Kind: the error builds its own response, and is kept for dependency providers.
+#[derive(Debug, Clone, Copy)]
+pub struct ResponseStdKind;
 /// Kind: the error builds its own response.
 #[derive(Debug, Clone, Copy)]
 pub struct ResponseKind;
-/// Kind: the error converts into a [`RemoteError`].
-#[derive(Debug, Clone, Copy)]
-pub struct RemoteKind;
-/// Kind: the error is only displayable.
-#[derive(Debug, Clone, Copy)]
-pub struct DisplayKind;
 
 /// Priority 1: `E: Into<HttpError>`.
 pub trait ViaHttpError {
@@ -185,27 +188,60 @@ pub trait ViaHttpError {
         HttpErrorKind
     }
 }
-impl<E: Into<HttpError>> ViaHttpError for &&&HttpErrorWrap<'_, E> {}
+impl<E: Into<HttpError>> ViaHttpError for &&&&&&HttpErrorWrap<'_, E> {}
 
-/// Priority 2: `E: ResponseFromError`.
+/// Priority 2: `E: ResponseFromError + Error`.
+pub trait ViaResponseStd {
+    /// The kind.
+    fn __nameko_http_error_kind(&self) -> ResponseStdKind {
+        ResponseStdKind
+    }
+}
+impl<E> ViaResponseStd for &&&&&HttpErrorWrap<'_, E> where
+    E: ResponseFromError + std::error::Error + Send + Sync
+{
+}
+
+/// Priority 3: `E: ResponseFromError`.
 pub trait ViaResponse {
     /// The kind.
     fn __nameko_http_error_kind(&self) -> ResponseKind {
         ResponseKind
     }
 }
-impl<E: ResponseFromError> ViaResponse for &&HttpErrorWrap<'_, E> {}
+impl<E: ResponseFromError> ViaResponse for &&&&HttpErrorWrap<'_, E> {}
 
-/// Priority 3: `E: Into<RemoteError>`.
-pub trait ViaRemote {
+/// Priority 4: `E: ToRemoteError + Error`.
+pub trait ViaToRemote {
     /// The kind.
-    fn __nameko_http_error_kind(&self) -> RemoteKind {
-        RemoteKind
+    fn __nameko_http_error_kind(&self) -> ToRemoteKind {
+        ToRemoteKind
     }
 }
-impl<E: Into<RemoteError>> ViaRemote for &HttpErrorWrap<'_, E> {}
+impl<E> ViaToRemote for &&&HttpErrorWrap<'_, E> where
+    E: nameko_core::ToRemoteError + std::error::Error + Send + Sync + 'static
+{
+}
 
-/// Priority 4: `E: Display`.
+/// Priority 5: `E: Into<RemoteError>`.
+pub trait ViaRemote {
+    /// The kind.
+    fn __nameko_http_error_kind(&self) -> IntoRemoteKind {
+        IntoRemoteKind
+    }
+}
+impl<E: Into<RemoteError>> ViaRemote for &&HttpErrorWrap<'_, E> {}
+
+/// Priority 6: `E: Error`.
+pub trait ViaStdError {
+    /// The kind.
+    fn __nameko_http_error_kind(&self) -> StdErrorKind {
+        StdErrorKind
+    }
+}
+impl<E: std::error::Error + Send + Sync + 'static> ViaStdError for &HttpErrorWrap<'_, E> {}
+
+/// Priority 7: `E: Display`.
 pub trait ViaDisplay {
     /// The kind.
     fn __nameko_http_error_kind(&self) -> DisplayKind {
@@ -216,33 +252,29 @@ impl<E: Display + 'static> ViaDisplay for HttpErrorWrap<'_, E> {}
 
 impl HttpErrorKind {
     /// Converts.
-    pub fn __nameko_into_http_error<E: Into<HttpError>>(self, err: E) -> HttpError {
+    pub fn __nameko_into_method_error<E: Into<HttpError>>(self, err: E) -> HttpError {
         err.into()
+    }
+}
+
+impl ResponseStdKind {
+    /// Converts.
+    pub fn __nameko_into_method_error<E>(self, err: E) -> HttpError
+    where
+        E: ResponseFromError + std::error::Error + Send + Sync,
+    {
+        HttpError::from_std_error(err)
     }
 }
 
 impl ResponseKind {
     /// Converts.
-    pub fn __nameko_into_http_error<E: ResponseFromError>(self, err: E) -> HttpError {
+    pub fn __nameko_into_method_error<E: ResponseFromError>(self, err: E) -> HttpError {
         HttpError::from_error(&err)
     }
 }
 
-impl RemoteKind {
-    /// Converts.
-    pub fn __nameko_into_http_error<E: Into<RemoteError>>(self, err: E) -> HttpError {
-        HttpError::new(err.into())
-    }
-}
-
-impl DisplayKind {
-    /// Converts.
-    pub fn __nameko_into_http_error<E: Display + 'static>(self, err: E) -> HttpError {
-        HttpError::new(RemoteError::from_error(&err))
-    }
-}
-
-/// Converts a handler's error into an [`HttpError`], by the four priorities in the
+/// Converts a handler's error into an [`HttpError`], by the priorities in the
 /// [module docs](self).
 #[doc(hidden)]
 #[macro_export]
@@ -251,11 +283,14 @@ macro_rules! __nameko_web_http_error {
         #[allow(unused_imports)]
         use $crate::__private::{
             ViaDisplay as _, ViaHttpError as _, ViaRemote as _, ViaResponse as _,
+            ViaResponseStd as _, ViaStdError as _, ViaToRemote as _,
         };
         let __nameko_error = $err;
-        let __nameko_kind =
-            (&&&&$crate::__private::HttpErrorWrap(&__nameko_error)).__nameko_http_error_kind();
-        __nameko_kind.__nameko_into_http_error(__nameko_error)
+        let __nameko_kind = (&&&&&&$crate::__private::HttpErrorWrap(&__nameko_error))
+            .__nameko_http_error_kind();
+        $crate::__private::HttpError::from(
+            __nameko_kind.__nameko_into_method_error(__nameko_error),
+        )
     }};
 }
 

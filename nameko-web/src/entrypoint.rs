@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use http::Method;
 use nameko_core::__private::BoxFuture;
-use nameko_core::{BoxError, ContainerHandle, Entrypoint, Extension, RemoteError};
+use nameko_core::{BoxError, ContainerHandle, Entrypoint, EntrypointOptions, Extension, RemoteError};
 use nameko_rule::{MethodError, Rule, RuleError};
 
 use crate::error::Error;
@@ -39,6 +39,7 @@ pub struct Http {
     rule: Result<Rule, RuleError>,
     handler: HandlerFn,
     expected: Arc<[String]>,
+    options: Arc<EntrypointOptions>,
     error_responder: Option<ErrorResponder>,
     registered: Mutex<Option<(Arc<WebServer>, Arc<Route>)>>,
 }
@@ -86,6 +87,7 @@ impl Http {
             rule: Rule::parse(rule),
             handler: Arc::new(handler),
             expected: Arc::from(Vec::new()),
+            options: Arc::default(),
             error_responder: None,
             registered: Mutex::new(None),
         }
@@ -133,6 +135,13 @@ impl Http {
         self
     }
 
+    /// Sets the entrypoint's options: `expected_exceptions` (answered `400`, logged at
+    /// WARNING) and `sensitive_arguments` (path values redacted in logs).
+    pub fn options(mut self, options: EntrypointOptions) -> Self {
+        self.options = Arc::new(options);
+        self
+    }
+
     /// Overrides the default error response for errors that have no response of their
     /// own: `f` sees the error and returns the response, or `None` for the default
     /// ([`Response::from_remote_error`]). The equivalent of overriding Nameko's
@@ -175,6 +184,7 @@ impl Extension for Http {
             container.clone(),
             Arc::clone(&self.handler),
             Arc::clone(&self.expected),
+            Arc::clone(&self.options),
             self.error_responder.clone(),
         ));
         server.register(Arc::clone(&route));

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use nameko_core::RemoteError;
+use nameko_core::{AsMethodError, MethodError, RemoteError};
 
 use crate::response::Response;
 
@@ -69,22 +69,28 @@ impl Error {
     }
 }
 
-/// A handler that failed: the error as dependency providers and logs see it (a
-/// [`RemoteError`]), and the response the client gets when it is not the default one.
+/// A handler that failed: the error (its original, for dependency providers, and its
+/// wire form, a [`RemoteError`]), and the response the client gets when it is not the
+/// default one.
 ///
 /// Without a response of its own, the client gets Nameko's: `400` for a `BadRequest`
-/// (or an exception the entrypoint expects), `500` otherwise, with the body
+/// (or an error the entrypoint expects), `500` otherwise, with the body
 /// `Error: <exc_type>: <value>\n` (see [`Response::from_remote_error`]).
 pub struct HttpError {
-    remote: RemoteError,
+    error: MethodError,
     response: Option<Box<Response>>,
 }
 
 impl HttpError {
     /// A failure answered with the default response for `remote`.
     pub fn new(remote: RemoteError) -> Self {
+        HttpError::from_method_error(MethodError::new(remote))
+    }
+
+    /// A failure of a method's error, answered with the default response.
+    pub fn from_method_error(error: MethodError) -> Self {
         HttpError {
-            remote,
+            error,
             response: None,
         }
     }
@@ -92,7 +98,7 @@ impl HttpError {
     /// A failure answered with `response`.
     pub fn with_response(remote: RemoteError, response: Response) -> Self {
         HttpError {
-            remote,
+            error: MethodError::new(remote),
             response: Some(Box::new(response)),
         }
     }
@@ -103,9 +109,22 @@ impl HttpError {
         HttpError::with_response(err.remote_error(), err.response_from_error())
     }
 
+    /// Like [`from_error`](Self::from_error), keeping the error itself for dependency
+    /// providers.
+    pub fn from_std_error<E>(err: E) -> Self
+    where
+        E: crate::ResponseFromError + std::error::Error + Send + Sync,
+    {
+        let response = err.response_from_error();
+        HttpError {
+            error: MethodError::with_source(err.remote_error(), err),
+            response: Some(Box::new(response)),
+        }
+    }
+
     /// The error, as dependency providers see it.
     pub fn remote_error(&self) -> &RemoteError {
-        &self.remote
+        self.error.remote_error()
     }
 
     /// The response of its own, if any.
@@ -115,14 +134,14 @@ impl HttpError {
 
     /// The error and the response of its own.
     pub fn into_parts(self) -> (RemoteError, Option<Response>) {
-        (self.remote, self.response.map(|r| *r))
+        (self.error.into_remote_error(), self.response.map(|r| *r))
     }
 }
 
 impl fmt::Debug for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpError")
-            .field("remote", &self.remote)
+            .field("error", &self.error)
             .field("status", &self.response.as_ref().map(|r| r.status()))
             .finish()
     }
@@ -130,11 +149,32 @@ impl fmt::Debug for HttpError {
 
 impl fmt::Display for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        fmt::Display::fmt(&self.remote, f)
+        fmt::Display::fmt(self.error.remote_error(), f)
     }
 }
 
 impl std::error::Error for HttpError {}
+
+impl AsMethodError for HttpError {
+    fn as_method_error(&self) -> &MethodError {
+        &self.error
+    }
+
+    /// A `BadRequest`, or an error whose own response is a `4xx`.
+    fn is_caller_error(&self) -> bool {
+        self.error.remote_error().is_bad_request()
+            || self
+                .response
+                .as_ref()
+                .is_some_and(|r| r.status().is_client_error())
+    }
+}
+
+impl From<MethodError> for HttpError {
+    fn from(error: MethodError) -> Self {
+        HttpError::from_method_error(error)
+    }
+}
 
 impl From<RemoteError> for HttpError {
     fn from(remote: RemoteError) -> Self {

@@ -47,15 +47,13 @@
 //! eventlet's access log.
 
 use std::net::SocketAddr;
-use std::panic::AssertUnwindSafe;
 use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
-use std::sync::{Arc, Mutex, OnceLock, RwLock};
+use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{ConnectInfo, State};
-use futures_util::FutureExt;
 use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, HOST, HeaderValue, LOCATION};
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -65,7 +63,8 @@ use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
 use nameko_core::__private::BoxFuture;
 use nameko_core::{
-    ContainerHandle, ContextData, RemoteError, Resource, Resources, WorkerContext, WorkerError,
+    Call, CallArguments, ContainerHandle, EntrypointOptions, Outcome, RemoteError, Resource,
+    Resources,
 };
 use nameko_rule::Rule;
 use tokio::net::TcpListener;
@@ -93,22 +92,16 @@ const PENDING: u8 = 0;
 const ACTIVE: u8 = 1;
 const STOPPED: u8 = 2;
 
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
 /// One registered rule of one entrypoint.
 pub(crate) struct Route {
     pub(crate) rule: Rule,
     /// Allowed methods; `HEAD` added where `GET` is.
     pub(crate) methods: Vec<Method>,
-    pub(crate) method_name: &'static str,
+    pub(crate) method_name: Arc<str>,
     pub(crate) container: ContainerHandle,
     pub(crate) handler: HandlerFn,
     pub(crate) expected: Arc<[String]>,
+    pub(crate) options: Arc<EntrypointOptions>,
     pub(crate) error_responder: Option<ErrorResponder>,
     state: AtomicU8,
 }
@@ -121,6 +114,7 @@ impl Route {
         container: ContainerHandle,
         handler: HandlerFn,
         expected: Arc<[String]>,
+        options: Arc<EntrypointOptions>,
         error_responder: Option<ErrorResponder>,
     ) -> Self {
         if methods.contains(&Method::GET) && !methods.contains(&Method::HEAD) {
@@ -129,10 +123,11 @@ impl Route {
         Route {
             rule,
             methods,
-            method_name,
+            method_name: Arc::from(method_name),
             container,
             handler,
             expected,
+            options,
             error_responder,
             state: AtomicU8::new(PENDING),
         }
@@ -161,94 +156,66 @@ impl Route {
     }
 
     /// Runs the handler as a worker of the route's container and returns the response.
+    ///
+    /// The worker runs in the connection's task, tracked by the container so that a
+    /// graceful stop waits for it; if the client goes away first, it goes on in a task of
+    /// its own (as in Nameko, a request's worker is not cut short).
     async fn run(&self, request: Request, params: PathParams) -> Response {
-        let container = self.container.clone();
-        let ctx = WorkerContext::new(
-            container.service_name_arc(),
-            self.method_name,
-            // Nameko's WebServer.context_data_from_headers returns {}.
-            ContextData::new(),
-            container.config().parent_calls_tracked(),
-        );
+        let mut named = serde_json::Map::new();
+        for (name, value) in params.iter() {
+            named.insert(name.to_owned(), serde_json::Value::String(value.to_owned()));
+        }
+        // Nameko's WebServer.context_data_from_headers returns {}.
+        let call = Call::new(Arc::clone(&self.method_name), "http", &self.options)
+            .arguments(CallArguments::Named(named));
         let handler = Arc::clone(&self.handler);
-        let (tx, rx) = tokio::sync::oneshot::channel();
-        // The worker runs in a task the container tracks, so a graceful stop waits for it
-        // and a client that goes away does not cancel it (as in Nameko).
-        let worker_container = container.clone();
-        container.spawn(async move {
-            let own_response: Arc<Mutex<Option<Response>>> = Arc::default();
-            let slot = Arc::clone(&own_response);
-            let work = async move {
-                let fut =
-                    match std::panic::catch_unwind(AssertUnwindSafe(|| handler(request, params))) {
-                        Ok(fut) => fut,
-                        Err(panic) => return Err(panic_error(panic.as_ref())),
-                    };
-                match AssertUnwindSafe(fut).catch_unwind().await {
-                    Ok(Ok(response)) => Ok(response),
-                    Ok(Err(err)) => {
-                        let (remote, response) = err.into_parts();
-                        *lock(&slot) = response;
-                        Err(remote)
+        let container = self.container.clone();
+        let work = async move {
+            container
+                .invoke(call, async move { handler(request, params).await })
+                .await
+        };
+        match self.container.run_tracked(work).await {
+            Outcome::Success(response) => response,
+            Outcome::Failed(failure) => {
+                let expected = failure.is_expected();
+                match failure.into_inner() {
+                    Ok(error) => {
+                        let (remote, own) = error.into_parts();
+                        self.error_response(&remote, own, expected)
                     }
-                    Err(panic) => Err(panic_error(panic.as_ref())),
+                    Err(panic) => self.error_response(panic.remote_error(), None, false),
                 }
-            };
-            let outcome = worker_container.run_worker(ctx, work).await;
-            let own = lock(&own_response).take();
-            let _ = tx.send((outcome, own));
-        });
-        match rx.await {
-            Ok((Ok(Ok(response)), _)) => response,
-            Ok((Ok(Err(remote)), own)) => self.error_response(&remote, own),
-            Ok((Err(WorkerError::Rejected), _)) => error_page(StatusCode::SERVICE_UNAVAILABLE),
-            Ok((Err(_), _)) => self.error_response(&RemoteError::container_being_killed(), None),
-            Err(_) => {
-                tracing::error!(
-                    target: "nameko_web::server",
-                    service = %self.container.service_name(),
-                    entrypoint = self.method_name,
-                    "worker task ended without a result"
-                );
-                error_page(StatusCode::INTERNAL_SERVER_ERROR)
+            }
+            Outcome::Rejected => error_page(StatusCode::SERVICE_UNAVAILABLE),
+            Outcome::Killed => {
+                self.error_response(&RemoteError::container_being_killed(), None, false)
             }
         }
     }
 
-    fn error_response(&self, remote: &RemoteError, own: Option<Response>) -> Response {
+    /// The response to a failed worker (the container logged the failure): the error's
+    /// own, else the service's override, else Nameko's default (`400` for a `BadRequest`
+    /// or an expected error, `500` otherwise).
+    fn error_response(&self, remote: &RemoteError, own: Option<Response>, expected: bool) -> Response {
         let response = own
             .or_else(|| self.error_responder.as_ref().and_then(|f| f(remote)))
-            .unwrap_or_else(|| Response::from_remote_error_expecting(remote, &self.expected));
-        if response.status().is_server_error() {
-            tracing::warn!(
-                target: "nameko_web::server",
-                service = %self.container.service_name(),
-                entrypoint = self.method_name,
-                status = response.status().as_u16(),
-                error = %remote,
-                "HTTP handler failed"
-            );
-        } else {
-            tracing::debug!(
-                target: "nameko_web::server",
-                entrypoint = self.method_name,
-                status = response.status().as_u16(),
-                error = %remote,
-                "HTTP handler failed"
-            );
-        }
+            .unwrap_or_else(|| {
+                if expected {
+                    Response::from_remote_error_expecting(remote, std::slice::from_ref(&remote.exc_type))
+                } else {
+                    Response::from_remote_error_expecting(remote, &self.expected)
+                }
+            });
+        tracing::debug!(
+            target: "nameko_web::server",
+            entrypoint = %self.method_name,
+            status = response.status().as_u16(),
+            error = %remote,
+            "HTTP handler failed"
+        );
         response
     }
-}
-
-fn panic_error(panic: &(dyn std::any::Any + Send)) -> RemoteError {
-    let message = panic
-        .downcast_ref::<&'static str>()
-        .map(|s| (*s).to_owned())
-        .or_else(|| panic.downcast_ref::<String>().cloned())
-        .unwrap_or_else(|| "handler panicked".to_owned());
-    tracing::error!(target: "nameko_web::server", panic = %message, "HTTP handler panicked");
-    RemoteError::new("Panic", message)
 }
 
 enum Lifecycle {
@@ -378,7 +345,7 @@ impl WebServer {
         tracing::debug!(
             target: "nameko_web::server",
             service = %route.container.service_name(),
-            entrypoint = route.method_name,
+            entrypoint = %route.method_name,
             rule = %route.rule,
             "route registered"
         );

@@ -43,7 +43,11 @@ impl DependencyProvider for Recorder {
     async fn worker_result(&self, ctx: &WorkerContext, result: WorkerResult<'_>) {
         let line = match result {
             WorkerResult::Success(_) => format!("{} ok", ctx.entrypoint_name()),
-            WorkerResult::Failure(e) => format!("{} failed {}", ctx.entrypoint_name(), e.exc_type),
+            WorkerResult::Failure(e) => format!(
+                "{} failed {}",
+                ctx.entrypoint_name(),
+                e.remote_error().exc_type
+            ),
             _ => format!("{} other", ctx.entrypoint_name()),
         };
         self.0.lock().unwrap().push(line);
@@ -205,10 +209,10 @@ async fn panics_answer_500_and_the_server_keeps_serving() {
     for _ in 0..3 {
         let r = get(addr, "/panics").await;
         assert_eq!(r.status_line, "HTTP/1.1 500 Internal Server Error");
-        assert_eq!(r.text(), "Error: Panic: boom\n");
+        assert_eq!(r.text(), "Error: WorkerPanic: boom\n");
         let r = get(addr, "/panics_early").await;
         assert_eq!(r.status(), 500);
-        assert_eq!(r.text(), "Error: Panic: before the future\n");
+        assert_eq!(r.text(), "Error: WorkerPanic: before the future\n");
         let r = get(addr, "/ok").await;
         assert_eq!(r.status(), 200);
     }
@@ -242,7 +246,7 @@ async fn handlers_are_workers() {
             "ok ok",
             "remote failed ValueError",
             "own_response failed Teapot",
-            "panics failed Panic",
+            "panics failed WorkerPanic",
             "overridden failed NotFound",
         ]
     );

@@ -11,7 +11,7 @@ use nameko_amqp::rpc::Rpc;
 use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{RpcError, RpcProxy};
 use nameko_core::payload::ArgBinder;
-use nameko_core::{Arguments, Entrypoint, RemoteError, Service, WorkerContext};
+use nameko_core::{Arguments, Entrypoint, MethodError, RemoteError, Service, WorkerContext};
 use nameko_web::{PathParams, Request, into_http_result};
 use serde_json::{Value, json};
 
@@ -29,11 +29,11 @@ impl Service for Shouter {
                 let mut b = ArgBinder::new("shout", &["word"], args)?;
                 let word: String = b.take(0)?;
                 if word == "fail" {
-                    return Err(RemoteError::new("ValueError", "cannot shout `fail`"));
+                    return Err(RemoteError::new("ValueError", "cannot shout `fail`").into());
                 }
                 let ctx = WorkerContext::current().unwrap();
                 let parent = ctx.immediate_parent_call_id().unwrap_or("none").to_owned();
-                Ok::<Value, RemoteError>(json!({ "word": word.to_uppercase(), "parent": parent }))
+                Ok::<Value, MethodError>(json!({ "word": word.to_uppercase(), "parent": parent }))
             })
         }))]
     }

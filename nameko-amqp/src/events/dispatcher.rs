@@ -39,10 +39,16 @@ pub enum DispatchError {
     Amqp(#[from] AmqpError),
 }
 
+impl nameko_core::ToRemoteError for DispatchError {
+    fn to_remote_error(&self) -> RemoteError {
+        RemoteError::new("EventDispatchError", self.to_string())
+            .with_path("nameko_amqp.events.DispatchError")
+    }
+}
+
 impl From<DispatchError> for RemoteError {
     fn from(err: DispatchError) -> RemoteError {
-        RemoteError::new("EventDispatchError", err.to_string())
-            .with_path("nameko_amqp.events.DispatchError")
+        nameko_core::ToRemoteError::to_remote_error(&err)
     }
 }
 

@@ -9,9 +9,10 @@ use lapin::options::{QueueBindOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use nameko_core::__private::BoxFuture;
 use nameko_core::{
-    BoxError, ContainerHandle, Entrypoint, Extension, RemoteError, WorkerContext, WorkerError,
+    BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions, Extension,
+    MethodError, Outcome,
 };
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::connection::AmqpConnection;
 use crate::consumer::{QueueConsumer, ack, reject, requeue};
@@ -44,7 +45,7 @@ impl HandlerType {
 
 /// The handler an event entrypoint calls with the event's payload.
 pub type EventHandlerFn =
-    Arc<dyn Fn(Value) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static>;
+    Arc<dyn Fn(Value) -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static>;
 
 /// The identifier that makes a broadcast queue unique to one running instance: a uuid4
 /// hex made once per [`ServiceRunner`](nameko_core::ServiceRunner) (so once per process
@@ -97,6 +98,7 @@ pub struct EventHandler {
     reliable_delivery: bool,
     requeue_on_error: bool,
     broadcast_identifier: Option<String>,
+    options: Arc<EntrypointOptions>,
     handler: EventHandlerFn,
     running: tokio::sync::Mutex<Option<QueueConsumer>>,
 }
@@ -124,7 +126,7 @@ impl EventHandler {
         handler: F,
     ) -> Self
     where
-        F: Fn(Value) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+        F: Fn(Value) -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static,
     {
         EventHandler {
             method,
@@ -134,6 +136,7 @@ impl EventHandler {
             reliable_delivery: true,
             requeue_on_error: false,
             broadcast_identifier: None,
+            options: Arc::default(),
             handler: Arc::new(handler),
             running: tokio::sync::Mutex::new(None),
         }
@@ -155,6 +158,13 @@ impl EventHandler {
     /// queue.
     pub fn requeue_on_error(mut self, requeue: bool) -> Self {
         self.requeue_on_error = requeue;
+        self
+    }
+
+    /// Sets the entrypoint's options: `expected_exceptions`, `sensitive_arguments`, the
+    /// payload parameter's name (its first `params` entry, `payload` by default).
+    pub fn options(mut self, options: EntrypointOptions) -> Self {
+        self.options = Arc::new(options);
         self
     }
 
@@ -227,12 +237,18 @@ impl EventHandler {
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
             channel: channel.clone(),
-            method: self.method,
+            method: Arc::from(self.method),
+            payload_name: self
+                .options
+                .param_names()
+                .first()
+                .copied()
+                .unwrap_or("payload"),
+            options: Arc::clone(&self.options),
             source_service: self.source_service.clone(),
             event_type: self.event_type.clone(),
             requeue_on_error: self.requeue_on_error,
             handler: Arc::clone(&self.handler),
-            parent_calls_tracked: config.parent_calls_tracked(),
         });
         let consumer = QueueConsumer::start(channel, queue, container, move |delivery| {
             let dispatch = Arc::clone(&dispatch);
@@ -288,12 +304,13 @@ struct Dispatch {
     container: ContainerHandle,
     /// The consumer's channel, for acks.
     channel: Channel,
-    method: &'static str,
+    method: Arc<str>,
+    payload_name: &'static str,
+    options: Arc<EntrypointOptions>,
     source_service: String,
     event_type: String,
     requeue_on_error: bool,
     handler: EventHandlerFn,
-    parent_calls_tracked: usize,
 }
 
 impl Dispatch {
@@ -306,48 +323,54 @@ impl Dispatch {
                 return;
             }
         };
-        let ctx = WorkerContext::new(
-            self.container.service_name_arc(),
-            self.method,
-            wire::headers_to_context(delivery.properties.headers().as_ref()),
-            self.parent_calls_tracked,
-        );
-        let result = match self
+        let mut named = Map::new();
+        named.insert(self.payload_name.to_owned(), payload.clone());
+        let call = Call::new(Arc::clone(&self.method), "event_handler", &self.options)
+            .context_data(wire::headers_to_context(
+                delivery.properties.headers().as_ref(),
+            ))
+            .arguments(CallArguments::Named(named));
+        let handler = Arc::clone(&self.handler);
+        let failure = match self
             .container
-            .run_worker(ctx, (self.handler)(payload))
+            .invoke(call, async move { handler(payload).await })
             .await
         {
-            Ok(r) => r,
-            Err(WorkerError::Rejected) => {
+            Outcome::Success(_) => {
+                ack(&self.channel, &delivery).await;
+                return;
+            }
+            Outcome::Failed(failure) => failure,
+            Outcome::Rejected => {
                 requeue(&delivery).await;
                 return;
             }
-            Err(_) => return,
+            // The channel is closing; the broker redelivers.
+            Outcome::Killed => return,
         };
-        match result {
-            Ok(_) => ack(&self.channel, &delivery).await,
-            Err(e) if e.is_bad_request() => self.drop_malformed(&delivery, &e.value).await,
-            Err(e) if self.requeue_on_error => {
-                tracing::warn!(
-                    target: "nameko_amqp::events",
-                    source = %self.source_service, event_type = %self.event_type,
-                    handler = %self.method, error = %e,
-                    "event handler failed; requeueing the event"
-                );
-                if delivery.redelivered {
-                    tokio::time::sleep(REDELIVERY_BACKOFF).await;
-                }
-                requeue(&delivery).await;
+        // The container logged the failure; what happens to the event is said here.
+        if failure.is_caller_error() {
+            self.drop_malformed(&delivery, &failure.remote_error().value)
+                .await;
+        } else if self.requeue_on_error {
+            tracing::warn!(
+                target: "nameko_amqp::events",
+                source = %self.source_service, event_type = %self.event_type,
+                handler = %self.method, error = %failure.remote_error(),
+                "event handler failed; requeueing the event"
+            );
+            if delivery.redelivered {
+                tokio::time::sleep(REDELIVERY_BACKOFF).await;
             }
-            Err(e) => {
-                tracing::error!(
-                    target: "nameko_amqp::events",
-                    source = %self.source_service, event_type = %self.event_type,
-                    handler = %self.method, error = %e,
-                    "event handler failed; the event is dropped (requeue_on_error = false)"
-                );
-                ack(&self.channel, &delivery).await;
-            }
+            requeue(&delivery).await;
+        } else {
+            tracing::warn!(
+                target: "nameko_amqp::events",
+                source = %self.source_service, event_type = %self.event_type,
+                handler = %self.method, error = %failure.remote_error(),
+                "event handler failed; the event is dropped (requeue_on_error = false)"
+            );
+            ack(&self.channel, &delivery).await;
         }
     }
 

@@ -42,6 +42,7 @@ pub struct ReplyListener {
     pending: Pending,
     channel: Channel,
     task: tokio::task::JoinHandle<()>,
+    default_timeout: Option<Duration>,
 }
 
 impl std::fmt::Debug for ReplyListener {
@@ -116,6 +117,7 @@ impl ReplyListener {
             pending,
             channel,
             task,
+            default_timeout: config.rpc_timeout(),
         })
     }
 
@@ -163,6 +165,12 @@ impl ReplyListener {
                 Err(e.into())
             }
         }
+    }
+
+    /// The config's `RPC_TIMEOUT`: how long a call waits for its reply unless its caller
+    /// says otherwise.
+    pub fn default_timeout(&self) -> Option<Duration> {
+        self.default_timeout
     }
 
     /// Makes a call and returns a handle to its reply.
@@ -322,7 +330,8 @@ fn outgoing_context(fallback: &ContextData) -> ContextData {
 #[derive(Debug)]
 pub struct RpcProxy {
     target: String,
-    timeout: Option<Duration>,
+    /// Set by the user; `None`: the config's `RPC_TIMEOUT`.
+    timeout: Option<Option<Duration>>,
     listener: OnceLock<Arc<ReplyListener>>,
 }
 
@@ -336,9 +345,17 @@ impl RpcProxy {
         }
     }
 
-    /// Fails calls whose reply takes longer than `timeout` (Nameko 2 has no such limit).
+    /// Fails calls whose reply takes longer than `timeout` with [`RpcError::Timeout`],
+    /// instead of the config's `RPC_TIMEOUT` (default 30 s).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = Some(timeout);
+        self.timeout = Some(Some(timeout));
+        self
+    }
+
+    /// Waits for replies forever, as Python Nameko 2's `RpcProxy` does, whatever
+    /// `RPC_TIMEOUT` says.
+    pub fn without_timeout(mut self) -> Self {
+        self.timeout = Some(None);
         self
     }
 
@@ -379,8 +396,9 @@ impl RpcProxy {
     ) -> Result<RpcReply, RpcError> {
         let listener = self.listener().await?;
         let context = outgoing_context(&ContextData::new());
+        let timeout = self.timeout.unwrap_or(listener.default_timeout);
         listener
-            .call_async(&self.target, method, args, &context, self.timeout)
+            .call_async(&self.target, method, args, &context, timeout)
             .await
     }
 }
@@ -449,16 +467,24 @@ impl ClusterRpc {
         .await?;
         Ok(ClusterRpc {
             connection,
+            timeout: listener.default_timeout,
             listener,
-            timeout: None,
             context_data: ContextData::new(),
         })
     }
 
     /// Fails calls whose reply takes longer than `timeout` with [`RpcError::Timeout`]
-    /// (Nameko's `ClusterRpcProxy(config, timeout=...)`).
+    /// (Nameko's `ClusterRpcProxy(config, timeout=...)`), instead of the config's
+    /// `RPC_TIMEOUT` (default 30 s).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
+        self
+    }
+
+    /// Waits for replies forever, as Python Nameko's `ClusterRpcProxy` does by default,
+    /// whatever `RPC_TIMEOUT` says.
+    pub fn without_timeout(mut self) -> Self {
+        self.timeout = None;
         self
     }
 

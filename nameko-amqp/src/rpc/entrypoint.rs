@@ -10,8 +10,8 @@ use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, ExchangeKind};
 use nameko_core::__private::BoxFuture;
 use nameko_core::{
-    Arguments, BoxError, ContainerHandle, Entrypoint, Extension, RemoteError, Resource,
-    WorkerContext, WorkerError,
+    Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
+    Extension, MethodError, Outcome, RemoteError, Resource,
 };
 use serde_json::Value;
 
@@ -23,7 +23,7 @@ use crate::wire;
 /// The function an RPC entrypoint calls: decodes the arguments, runs the method, encodes
 /// its result or error.
 pub type RpcHandler =
-    Arc<dyn Fn(Arguments) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static>;
+    Arc<dyn Fn(Arguments) -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static>;
 
 /// The `#[rpc]` entrypoint of one method.
 ///
@@ -32,16 +32,25 @@ pub type RpcHandler =
 ///
 /// ```
 /// use nameko_amqp::rpc::Rpc;
-/// use nameko_core::{Arguments, RemoteError};
+/// use nameko_core::{Arguments, EntrypointOptions, MethodError};
 ///
 /// let entrypoint = Rpc::new("ping", |_args: Arguments| {
-///     Box::pin(async { Ok::<_, RemoteError>(serde_json::json!("pong")) }) as _
-/// });
+///     Box::pin(async { Ok::<_, MethodError>(serde_json::json!("pong")) }) as _
+/// })
+/// .options(EntrypointOptions::new().sensitive(["password"]));
 /// ```
 pub struct Rpc {
     method: &'static str,
-    handler: RpcHandler,
+    entry: RpcMethod,
     consumer: Mutex<Option<Arc<RpcConsumer>>>,
+}
+
+/// One method of the RPC consumer's dispatch table.
+#[derive(Clone)]
+struct RpcMethod {
+    name: Arc<str>,
+    options: Arc<EntrypointOptions>,
+    handler: RpcHandler,
 }
 
 impl std::fmt::Debug for Rpc {
@@ -54,13 +63,24 @@ impl Rpc {
     /// An RPC entrypoint for `method`, calling `handler` for each request.
     pub fn new<F>(method: &'static str, handler: F) -> Self
     where
-        F: Fn(Arguments) -> BoxFuture<Result<Value, RemoteError>> + Send + Sync + 'static,
+        F: Fn(Arguments) -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static,
     {
         Rpc {
             method,
-            handler: Arc::new(handler),
+            entry: RpcMethod {
+                name: Arc::from(method),
+                options: Arc::default(),
+                handler: Arc::new(handler),
+            },
             consumer: Mutex::new(None),
         }
+    }
+
+    /// Sets the entrypoint's options: `expected_exceptions`, `sensitive_arguments`, the
+    /// parameter names.
+    pub fn options(mut self, options: EntrypointOptions) -> Self {
+        self.entry.options = Arc::new(options);
+        self
     }
 
     fn consumer(&self) -> Option<Arc<RpcConsumer>> {
@@ -82,7 +102,7 @@ impl Extension for Rpc {
             .local()
             .get_or_try_init(|| async { Ok::<_, BoxError>(RpcConsumer::default()) })
             .await?;
-        consumer.register(self.method, Arc::clone(&self.handler));
+        consumer.register(self.method, self.entry.clone());
         *lock(&self.consumer) = Some(consumer);
         Ok(())
     }
@@ -124,7 +144,7 @@ impl Entrypoint for Rpc {
 /// if the container is killed first, the channel closes and the broker redelivers it.
 #[derive(Default)]
 pub struct RpcConsumer {
-    handlers: Mutex<HashMap<String, RpcHandler>>,
+    handlers: Mutex<HashMap<String, RpcMethod>>,
     running: tokio::sync::Mutex<Option<QueueConsumer>>,
 }
 
@@ -143,13 +163,12 @@ struct Dispatch {
     channel: Channel,
     connection: Arc<AmqpConnection>,
     exchange: String,
-    handlers: HashMap<String, RpcHandler>,
-    parent_calls_tracked: usize,
+    handlers: HashMap<String, RpcMethod>,
 }
 
 impl RpcConsumer {
-    fn register(&self, method: &str, handler: RpcHandler) {
-        lock(&self.handlers).insert(method.to_owned(), handler);
+    fn register(&self, method: &str, entry: RpcMethod) {
+        lock(&self.handlers).insert(method.to_owned(), entry);
     }
 
     /// Declares the exchange, queue and binding, and starts consuming. Idempotent.
@@ -192,7 +211,6 @@ impl RpcConsumer {
             connection,
             exchange,
             handlers: lock(&self.handlers).clone(),
-            parent_calls_tracked: config.parent_calls_tracked(),
         });
         let consumer = QueueConsumer::start(channel, queue, container, move |delivery| {
             let dispatch = Arc::clone(&dispatch);
@@ -251,24 +269,41 @@ impl Dispatch {
         let correlation_id = props.correlation_id().clone();
         let method = wire::method_from_routing_key(delivery.routing_key.as_str()).to_owned();
         let result = match self.handlers.get(&method) {
-            None => Err(RemoteError::method_not_found(&method)),
-            Some(handler) => match Arguments::from_body(&delivery.data) {
-                Err(e) => Err(e),
-                Ok(args) => {
-                    let ctx = WorkerContext::new(
-                        self.container.service_name_arc(),
-                        method.as_str(),
-                        wire::headers_to_context(props.headers().as_ref()),
-                        self.parent_calls_tracked,
+            None => {
+                tracing::warn!(
+                    target: "nameko_amqp::rpc",
+                    service = %self.container.service_name(), %method,
+                    "request for an unknown method; replying MethodNotFound"
+                );
+                Err(RemoteError::method_not_found(&method))
+            }
+            Some(entry) => match Arguments::from_body(&delivery.data) {
+                Err(e) => {
+                    tracing::warn!(
+                        target: "nameko_amqp::rpc",
+                        service = %self.container.service_name(), %method, error = %e,
+                        "malformed request; replying MalformedRequest"
                     );
-                    match self.container.run_worker(ctx, handler(args)).await {
-                        Ok(result) => result,
-                        Err(WorkerError::Rejected) => {
+                    Err(e)
+                }
+                Ok(args) => {
+                    let call = Call::new(Arc::clone(&entry.name), "rpc", &entry.options)
+                        .context_data(wire::headers_to_context(props.headers().as_ref()))
+                        .arguments(CallArguments::Rpc(args.clone()));
+                    let handler = Arc::clone(&entry.handler);
+                    match self
+                        .container
+                        .invoke(call, async move { handler(args).await })
+                        .await
+                    {
+                        Outcome::Success(value) => Ok(value),
+                        Outcome::Failed(failure) => Err(failure.into_remote_error()),
+                        Outcome::Rejected => {
                             requeue(&delivery).await;
                             return;
                         }
-                        // Killed: the channel is closing; the broker redelivers.
-                        Err(_) => return,
+                        // The channel is closing; the broker redelivers.
+                        Outcome::Killed => return,
                     }
                 }
             },
@@ -288,9 +323,6 @@ impl Dispatch {
             }
             return;
         };
-        if let Err(e) = &result {
-            tracing::debug!(target: "nameko_amqp::rpc", %method, error = %e, "replying with an error");
-        }
         let body = match serde_json::to_vec(&wire::ReplyBody::from_result(result)) {
             Ok(body) => body,
             Err(e) => {

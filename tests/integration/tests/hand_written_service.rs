@@ -8,7 +8,7 @@ use nameko_amqp::rpc::Rpc;
 use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError};
 use nameko_core::payload::ArgBinder;
-use nameko_core::{Arguments, Entrypoint, RemoteError, Service, ServiceRunner};
+use nameko_core::{Arguments, Entrypoint, MethodError, Service, ServiceRunner};
 use serde_json::{Value, json};
 
 struct Adder {
@@ -34,7 +34,7 @@ impl Service for Adder {
                 let mut b = ArgBinder::new("add", &["a", "b"], args)?;
                 let a: i64 = b.take(0)?;
                 let bb: i64 = b.take(1)?;
-                Ok::<Value, RemoteError>(json!(this.add(a, bb).await))
+                Ok::<Value, MethodError>(json!(this.add(a, bb).await))
             })
         }))]
     }

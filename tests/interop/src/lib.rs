@@ -20,7 +20,9 @@ use nameko_amqp::rpc::Rpc;
 use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError, RpcProxy};
 use nameko_core::payload::{ArgBinder, encode_result};
-use nameko_core::{Arguments, DependencyProvider, Entrypoint, RemoteError, Service, WorkerContext};
+use nameko_core::{
+    Arguments, DependencyProvider, Entrypoint, MethodError, RemoteError, Service, WorkerContext,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -386,7 +388,7 @@ pub fn current_context_view() -> Value {
     }
 }
 
-type Handler = Pin<Box<dyn Future<Output = Result<Value, RemoteError>> + Send + 'static>>;
+type Handler = Pin<Box<dyn Future<Output = Result<Value, MethodError>> + Send + 'static>>;
 
 /// An RPC entrypoint for `method` of `svc`, calling `f(svc, args)`: what `#[rpc]` generates.
 fn entry<S, F, Fut>(svc: &Arc<S>, method: &'static str, f: F) -> Box<dyn Entrypoint>
@@ -397,7 +399,8 @@ where
 {
     let svc = Arc::clone(svc);
     Box::new(Rpc::new(method, move |args: Arguments| {
-        Box::pin(f(Arc::clone(&svc), args)) as Handler
+        let fut = f(Arc::clone(&svc), args);
+        Box::pin(async move { fut.await.map_err(MethodError::from) }) as Handler
     }))
 }
 
