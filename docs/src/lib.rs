@@ -16,6 +16,9 @@ pub mod timer {}
 #[doc = include_str!("../guide/dependencies.md")]
 pub mod dependencies {}
 
+#[doc = include_str!("../guide/errors.md")]
+pub mod errors {}
+
 #[doc = include_str!("../guide/configuration.md")]
 pub mod configuration {}
 

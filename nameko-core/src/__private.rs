@@ -101,10 +101,7 @@ impl StdErrorKind {
 
 impl DisplayKind {
     /// Converts.
-    pub fn __nameko_into_method_error<E: std::fmt::Display + 'static>(
-        self,
-        err: E,
-    ) -> MethodError {
+    pub fn __nameko_into_method_error<E: std::fmt::Display + 'static>(self, err: E) -> MethodError {
         MethodError::new(RemoteError::from_error(&err))
     }
 }
@@ -127,6 +124,12 @@ macro_rules! __nameko_core_method_error {
 }
 
 pub use crate::__nameko_core_method_error as method_error;
+
+pub use serde;
+
+pub use crate::dependency::DependencyProvider;
+pub use crate::entrypoint::Entrypoint;
+pub use crate::service::Service;
 
 #[cfg(test)]
 mod tests {
@@ -175,9 +178,3 @@ mod tests {
         assert_eq!(e.remote_error().value, "just a message");
     }
 }
-
-pub use serde;
-
-pub use crate::dependency::DependencyProvider;
-pub use crate::entrypoint::Entrypoint;
-pub use crate::service::Service;

@@ -623,7 +623,10 @@ mod tests {
 
     #[test]
     fn rpc_timeout() {
-        assert_eq!(parse("{}\n").unwrap().rpc_timeout(), Some(DEFAULT_RPC_TIMEOUT));
+        assert_eq!(
+            parse("{}\n").unwrap().rpc_timeout(),
+            Some(DEFAULT_RPC_TIMEOUT)
+        );
         assert_eq!(
             parse("RPC_TIMEOUT: 2.5\n").unwrap().rpc_timeout(),
             Some(Duration::from_millis(2500))

@@ -291,8 +291,7 @@ impl ContainerHandle {
                     match result {
                         Some(Ok(Ok(value))) => Outcome::Success(value),
                         Some(Ok(Err(error))) => {
-                            let expected =
-                                options.is_expected(error.as_method_error().error());
+                            let expected = options.is_expected(error.as_method_error().error());
                             let mut failure = WorkerFailure::error(error);
                             failure.set_expected(expected);
                             Outcome::Failed(failure)

@@ -272,7 +272,10 @@ async fn panicking_hooks_do_not_break_the_worker() {
         .handle()
         .invoke(ctx("m"), async { Ok::<_, MethodError>(json!(1)) })
         .await;
-    assert!(out.is_success(), "a panicking worker_result does not fail the call");
+    assert!(
+        out.is_success(),
+        "a panicking worker_result does not fail the call"
+    );
     assert_eq!(c.handle().running_workers(), 0);
     c.stop().await;
 

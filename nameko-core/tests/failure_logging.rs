@@ -151,7 +151,9 @@ async fn failures_are_logged_at_their_level_without_secrets() {
         .handle()
         .invoke(call(&options), async {
             Err::<Value, _>(MethodError::from(
-                nameko_core::RemoteError::incorrect_signature("login() takes 4 positional arguments but 5 were given"),
+                nameko_core::RemoteError::incorrect_signature(
+                    "login() takes 4 positional arguments but 5 were given",
+                ),
             ))
         })
         .await;

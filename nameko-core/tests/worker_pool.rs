@@ -128,7 +128,9 @@ async fn stop_finishes_running_workers_and_rejects_waiting_ones() {
     assert!(first.await.unwrap().is_success());
     stopper.await.unwrap();
     // After stop, nothing new runs.
-    let late = h.invoke(ctx(), async { Ok::<_, MethodError>(json!(1)) }).await;
+    let late = h
+        .invoke(ctx(), async { Ok::<_, MethodError>(json!(1)) })
+        .await;
     assert!(matches!(late, Outcome::Rejected));
 }
 
@@ -172,7 +174,10 @@ async fn worker_sees_its_context() {
     let Outcome::Success(seen) = seen else {
         panic!("{seen:?}")
     };
-    assert!(seen.as_str().unwrap().starts_with("empty.method."), "{seen}");
+    assert!(
+        seen.as_str().unwrap().starts_with("empty.method."),
+        "{seen}"
+    );
     c.stop().await;
 }
 
@@ -206,7 +211,9 @@ async fn panicking_workers_are_answered_and_release_their_slot() {
         assert_eq!(failure.remote_error().value, format!("boom {i}"));
     }
     assert_eq!(h.running_workers(), 0);
-    let ok = h.invoke(ctx(), async { Ok::<_, MethodError>(json!(1)) }).await;
+    let ok = h
+        .invoke(ctx(), async { Ok::<_, MethodError>(json!(1)) })
+        .await;
     assert!(matches!(ok, Outcome::Success(v) if v == json!(1)));
     c.stop().await;
 }

@@ -6,18 +6,21 @@
 
 mod event_handler;
 mod http;
+mod rpc;
 mod timer;
 
-use proc_macro2::Span;
+use proc_macro2::{Ident, Span, TokenStream, TokenTree};
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream, Parser};
 use syn::punctuated::Punctuated;
-use syn::{Attribute, Expr, ExprLit, Lit, LitStr, Member, Meta, Token};
+use syn::{Attribute, Expr, ExprLit, ExprPath, ExprTuple, Lit, LitStr, Member, Meta, Token};
 
 use crate::ctxt::Ctxt;
+use crate::text;
 
 pub(crate) use event_handler::{EventHandlerArgs, event_handler_args};
 pub(crate) use http::{HttpArgs, http_args};
+pub(crate) use rpc::{RpcArgs, rpc_args};
 pub(crate) use timer::{TimerArgs, timer_args};
 
 /// The keys `#[service(...)]` accepts, as error messages list them.
@@ -169,45 +172,273 @@ fn dependency_list(cx: &mut Ctxt, meta: &Meta) -> Option<Vec<Member>> {
     Some(unique)
 }
 
-/// Arguments of `#[rpc]`. None are supported yet; Python's `expected_exceptions` and
-/// `sensitive_arguments` will go here.
-#[derive(Debug, Default)]
-pub(crate) struct RpcArgs {}
+/// The two keys every entrypoint marker takes, Python Nameko's `expected_exceptions` and
+/// `sensitive_arguments` (a timer takes only the first: its method has no arguments).
+const EXPECTED: &str = "expected_exceptions";
+const SENSITIVE: &str = "sensitive_arguments";
 
-impl Parse for RpcArgs {
-    fn parse(input: ParseStream<'_>) -> syn::Result<Self> {
-        let metas = Punctuated::<Meta, Token![,]>::parse_terminated(input)?;
-        let mut cx = Ctxt::new();
-        for meta in metas {
-            let path = meta.path();
-            let key = path_to_string(path);
-            let python = matches!(key.as_str(), "expected_exceptions" | "sensitive_arguments");
-            let message = if python {
-                format!(
-                    "`#[rpc]` does not support `{key}` yet: `#[rpc]` takes no arguments in this version of nameko-rs; write `#[rpc]`"
-                )
-            } else {
-                format!("unknown `#[rpc]` key `{key}`: `#[rpc]` takes no arguments; write `#[rpc]`")
-            };
-            cx.error_spanned_by(path, message);
+/// How `expected_exceptions` is written, as error messages show it.
+const EXPECTED_EXAMPLE: &str = "`expected_exceptions(NotFound, std::io::Error)`";
+
+/// How `sensitive_arguments` is written, as error messages show it.
+const SENSITIVE_EXAMPLE: &str =
+    "`sensitive_arguments(\"password\", \"card.number\", \"items[0]\")`";
+
+/// What every entrypoint takes besides its own arguments: Nameko's `expected_exceptions`
+/// and `sensitive_arguments`.
+#[derive(Debug, Default)]
+pub(crate) struct WorkerArgs {
+    /// The error types a failure is expected to have (logged at WARNING, not ERROR), as
+    /// written: paths, possibly with turbofish generics.
+    pub(crate) expected: Vec<syn::Path>,
+    /// The arguments to redact wherever arguments are shown: a parameter's name, then
+    /// `.field` and `[index]` steps into its value. Each is a valid path
+    /// ([`sensitive_path_error`]); `check` makes sure that it starts with a parameter.
+    pub(crate) sensitive: Vec<LitStr>,
+}
+
+/// Collects the `expected_exceptions` and `sensitive_arguments` of one marker, each given
+/// at most once, into [`WorkerArgs`].
+pub(crate) struct WorkerKeys {
+    marker: &'static str,
+    /// Whether the marker's method takes arguments, which `sensitive_arguments` names (a
+    /// timer's does not).
+    takes_arguments: bool,
+    expected: Option<Vec<syn::Path>>,
+    sensitive: Option<Vec<LitStr>>,
+}
+
+impl WorkerKeys {
+    pub(crate) fn new(marker: &'static str, takes_arguments: bool) -> Self {
+        WorkerKeys {
+            marker,
+            takes_arguments,
+            expected: None,
+            sensitive: None,
         }
-        cx.into_result()?;
-        Ok(RpcArgs {})
+    }
+
+    /// Parses `key = value` (or `key(values)`, which `python_args` turns into a tuple) when
+    /// `key` is one of the two keys, reporting every mistake; `false` when it is another key.
+    pub(crate) fn named(&mut self, cx: &mut Ctxt, key: &syn::Path, value: &Expr) -> bool {
+        let marker = self.marker;
+        if key.is_ident(EXPECTED) {
+            let types = expected_types(cx, value);
+            if self.expected.is_some() {
+                cx.error_spanned_by(
+                    key,
+                    format!(
+                        "`{EXPECTED}` set multiple times in `#[{marker}]`: list every error type in one `{EXPECTED}(...)`"
+                    ),
+                );
+            } else {
+                self.expected = Some(types);
+            }
+            true
+        } else if key.is_ident(SENSITIVE) {
+            if !self.takes_arguments {
+                cx.error_spanned_by(key, no_arguments(marker));
+                return true;
+            }
+            let entries = sensitive_entries(cx, value);
+            if self.sensitive.is_some() {
+                cx.error_spanned_by(
+                    key,
+                    format!(
+                        "`{SENSITIVE}` set multiple times in `#[{marker}]`: list every argument in one `{SENSITIVE}(...)`"
+                    ),
+                );
+            } else {
+                self.sensitive = Some(entries);
+            }
+            true
+        } else {
+            false
+        }
+    }
+
+    /// Reports one of the two keys written alone, without its values; `false` when `value`
+    /// is not one of them.
+    pub(crate) fn bare(&mut self, cx: &mut Ctxt, value: &Expr) -> bool {
+        let Expr::Path(path) = value else {
+            return false;
+        };
+        if path.path.is_ident(EXPECTED) {
+            cx.error_spanned_by(
+                value,
+                format!("`{EXPECTED}` needs the error types: {EXPECTED_EXAMPLE}"),
+            );
+            true
+        } else if path.path.is_ident(SENSITIVE) {
+            let message = if self.takes_arguments {
+                format!("`{SENSITIVE}` needs the arguments to redact: {SENSITIVE_EXAMPLE}")
+            } else {
+                no_arguments(self.marker)
+            };
+            cx.error_spanned_by(value, message);
+            true
+        } else {
+            false
+        }
+    }
+
+    pub(crate) fn finish(self) -> WorkerArgs {
+        WorkerArgs {
+            expected: self.expected.unwrap_or_default(),
+            sensitive: self.sensitive.unwrap_or_default(),
+        }
     }
 }
 
-/// Parses a marker attribute's arguments: nothing for `#[m]`, the list for `#[m(...)]`.
-pub(crate) fn marker_args<T: Parse + Default>(attr: &Attribute, marker: &str) -> syn::Result<T> {
-    match &attr.meta {
-        Meta::Path(_) => Ok(T::default()),
-        Meta::List(list) => list.parse_args(),
-        Meta::NameValue(nv) => Err(syn::Error::new_spanned(
-            nv.eq_token,
-            format!(
-                "`#[{marker}]` does not take `= value`: write `#[{marker}]` or `#[{marker}(...)]`"
-            ),
-        )),
+/// The message for `sensitive_arguments` on a marker whose method takes no arguments.
+fn no_arguments(marker: &str) -> String {
+    format!(
+        "`#[{marker}]` does not take `{SENSITIVE}`: a timer calls its method without arguments, so there is nothing to redact; remove it"
+    )
+}
+
+/// The values of `key = value`: a tuple's or an array's elements, a parenthesized value,
+/// or the one value.
+fn value_list(value: &Expr) -> Vec<&Expr> {
+    match value {
+        Expr::Tuple(tuple) => tuple.elems.iter().collect(),
+        Expr::Array(array) => array.elems.iter().collect(),
+        Expr::Paren(paren) => vec![&*paren.expr],
+        other => vec![other],
     }
+}
+
+/// The error types of `expected_exceptions`: paths, each once.
+fn expected_types(cx: &mut Ctxt, value: &Expr) -> Vec<syn::Path> {
+    let mut types: Vec<syn::Path> = Vec::new();
+    for value in value_list(value) {
+        match value {
+            Expr::Path(ExprPath {
+                attrs,
+                qself: None,
+                path,
+            }) if attrs.is_empty() => {
+                let text = text::code(path);
+                if types.iter().any(|t| text::code(t) == text) {
+                    cx.error_spanned_by(
+                        path,
+                        format!(
+                            "`{text}` is listed twice in `{EXPECTED}`: list each error type once"
+                        ),
+                    );
+                } else {
+                    types.push(path.clone());
+                }
+            }
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) if syn::parse_str::<syn::Path>(&lit.value()).is_ok() => {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "`{EXPECTED}` takes error types, not strings: write `{}` without quotes",
+                        lit.value()
+                    ),
+                );
+            }
+            other => cx.error_spanned_by(
+                other,
+                format!(
+                    "`{EXPECTED}` takes the paths of error types that implement `std::error::Error`: {EXPECTED_EXAMPLE}"
+                ),
+            ),
+        }
+    }
+    types
+}
+
+/// The entries of `sensitive_arguments`: string literals that are valid paths, each once.
+fn sensitive_entries(cx: &mut Ctxt, value: &Expr) -> Vec<LitStr> {
+    let mut entries: Vec<LitStr> = Vec::new();
+    for value in value_list(value) {
+        match value {
+            Expr::Lit(ExprLit {
+                lit: Lit::Str(lit), ..
+            }) => {
+                let entry = lit.value();
+                if let Some(message) = sensitive_path_error(&entry) {
+                    cx.error_spanned_by(lit, message);
+                } else if entries.iter().any(|e| e.value() == entry) {
+                    cx.error_spanned_by(
+                        lit,
+                        format!("{entry:?} is listed twice in `{SENSITIVE}`: list each argument once"),
+                    );
+                } else {
+                    entries.push(lit.clone());
+                }
+            }
+            // `password`, `card.number`, `items[0]`: the path, unquoted.
+            Expr::Path(_) | Expr::Field(_) | Expr::Index(_) => cx.error_spanned_by(
+                value,
+                format!(
+                    "`{SENSITIVE}` takes strings, as in Python: write `\"{}\"`",
+                    text::code(value)
+                ),
+            ),
+            other => cx.error_spanned_by(
+                other,
+                format!(
+                    "`{SENSITIVE}` takes string literals, the names of the method's parameters or paths into them: {SENSITIVE_EXAMPLE}"
+                ),
+            ),
+        }
+    }
+    entries
+}
+
+/// Why `entry` is not a sensitive-argument path, if it is not one: a parameter's name, then
+/// `.field` and `[index]` steps, which Nameko reads with `(\w+)|\[(\d+)\]`.
+pub(crate) fn sensitive_path_error(entry: &str) -> Option<String> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
+    if entry.is_empty() {
+        return Some(format!(
+            "`{SENSITIVE}` entry is empty: write the name of a parameter, e.g. `\"password\"`"
+        ));
+    }
+    if entry.starts_with('[') {
+        return Some(format!(
+            "`{SENSITIVE}` entry {entry:?} starts with an index: start with the name of a parameter, e.g. `\"items[0]\"`"
+        ));
+    }
+    let invalid = || {
+        Some(format!(
+            "`{SENSITIVE}` entry {entry:?} is not a parameter name followed by `.field` and `[index]` steps, such as `\"password\"`, `\"card.number\"` or `\"items[0]\"`"
+        ))
+    };
+    let root = sensitive_root(entry);
+    if root.is_empty() {
+        return invalid();
+    }
+    let mut rest = &entry[root.len()..];
+    while let Some(c) = rest.chars().next() {
+        rest = &rest[c.len_utf8()..];
+        let step_len = match c {
+            '.' => rest.find(|c: char| !is_word(c)).unwrap_or(rest.len()),
+            '[' => match rest.find(|c: char| !c.is_ascii_digit()) {
+                Some(digits) if digits > 0 && rest[digits..].starts_with(']') => digits + 1,
+                _ => return invalid(),
+            },
+            _ => return invalid(),
+        };
+        if step_len == 0 {
+            return invalid();
+        }
+        rest = &rest[step_len..];
+    }
+    None
+}
+
+/// The parameter a sensitive-argument path starts with: its leading word.
+pub(crate) fn sensitive_root(entry: &str) -> &str {
+    let end = entry
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .unwrap_or(entry.len());
+    &entry[..end]
 }
 
 /// One argument of a marker that takes Python-style arguments: positional values first,
@@ -221,13 +452,15 @@ enum Arg {
 
 /// The arguments of `#[marker(...)]` split into positional values and `key = value` pairs
 /// (none for `#[marker]`). A positional value after a key is reported in `cx`, as Python
-/// reports it, and kept, so it is not also reported as missing.
+/// reports it, and kept, so it is not also reported as missing; a bare name is not, as it
+/// is a key without its value, which the marker reports. `expected_exceptions(A, B)` and
+/// `sensitive_arguments("a")` are keys with the tuple of their values.
 fn python_args(cx: &mut Ctxt, attr: &Attribute, marker: &str) -> syn::Result<Vec<Arg>> {
     let exprs = match &attr.meta {
         Meta::Path(_) => return Ok(Vec::new()),
-        Meta::List(list) => {
-            Punctuated::<Expr, Token![,]>::parse_terminated.parse2(list.tokens.clone())?
-        }
+        Meta::List(list) => Punctuated::<Expr, Token![,]>::parse_terminated
+            .parse2(list.tokens.clone())
+            .map_err(|error| generics_without_turbofish(list.tokens.clone()).unwrap_or(error))?,
         Meta::NameValue(nv) => return Err(equals_error(nv, marker)),
     };
     let mut args = Vec::new();
@@ -247,10 +480,24 @@ fn python_args(cx: &mut Ctxt, attr: &Attribute, marker: &str) -> syn::Result<Vec
                     continue;
                 }
             },
+            // `expected_exceptions(A, B)`: the key with its values, as `key = (A, B)`.
+            Expr::Call(call) if list_key(&call.func) => match *call.func {
+                Expr::Path(func) => Arg::Named {
+                    key: func.path,
+                    value: Expr::Tuple(ExprTuple {
+                        attrs: call.attrs,
+                        paren_token: call.paren_token,
+                        elems: call.args,
+                    }),
+                },
+                func => Arg::Positional(func),
+            },
             other => Arg::Positional(other),
         };
         match (&arg, &first_key) {
             (Arg::Named { key, .. }, None) => first_key = Some(path_to_string(key)),
+            // A bare name is a key without its value, which the marker reports.
+            (Arg::Positional(Expr::Path(path)), Some(_)) if path.path.get_ident().is_some() => {}
             (Arg::Positional(value), Some(key)) => {
                 cx.error_spanned_by(
                     value,
@@ -264,6 +511,68 @@ fn python_args(cx: &mut Ctxt, attr: &Attribute, marker: &str) -> syn::Result<Vec
         args.push(arg);
     }
     Ok(args)
+}
+
+/// Whether `func` of a call is a key that takes its values in parentheses.
+fn list_key(func: &Expr) -> bool {
+    matches!(func, Expr::Path(path)
+        if path.attrs.is_empty() && (path.path.is_ident(EXPECTED) || path.path.is_ident(SENSITIVE)))
+}
+
+/// The error for `expected_exceptions(Wrapper<u8>)`, which does not parse as an expression:
+/// a generic type in an attribute's value needs a turbofish. `None` when no value of
+/// `expected_exceptions` has such a type.
+fn generics_without_turbofish(tokens: TokenStream) -> Option<syn::Error> {
+    let mut after_key = false;
+    let mut previous: Option<TokenTree> = None;
+    for token in tokens {
+        match &token {
+            TokenTree::Ident(ident) if ident == EXPECTED => after_key = true,
+            TokenTree::Punct(punct) if punct.as_char() == ',' => after_key = false,
+            TokenTree::Group(group) if after_key => {
+                if let Some(error) = angle_without_turbofish(group.stream()) {
+                    return Some(error);
+                }
+            }
+            TokenTree::Punct(punct) if after_key && punct.as_char() == '<' => {
+                if let Some(TokenTree::Ident(name)) = &previous {
+                    return Some(turbofish_error(punct, name));
+                }
+            }
+            _ => {}
+        }
+        previous = Some(token);
+    }
+    None
+}
+
+/// The first `Name<` in `tokens`, nested groups included, as an error at the `<`.
+fn angle_without_turbofish(tokens: TokenStream) -> Option<syn::Error> {
+    let mut previous: Option<TokenTree> = None;
+    for token in tokens {
+        match (&token, &previous) {
+            (TokenTree::Punct(punct), Some(TokenTree::Ident(name))) if punct.as_char() == '<' => {
+                return Some(turbofish_error(punct, name));
+            }
+            (TokenTree::Group(group), _) => {
+                if let Some(error) = angle_without_turbofish(group.stream()) {
+                    return Some(error);
+                }
+            }
+            _ => {}
+        }
+        previous = Some(token);
+    }
+    None
+}
+
+fn turbofish_error(angle: &proc_macro2::Punct, name: &Ident) -> syn::Error {
+    syn::Error::new(
+        angle.span(),
+        format!(
+            "a generic type in `{EXPECTED}` needs a turbofish, as in an expression: write `{name}::<...>`, not `{name}<...>`"
+        ),
+    )
 }
 
 fn equals_error(nv: &syn::MetaNameValue, marker: &str) -> syn::Error {
@@ -318,12 +627,6 @@ fn bool_value(cx: &mut Ctxt, value: &Expr, key: &str) -> Option<bool> {
     None
 }
 
-/// The Python keyword arguments every Nameko entrypoint takes that nameko-rs does not
-/// support yet.
-fn unsupported_python_key(key: &str) -> bool {
-    matches!(key, "expected_exceptions" | "sensitive_arguments")
-}
-
 fn path_to_string(path: &syn::Path) -> String {
     let segments: Vec<String> = path.segments.iter().map(|s| s.ident.to_string()).collect();
     segments.join("::")
@@ -340,8 +643,6 @@ pub(crate) fn member_to_string(member: &Member) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use proc_macro2::TokenStream;
-    use syn::parse::Parser;
 
     fn service(tokens: TokenStream) -> syn::Result<ServiceArgs> {
         syn::parse2(tokens)
@@ -453,32 +754,62 @@ mod tests {
     }
 
     #[test]
-    fn rpc_takes_no_arguments() {
-        assert!(syn::parse2::<RpcArgs>(TokenStream::new()).is_ok());
-        let error = syn::parse2::<RpcArgs>(quote::quote!(foo = 1))
-            .err()
-            .unwrap();
-        assert_eq!(
-            messages(error),
-            ["unknown `#[rpc]` key `foo`: `#[rpc]` takes no arguments; write `#[rpc]`"]
-        );
-        let error = syn::parse2::<RpcArgs>(quote::quote!(expected_exceptions = (ValueError,)))
-            .err()
-            .unwrap();
-        assert!(
-            messages(error)[0].starts_with("`#[rpc]` does not support `expected_exceptions` yet")
-        );
+    fn sensitive_paths() {
+        for valid in [
+            "password",
+            "card.number",
+            "items[0]",
+            "a.b[1][22].c_d",
+            "p.0",
+            "é",
+        ] {
+            assert_eq!(sensitive_path_error(valid), None, "{valid}");
+        }
+        for invalid in [
+            "", "[0]", ".a", "a.", "a..b", "a[", "a[]", "a[x]", "a[0", "a b", " a", "a-b", "a.[0]",
+        ] {
+            assert!(sensitive_path_error(invalid).is_some(), "{invalid:?}");
+        }
+        assert_eq!(sensitive_root("card.number"), "card");
+        assert_eq!(sensitive_root("items[0]"), "items");
+        assert_eq!(sensitive_root("password"), "password");
     }
 
     #[test]
-    fn marker_forms() {
-        let attrs = Attribute::parse_outer
-            .parse2(quote::quote!(#[rpc] #[rpc()] #[rpc(x)] #[rpc = 1]))
-            .unwrap();
-        assert!(marker_args::<RpcArgs>(&attrs[0], "rpc").is_ok());
-        assert!(marker_args::<RpcArgs>(&attrs[1], "rpc").is_ok());
-        assert!(marker_args::<RpcArgs>(&attrs[2], "rpc").is_err());
-        let error = marker_args::<RpcArgs>(&attrs[3], "rpc").err().unwrap();
-        assert!(messages(error)[0].starts_with("`#[rpc]` does not take `= value`"));
+    fn call_form_is_a_key() {
+        let attr: Attribute =
+            syn::parse_quote!(#[event_handler("a", expected_exceptions(A, B), other(C))]);
+        let mut cx = Ctxt::new();
+        let args = python_args(&mut cx, &attr, "event_handler").unwrap();
+        assert_eq!(args.len(), 3);
+        assert!(matches!(&args[1], Arg::Named { key, value: Expr::Tuple(t) }
+            if key.is_ident("expected_exceptions") && t.elems.len() == 2));
+        // Another call stays a value, and a positional value after a key is reported.
+        assert!(matches!(&args[2], Arg::Positional(Expr::Call(_))));
+        assert!(!cx.is_empty());
+    }
+
+    #[test]
+    fn worker_keys_on_a_timer() {
+        let mut cx = Ctxt::new();
+        let mut keys = WorkerKeys::new("timer", false);
+        assert!(keys.named(
+            &mut cx,
+            &syn::parse_quote!(sensitive_arguments),
+            &syn::parse_quote!("a")
+        ));
+        assert!(keys.bare(&mut cx, &syn::parse_quote!(sensitive_arguments)));
+        assert!(keys.named(
+            &mut cx,
+            &syn::parse_quote!(expected_exceptions),
+            &syn::parse_quote!(E)
+        ));
+        assert!(!keys.named(&mut cx, &syn::parse_quote!(interval), &syn::parse_quote!(1)));
+        let args = keys.finish();
+        assert_eq!(args.expected.len(), 1);
+        assert!(args.sensitive.is_empty());
+        let messages = messages(cx.into_result().unwrap_err());
+        let expected = "`#[timer]` does not take `sensitive_arguments`: a timer calls its method without arguments, so there is nothing to redact; remove it";
+        assert_eq!(messages, [expected, expected]);
     }
 }

@@ -2,6 +2,7 @@
 //! what `#[service]` may annotate.
 
 mod http;
+mod sensitive;
 
 use std::collections::HashSet;
 
@@ -94,6 +95,7 @@ fn entrypoint_method(cx: &mut Ctxt, method: &MethodModel) {
         if let EntrypointKind::Http(args) = &entrypoint.kind {
             http::params(cx, method, args);
         }
+        sensitive::arguments(cx, method, &entrypoint.kind);
     }
 
     if let Some(unsafety) = &sig.unsafety {
@@ -659,6 +661,106 @@ mod tests {
         assert!(
             one_error(parse_quote!(impl S { #[http("GET", "/")] async fn a(&self) -> impl IntoHttpResponse {} }))
                 .ends_with("must implement `nameko_web::IntoHttpResponse`")
+        );
+    }
+
+    #[test]
+    fn sensitive_arguments() {
+        let (messages, _) = check(parse_quote! {
+            impl S {
+                #[rpc(sensitive_arguments("password", "card.number", "items[0]", "r#type"))]
+                async fn a(&self, password: String, card: Card, items: Vec<u8>, r#type: u8) {}
+                #[event_handler("a", "b", sensitive_arguments("order.card", "order"))]
+                async fn b(&self, order: Order) {}
+                #[http("GET", "/u/<int:id>", sensitive_arguments("id"))]
+                async fn c(&self, request: Request, id: u64) {}
+            }
+        });
+        // `r#type` is not a name Nameko's paths can hold: it is reported at parse time.
+        assert_eq!(messages.len(), 1, "{messages:?}");
+        assert!(
+            messages[0]
+                .starts_with("`sensitive_arguments` entry \"r#type\" is not a parameter name")
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S {
+                #[rpc(sensitive_arguments("pasword"))]
+                async fn login(&self, username: String, password: String) {}
+            })),
+            "`sensitive_arguments` names \"pasword\", which is not a parameter of `login`: its parameters are `username`, `password`; did you mean `password`?"
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S {
+                #[rpc(sensitive_arguments("token.value"))]
+                async fn login(&self, username: String) {}
+            })),
+            "`sensitive_arguments` entry \"token.value\" starts with `token`, which is not a parameter of `login`: its parameters are `username`"
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S {
+                #[rpc(sensitive_arguments("token"))]
+                async fn ping(&self) {}
+            })),
+            "`sensitive_arguments` names \"token\", which is not a parameter of `ping`: it takes none; remove the entry"
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S {
+                #[event_handler("a", "b", sensitive_arguments("card.number"))]
+                async fn bill(&self, order: Order) {}
+            })),
+            "`sensitive_arguments` entry \"card.number\" starts with `card`, which is not a parameter of `bill`: its parameter is the event payload, `order`; write `\"order.card.number\"` for a part of it"
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S {
+                #[event_handler("a", "b", sensitive_arguments("ordr"))]
+                async fn bill(&self, order: Order) {}
+            })),
+            "`sensitive_arguments` names \"ordr\", which is not a parameter of `bill`: its parameter is the event payload, `order`; did you mean `order`?"
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S {
+                #[event_handler("a", "b", sensitive_arguments("card"))]
+                async fn bill(&self, Order { card }: Order) {}
+            })),
+            "`sensitive_arguments` names \"card\", which is not a parameter of `bill`: its payload parameter is a pattern: give it a name, e.g. `payload: Order`, and write `\"payload\"` or `\"payload.card\"`"
+        );
+        // Without exactly one payload parameter, only that is reported.
+        assert!(
+            one_error(parse_quote!(impl S {
+                #[event_handler("a", "b", sensitive_arguments("card"))]
+                async fn bill(&self) {}
+            }))
+            .starts_with("`#[event_handler]` methods take exactly one parameter")
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S {
+                #[http("GET", "/u/<int:id>", sensitive_arguments("request"))]
+                async fn user(&self, request: Request, id: u64) {}
+            })),
+            "`sensitive_arguments` names \"request\", which is not a rule variable of `user`: `request` is the request, which is not redacted; the rule `/u/<int:id>` has `id`"
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S {
+                #[http("GET", "/u/<int:id>", sensitive_arguments("ids"))]
+                async fn user(&self, id: u64) {}
+            })),
+            "`sensitive_arguments` names \"ids\", which is not a rule variable of `user`: the rule `/u/<int:id>` has `id`; did you mean `id`?"
+        );
+        assert_eq!(
+            one_error(parse_quote!(impl S {
+                #[http("POST", "/login", sensitive_arguments("password"))]
+                async fn login(&self, request: Request) {}
+            })),
+            "`sensitive_arguments` names \"password\", which is not a rule variable of `login`: the rule `/login` has none; remove the entry"
+        );
+        // Each marker of a method is checked against its own arguments.
+        assert!(
+            one_error(parse_quote!(impl S {
+                #[rpc(sensitive_arguments("id"))]
+                #[http("GET", "/u/<int:id>", sensitive_arguments("idd"))]
+                async fn user(&self, id: u64) {}
+            }))
+            .starts_with("`sensitive_arguments` names \"idd\"")
         );
     }
 

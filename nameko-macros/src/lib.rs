@@ -8,6 +8,34 @@
 //! dependency providers. Everything it generates can be written by hand
 //! against `nameko-core`.
 //!
+//! Each entrypoint of the table is built by its transport crate's `__private` constructor
+//! from the method's name, the marker's own arguments, an `EntrypointOptions` and a handler
+//! closure:
+//!
+//! ```text
+//! ::nameko_amqp::__private::rpc("method", options, handler)
+//! ::nameko_amqp::__private::event_handler("method", "source", "event_type", HandlerType::X, reliable, requeue, options, handler)
+//! ::nameko_timer::__private::timer("method", interval_secs, eager, options, handler)
+//! ::nameko_web::__private::http("method", "METHODS", "RULE", options, handler)
+//! ```
+//!
+//! The options carry `expected_exceptions` and `sensitive_arguments`, and the parameter
+//! names that sensitive arguments refer to (an RPC method's, an event handler's payload's):
+//!
+//! ```text
+//! ::nameko_core::__private::EntrypointOptions::new()
+//!     .params(&["username", "password"])
+//!     .expected("NotFound", ::nameko_core::__private::is_error::<NotFound>)
+//!     .sensitive(["password"])
+//! ```
+//!
+//! The AMQP and timer handlers bind the arguments, await the method and return a
+//! `BoxFuture<Result<Value, MethodError>>`: `Ok` encoded with `encode_result`, `Err`
+//! converted with `nameko_core::__private::method_error!`. The HTTP handlers return
+//! `nameko_web`'s `HttpResult`. Calls are spanned at the user's types, so a type without
+//! the trait it needs (`Deserialize`, `Serialize`, `std::error::Error` for an expected
+//! exception) is reported at that type.
+//!
 //! The expansion goes parse (`attr`), model (`model`), check (`check`), expand (`expand`);
 //! every path the generated code names is in `paths`. Set `NAMEKO_MACROS_DEBUG` to print
 //! expansions while compiling.
@@ -20,6 +48,7 @@ mod ctxt;
 mod expand;
 mod model;
 mod paths;
+mod text;
 
 use model::Marker;
 
@@ -70,8 +99,45 @@ use model::Marker;
 /// `serde::Deserialize`, and bind to the caller's positional and keyword arguments by
 /// their names, as in Python. An `Option` parameter may be left out by the caller. Its
 /// return value must implement `serde::Serialize`; when it is a `Result`, `Ok` is the
-/// reply and `Err` is sent as a remote error (through the error's `Into<RemoteError>`
-/// when it has one, else from its `Display`).
+/// reply and `Err` is sent as a remote error: through the error's
+/// `nameko_core::ToRemoteError` when it has one, else its `Into<RemoteError>`, else
+/// `RemoteError::from_error` (its type's name and its `Display`). Dependency providers see
+/// the failure as a `nameko_core::MethodError`, which keeps the original error when it is a
+/// `std::error::Error`.
+///
+/// # Expected exceptions and sensitive arguments
+///
+/// Every marker takes Python Nameko's two entrypoint keys, in Python's form or as a list:
+///
+/// | key | Python Nameko | meaning |
+/// |---|---|---|
+/// | `expected_exceptions(NotFound, std::io::Error)`, `expected_exceptions = NotFound`, `expected_exceptions = (NotFound, Invalid)` | `expected_exceptions=(NotFound, ...)` | a failure whose error, or an error in its `source()` chain, is one of these types is expected: logged at WARNING instead of ERROR (and, by `#[http]`, answered `400` unless the error has its own response). Each is the path of a type that implements `std::error::Error + 'static`; write generic ones with a turbofish, `Wrapper::<u8>` |
+/// | `sensitive_arguments("password", "card.number", "items[0]")`, `sensitive_arguments = "password"`, `sensitive_arguments = ("a", "b")` | `sensitive_arguments=("password", ...)` | arguments, or parts of them, replaced with `********` wherever a call's arguments are logged or shown to dependency providers. Each starts with a parameter's name (for `#[event_handler]` its payload parameter, for `#[http]` a rule variable), followed by `.field` and `[index]` steps into its value. Not on `#[timer]`, whose method takes no arguments |
+///
+/// ```ignore
+/// use nameko_core::{rpc, service};
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("no such user: {0}")]
+/// pub struct NotFound(String);
+///
+/// pub struct Accounts;
+///
+/// #[service(name = "accounts")]
+/// impl Accounts {
+///     #[rpc(expected_exceptions(NotFound), sensitive_arguments("password"))]
+///     async fn login(&self, username: String, password: String) -> Result<String, NotFound> {
+///         let _ = password;
+///         Err(NotFound(username))
+///     }
+/// }
+/// ```
+///
+/// A type that is not an error, or an entry that names no parameter, is a compile error:
+///
+/// ```text
+/// error: `sensitive_arguments` names "pasword", which is not a parameter of `login`: its parameters are `username`, `password`; did you mean `password`?
+/// ```
 ///
 /// Mistakes are compile errors pointing at the offending code; for example, `#[service]`
 /// on a struct:
@@ -93,12 +159,19 @@ pub fn service(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// # Parameters
 ///
-/// None yet. Python's `expected_exceptions` and `sensitive_arguments` are not supported.
+/// Only keys, as Python's `@rpc` takes only keyword arguments:
+///
+/// | parameter | Python Nameko | meaning |
+/// |---|---|---|
+/// | `expected_exceptions(NotFound, ...)` | `expected_exceptions=(NotFound, ...)` | errors logged at WARNING, not ERROR |
+/// | `sensitive_arguments("password", "card.number", ...)` | `sensitive_arguments=("password", ...)` | parameters, or parts of them, redacted wherever arguments are shown |
+///
+/// See [`macro@service`] for both.
 ///
 /// # Example
 ///
 /// ```ignore
-/// use nameko_core::{rpc, service};
+/// use nameko_core::{RemoteError, rpc, service};
 ///
 /// pub struct ServiceY;
 ///
@@ -107,6 +180,12 @@ pub fn service(args: TokenStream, input: TokenStream) -> TokenStream {
 ///     #[rpc]
 ///     async fn append_identifier(&self, value: String) -> String {
 ///         format!("{value}-y")
+///     }
+///
+///     /// Python's `@rpc(expected_exceptions=(RemoteError,), sensitive_arguments=("token",))`.
+///     #[rpc(expected_exceptions = (RemoteError,), sensitive_arguments = "token")]
+///     async fn check(&self, user: String, token: String) -> Result<bool, RemoteError> {
+///         Ok(user.len() == token.len())
 ///     }
 /// }
 /// ```
@@ -142,11 +221,12 @@ pub fn rpc(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// | `handler_type = "broadcast"` | `handler_type=BROADCAST` | every running instance gets each event |
 /// | `reliable_delivery = false` | `reliable_delivery=False` (default `True`) | the queue is deleted when its last consumer goes away, so events dispatched while no instance runs are lost |
 /// | `requeue_on_error = true` | `requeue_on_error=True` (default `False`) | an event whose handler fails goes back to the queue instead of being dropped |
+/// | `expected_exceptions(NotFound, ...)` | `expected_exceptions=(NotFound, ...)` | errors logged at WARNING, not ERROR (see [`macro@service`]) |
+/// | `sensitive_arguments("payload.card", ...)` | `sensitive_arguments=("payload.card", ...)` | parts of the payload redacted wherever arguments are shown; each starts with the payload parameter's name (see [`macro@service`]) |
 ///
 /// `handler_type` takes Nameko's names as strings, in any case (`"broadcast"`,
 /// `"BROADCAST"`). Python's bare constants (`handler_type = BROADCAST`) are not accepted:
-/// there is no such constant in scope, and the error shows the string to write. Python's
-/// `expected_exceptions` and `sensitive_arguments` are not supported yet.
+/// there is no such constant in scope, and the error shows the string to write.
 ///
 /// # The method
 ///
@@ -155,8 +235,7 @@ pub fn rpc(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// payload, or a struct. A payload that does not decode into that type is rejected
 /// (`MalformedRequest`) and not requeued, whatever `requeue_on_error` says, since no retry
 /// could succeed. The method may return `()`, any `serde::Serialize` value, or a `Result`
-/// whose `Err` counts as a failure (through the error's `Into<RemoteError>` or its
-/// `Display`, as for `#[rpc]`).
+/// whose `Err` counts as a failure (converted as for `#[rpc]`, see [`macro@service`]).
 ///
 /// # Examples
 ///
@@ -233,17 +312,20 @@ pub fn event_handler(_args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// # Parameters
 ///
-/// Positional, as in Python, or given by their keyword names.
+/// The first two are positional, as in Python, or given by their keyword names; the others
+/// are keys.
 ///
 /// | parameter | Python Nameko | meaning |
 /// |---|---|---|
 /// | `"GET"` or `"GET,PUT,POST,DELETE"` (required) | `method` | the HTTP methods: one, or several separated by commas, in any case; `GET`, `HEAD`, `POST`, `PUT`, `DELETE`, `PATCH`, `OPTIONS`, `TRACE` or `CONNECT`. `HEAD` is answered wherever `GET` is |
 /// | `"/get/<int:value>"` (required) | `url` | the URL rule, in werkzeug's syntax: static text and variables `<converter:name>` |
+/// | `expected_exceptions(NotFound, ...)` | `expected_exceptions=(NotFound, ...)` | errors logged at WARNING, not ERROR, and answered `400` by Nameko's default error response (below) (see [`macro@service`]) |
+/// | `sensitive_arguments("id", ...)` | `sensitive_arguments=("id", ...)` | rule variables redacted wherever arguments are shown (see [`macro@service`]) |
 ///
-/// Both are string literals, parsed while compiling with the parser `nameko-web` uses to
-/// route, so an unknown method, a malformed rule or an unknown converter is a compile
-/// error. Python's `expected_exceptions` is not supported: return a `Result` whose error
-/// implements `nameko_web::ResponseFromError` to answer it with, say, a `400`.
+/// The method and the rule are string literals, parsed while compiling with the parser
+/// `nameko-web` uses to route, so an unknown method, a malformed rule or an unknown
+/// converter is a compile error. To choose an error's response yourself, return a `Result`
+/// whose error implements `nameko_web::ResponseFromError`.
 ///
 /// # The method
 ///
@@ -285,10 +367,13 @@ pub fn event_handler(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// 1. `E: Into<nameko_web::HttpError>`: nameko-web's errors (`HttpError`, `RemoteError`,
 ///    `RequestError` answered `400`, `PathParamError` answered `404`);
 /// 2. `E: nameko_web::ResponseFromError`: the error's own response (Python's overridden
-///    `response_from_exception`);
-/// 3. `E: Into<RemoteError>`: Nameko's default response, `Error: <exc_type>: <value>`
-///    with `400` for a `BadRequest` (such as `MalformedRequest`), `500` otherwise;
-/// 4. `E: Display`: the same, with the error's type name as `exc_type`.
+///    `response_from_exception`); the error itself reaches dependency providers when it
+///    also implements `std::error::Error`;
+/// 3. otherwise as `#[rpc]` turns an error into a `RemoteError` (`ToRemoteError`, then
+///    `Into<RemoteError>`, then `std::error::Error` or `Display` with the type's name as
+///    `exc_type`), answered with Nameko's default response, `Error: <exc_type>: <value>`,
+///    `400` for a `BadRequest` (such as `MalformedRequest`) or an error listed in
+///    `expected_exceptions`, `500` otherwise.
 ///
 /// # Examples
 ///
@@ -435,10 +520,11 @@ pub fn http(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// |---|---|---|
 /// | `interval = 1` or `1` first (required) | `interval=1` or `@timer(1)` | seconds between runs: a positive integer or float literal, e.g. `0.5` |
 /// | `eager = true` | `eager=True` (default `False`) | run once as soon as the service starts, instead of after the first interval |
+/// | `expected_exceptions(NotFound, ...)` | `expected_exceptions=(NotFound, ...)` | errors logged at WARNING, not ERROR (see [`macro@service`]) |
 ///
 /// The interval is checked while compiling: zero, a negative number, a string or a
-/// constant's name is an error. Python's `expected_exceptions` and `sensitive_arguments`
-/// are not supported yet.
+/// constant's name is an error. `sensitive_arguments` is an error too: the method has no
+/// arguments.
 ///
 /// # The method
 ///

@@ -7,7 +7,7 @@ use syn::{
     Signature, Type,
 };
 
-use crate::attr::{self, EventHandlerArgs, HttpArgs, RpcArgs, ServiceArgs, TimerArgs};
+use crate::attr::{self, EventHandlerArgs, HttpArgs, RpcArgs, ServiceArgs, TimerArgs, WorkerArgs};
 use crate::ctxt::Ctxt;
 
 /// The marker attributes `#[service]` owns.
@@ -47,7 +47,7 @@ impl Marker {
 /// What kind of entrypoint a marker makes, with its parsed arguments.
 #[derive(Debug)]
 pub(crate) enum EntrypointKind {
-    Rpc(#[allow(dead_code)] RpcArgs),
+    Rpc(RpcArgs),
     EventHandler(EventHandlerArgs),
     Http(HttpArgs),
     Timer(TimerArgs),
@@ -63,10 +63,19 @@ impl EntrypointKind {
         }
     }
 
+    /// Its `expected_exceptions` and `sensitive_arguments`.
+    pub(crate) fn worker(&self) -> &WorkerArgs {
+        match self {
+            EntrypointKind::Rpc(args) => &args.worker,
+            EntrypointKind::EventHandler(args) => &args.worker,
+            EntrypointKind::Http(args) => &args.worker,
+            EntrypointKind::Timer(args) => &args.worker,
+        }
+    }
+
     fn parse(marker: Marker, attr: &Attribute) -> syn::Result<Self> {
-        let name = marker.name();
         Ok(match marker {
-            Marker::Rpc => EntrypointKind::Rpc(attr::marker_args(attr, name)?),
+            Marker::Rpc => EntrypointKind::Rpc(attr::rpc_args(attr)?),
             Marker::EventHandler => EntrypointKind::EventHandler(attr::event_handler_args(attr)?),
             Marker::Http => EntrypointKind::Http(attr::http_args(attr)?),
             Marker::Timer => EntrypointKind::Timer(attr::timer_args(attr)?),

@@ -20,9 +20,10 @@ pub(crate) struct Paths {
     pub(crate) box_future: TokenStream,
     pub(crate) arg_binder: TokenStream,
     pub(crate) encode_result: TokenStream,
-    pub(crate) error_wrap: TokenStream,
-    pub(crate) via_into: TokenStream,
-    pub(crate) via_display: TokenStream,
+    pub(crate) method_error: TokenStream,
+    pub(crate) method_error_type: TokenStream,
+    pub(crate) entrypoint_options: TokenStream,
+    pub(crate) is_error: TokenStream,
     pub(crate) serde_json: TokenStream,
     // nameko_amqp::__private
     pub(crate) rpc: TokenStream,
@@ -44,6 +45,7 @@ pub(crate) struct Paths {
     pub(crate) vec_macro: TokenStream,
     pub(crate) boxed: TokenStream,
     pub(crate) result: TokenStream,
+    pub(crate) from: TokenStream,
     pub(crate) format: TokenStream,
 }
 
@@ -63,9 +65,10 @@ impl Paths {
             box_future: quote!(#core::BoxFuture),
             arg_binder: quote!(#core::ArgBinder),
             encode_result: quote!(#core::encode_result),
-            error_wrap: quote!(#core::ErrorWrap),
-            via_into: quote!(#core::ViaInto),
-            via_display: quote!(#core::ViaDisplay),
+            method_error: quote!(#core::method_error!),
+            method_error_type: quote!(#core::MethodError),
+            entrypoint_options: quote!(#core::EntrypointOptions),
+            is_error: quote!(#core::is_error),
             serde_json: quote!(#core::serde_json),
             rpc: quote!(#amqp::rpc),
             event_handler: quote!(#amqp::event_handler),
@@ -83,6 +86,7 @@ impl Paths {
             vec_macro: quote!(::std::vec!),
             boxed: quote!(::std::boxed::Box),
             result: quote!(::core::result::Result),
+            from: quote!(::core::convert::From),
             format: quote!(::std::format!),
         }
     }

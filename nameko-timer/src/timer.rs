@@ -5,8 +5,7 @@ use std::time::Duration;
 
 use nameko_core::__private::BoxFuture;
 use nameko_core::{
-    BoxError, Call, ContainerHandle, Entrypoint, EntrypointOptions, Extension, MethodError,
-    Outcome,
+    BoxError, Call, ContainerHandle, Entrypoint, EntrypointOptions, Extension, MethodError, Outcome,
 };
 use serde_json::Value;
 use tokio::time::Instant;
@@ -179,7 +178,11 @@ impl Run {
             }
             let call = Call::new(Arc::clone(&self.method), "timer", &self.options);
             let tick = Arc::clone(&self.tick);
-            match self.container.invoke(call, async move { tick().await }).await {
+            match self
+                .container
+                .invoke(call, async move { tick().await })
+                .await
+            {
                 // A failed tick (an error or a panic) was logged by the container; the
                 // next one runs on schedule.
                 Outcome::Success(_) | Outcome::Failed(_) => {}

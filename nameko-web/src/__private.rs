@@ -286,11 +286,9 @@ macro_rules! __nameko_web_http_error {
             ViaResponseStd as _, ViaStdError as _, ViaToRemote as _,
         };
         let __nameko_error = $err;
-        let __nameko_kind = (&&&&&&$crate::__private::HttpErrorWrap(&__nameko_error))
-            .__nameko_http_error_kind();
-        $crate::__private::HttpError::from(
-            __nameko_kind.__nameko_into_method_error(__nameko_error),
-        )
+        let __nameko_kind =
+            (&&&&&&$crate::__private::HttpErrorWrap(&__nameko_error)).__nameko_http_error_kind();
+        $crate::__private::HttpError::from(__nameko_kind.__nameko_into_method_error(__nameko_error))
     }};
 }
 

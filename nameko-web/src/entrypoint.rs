@@ -4,7 +4,9 @@ use std::sync::{Arc, Mutex};
 
 use http::Method;
 use nameko_core::__private::BoxFuture;
-use nameko_core::{BoxError, ContainerHandle, Entrypoint, EntrypointOptions, Extension, RemoteError};
+use nameko_core::{
+    BoxError, ContainerHandle, Entrypoint, EntrypointOptions, Extension, RemoteError,
+};
 use nameko_rule::{MethodError, Rule, RuleError};
 
 use crate::error::Error;

@@ -107,6 +107,10 @@ pub(crate) struct Route {
 }
 
 impl Route {
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one per field, from `Http::setup` only"
+    )]
     pub(crate) fn new(
         rule: Rule,
         mut methods: Vec<Method>,
@@ -197,12 +201,20 @@ impl Route {
     /// The response to a failed worker (the container logged the failure): the error's
     /// own, else the service's override, else Nameko's default (`400` for a `BadRequest`
     /// or an expected error, `500` otherwise).
-    fn error_response(&self, remote: &RemoteError, own: Option<Response>, expected: bool) -> Response {
+    fn error_response(
+        &self,
+        remote: &RemoteError,
+        own: Option<Response>,
+        expected: bool,
+    ) -> Response {
         let response = own
             .or_else(|| self.error_responder.as_ref().and_then(|f| f(remote)))
             .unwrap_or_else(|| {
                 if expected {
-                    Response::from_remote_error_expecting(remote, std::slice::from_ref(&remote.exc_type))
+                    Response::from_remote_error_expecting(
+                        remote,
+                        std::slice::from_ref(&remote.exc_type),
+                    )
                 } else {
                     Response::from_remote_error_expecting(remote, &self.expected)
                 }

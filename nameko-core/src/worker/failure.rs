@@ -308,6 +308,10 @@ impl<E: AsMethodError> WorkerFailure<E> {
     }
 
     /// The method's error, or the panic.
+    #[allow(
+        clippy::result_large_err,
+        reason = "not an error path: both are failures"
+    )]
     pub fn into_inner(self) -> Result<E, PanicError> {
         match self.kind {
             FailureKind::Error(e) => Ok(e),

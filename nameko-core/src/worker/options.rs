@@ -164,35 +164,30 @@ enum Step<'a> {
     Index(usize),
 }
 
-/// Splits `a.b[0].c` into steps, as Nameko's `(\w+)|\[(\d+)\]`.
+/// Splits `a.b[0].c` into steps, as Nameko's `(\w+)|\[(\d+)\]` (Unicode word characters).
 fn steps(path: &str) -> Vec<Step<'_>> {
+    let is_word = |c: char| c.is_alphanumeric() || c == '_';
     let mut out = Vec::new();
-    let bytes = path.as_bytes();
-    let mut i = 0;
-    while i < bytes.len() {
-        let c = bytes[i];
-        if c.is_ascii_alphanumeric() || c == b'_' {
-            let start = i;
-            while i < bytes.len() && (bytes[i].is_ascii_alphanumeric() || bytes[i] == b'_') {
-                i += 1;
-            }
-            out.push(Step::Key(&path[start..i]));
-        } else if c == b'[' {
-            let start = i + 1;
-            let mut j = start;
-            while j < bytes.len() && bytes[j].is_ascii_digit() {
-                j += 1;
-            }
-            if j > start && j < bytes.len() && bytes[j] == b']' {
-                if let Ok(n) = path[start..j].parse() {
+    let mut rest = path;
+    while let Some(c) = rest.chars().next() {
+        if is_word(c) {
+            let end = rest.find(|c: char| !is_word(c)).unwrap_or(rest.len());
+            out.push(Step::Key(&rest[..end]));
+            rest = &rest[end..];
+        } else if c == '[' {
+            let digits = rest[1..]
+                .find(|c: char| !c.is_ascii_digit())
+                .unwrap_or(rest.len() - 1);
+            if digits > 0 && rest[1 + digits..].starts_with(']') {
+                if let Ok(n) = rest[1..=digits].parse() {
                     out.push(Step::Index(n));
                 }
-                i = j + 1;
+                rest = &rest[digits + 2..];
             } else {
-                i += 1;
+                rest = &rest[1..];
             }
         } else {
-            i += 1;
+            rest = &rest[c.len_utf8()..];
         }
     }
     out
@@ -227,6 +222,23 @@ mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
     use serde_json::json;
+
+    #[test]
+    fn unicode_names() {
+        assert_eq!(
+            steps("mot_de_passé.clé"),
+            [Step::Key("mot_de_passé"), Step::Key("clé")]
+        );
+        assert_eq!(
+            steps("a[x]b[2"),
+            [
+                Step::Key("a"),
+                Step::Key("x"),
+                Step::Key("b"),
+                Step::Key("2")
+            ]
+        );
+    }
 
     #[test]
     fn path_steps() {

@@ -2,13 +2,13 @@
 
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr};
 
-use super::{Arg, bool_value, path_to_string, python_args, set_once, unsupported_python_key};
+use super::{Arg, WorkerArgs, WorkerKeys, bool_value, path_to_string, python_args, set_once};
 use crate::ctxt::Ctxt;
 
 const MARKER: &str = "event_handler";
 
 /// The keys `#[event_handler(...)]` accepts, as error messages list them.
-const KEYS: &str = "`handler_type`, `reliable_delivery`, `requeue_on_error`, and `source_service` and `event_type` when they are not given first";
+const KEYS: &str = "`handler_type`, `reliable_delivery`, `requeue_on_error`, `expected_exceptions(...)`, `sensitive_arguments(...)`, and `source_service` and `event_type` when they are not given first";
 
 /// The handler types, as error messages list them.
 const HANDLER_TYPES: &str = "`\"service_pool\"` (the default), `\"singleton\"`, `\"broadcast\"`";
@@ -69,7 +69,8 @@ impl HandlerType {
 }
 
 /// Arguments of `#[event_handler(...)]`, Python's `@event_handler(source_service,
-/// event_type, handler_type=SERVICE_POOL, reliable_delivery=True, requeue_on_error=False)`.
+/// event_type, handler_type=SERVICE_POOL, reliable_delivery=True, requeue_on_error=False,
+/// expected_exceptions=(), sensitive_arguments=())`.
 #[derive(Debug)]
 pub(crate) struct EventHandlerArgs {
     /// The service that dispatches the events.
@@ -79,6 +80,7 @@ pub(crate) struct EventHandlerArgs {
     pub(crate) handler_type: HandlerType,
     pub(crate) reliable_delivery: bool,
     pub(crate) requeue_on_error: bool,
+    pub(crate) worker: WorkerArgs,
 }
 
 /// Parses the arguments of an `#[event_handler]` attribute; every mistake is reported.
@@ -91,10 +93,14 @@ pub(crate) fn event_handler_args(attr: &Attribute) -> syn::Result<EventHandlerAr
     let mut handler_type: Option<Option<HandlerType>> = None;
     let mut reliable: Option<Option<bool>> = None;
     let mut requeue: Option<Option<bool>> = None;
+    let mut worker = WorkerKeys::new(MARKER, true);
     let mut positional = 0;
     for arg in args {
         match arg {
             Arg::Positional(value) => {
+                if worker.bare(&mut cx, &value) {
+                    continue;
+                }
                 if let Some(hint) = bare_handler_type(&value) {
                     cx.error_spanned_by(&value, hint);
                     continue;
@@ -120,6 +126,9 @@ pub(crate) fn event_handler_args(attr: &Attribute) -> syn::Result<EventHandlerAr
                 positional += 1;
             }
             Arg::Named { key, value } => {
+                if worker.named(&mut cx, &key, &value) {
+                    continue;
+                }
                 let name = path_to_string(&key);
                 match name.as_str() {
                     "source_service" => {
@@ -142,12 +151,6 @@ pub(crate) fn event_handler_args(attr: &Attribute) -> syn::Result<EventHandlerAr
                         let parsed = bool_value(&mut cx, &value, &name);
                         set_once(&mut cx, &mut requeue, parsed, &key, &name, MARKER);
                     }
-                    other if unsupported_python_key(other) => cx.error_spanned_by(
-                        &key,
-                        format!(
-                            "`#[event_handler]` does not support `{other}` yet; valid keys are {KEYS}"
-                        ),
-                    ),
                     other => cx.error_spanned_by(
                         &key,
                         format!("unknown `#[event_handler]` key `{other}`: valid keys are {KEYS}"),
@@ -167,6 +170,7 @@ pub(crate) fn event_handler_args(attr: &Attribute) -> syn::Result<EventHandlerAr
             handler_type: handler_type.flatten().unwrap_or_default(),
             reliable_delivery: reliable.flatten().unwrap_or(true),
             requeue_on_error: requeue.flatten().unwrap_or(false),
+            worker: worker.finish(),
         }),
         // Unreachable: a missing or invalid value is reported above.
         _ => Err(syn::Error::new_spanned(
@@ -422,9 +426,11 @@ mod tests {
                 "unknown `#[event_handler]` key `durable`: valid keys are `handler_type`, "
             )
         );
-        assert!(
-            one_error(parse_quote!(#[event_handler("a", "b", sensitive_arguments = ("x",))]))
-                .starts_with("`#[event_handler]` does not support `sensitive_arguments` yet")
+        assert_eq!(
+            one_error(
+                parse_quote!(#[event_handler("a", "b", sensitive_arguments("x"), sensitive_arguments = "y")])
+            ),
+            "`sensitive_arguments` set multiple times in `#[event_handler]`: list every argument in one `sensitive_arguments(...)`"
         );
         assert_eq!(
             one_error(
@@ -447,6 +453,36 @@ mod tests {
         assert!(
             one_error(parse_quote!(#[event_handler = "a"]))
                 .starts_with("`#[event_handler]` does not take `= value`")
+        );
+    }
+
+    #[test]
+    fn worker_keys() {
+        let args = parse(parse_quote!(#[event_handler(
+            "a", "b",
+            expected_exceptions(NotFound, std::io::Error),
+            sensitive_arguments("payload.card", "payload.items[0]"),
+            handler_type = "broadcast",
+        )]))
+        .unwrap();
+        assert_eq!(args.worker.expected.len(), 2);
+        let sensitive: Vec<String> = args.worker.sensitive.iter().map(LitStr::value).collect();
+        assert_eq!(sensitive, ["payload.card", "payload.items[0]"]);
+        assert_eq!(args.handler_type, HandlerType::Broadcast);
+        let args = parse(parse_quote!(#[event_handler(
+            source_service = "a", event_type = "b", expected_exceptions = (E,), sensitive_arguments = "payload"
+        )]))
+        .unwrap();
+        assert_eq!(args.worker.expected.len(), 1);
+        assert_eq!(args.worker.sensitive.len(), 1);
+        // The call form is a key: not a third positional argument.
+        assert_eq!(
+            one_error(parse_quote!(#[event_handler("a", expected_exceptions(E), "b")])),
+            "positional arguments of `#[event_handler]` go before the keys: move this before `expected_exceptions = ...`"
+        );
+        assert!(
+            one_error(parse_quote!(#[event_handler("a", "b", sensitive_arguments = password)]))
+                .starts_with("`sensitive_arguments` takes strings")
         );
     }
 

@@ -6,18 +6,19 @@
 use nameko_rule::{MethodError, Rule, RuleError, STANDARD_METHODS};
 use syn::{Attribute, Expr, ExprArray, ExprLit, Lit, LitStr};
 
-use super::{Arg, path_to_string, python_args, set_once, unsupported_python_key};
+use super::{Arg, WorkerArgs, WorkerKeys, path_to_string, python_args, set_once};
 use crate::ctxt::Ctxt;
 
 const MARKER: &str = "http";
 
 /// The keys `#[http(...)]` accepts, as error messages list them.
-const KEYS: &str = "`method` and `url` when they are not given first";
+const KEYS: &str = "`expected_exceptions(...)`, `sensitive_arguments(...)`, and `method` and `url` when they are not given first";
 
 /// The form every "needs ..." message shows.
 const EXAMPLE: &str = "`#[http(\"GET\", \"/get/<int:value>\")]`";
 
-/// Arguments of `#[http(...)]`, Python's `@http(method, url)`.
+/// Arguments of `#[http(...)]`, Python's `@http(method, url, expected_exceptions=(),
+/// sensitive_arguments=())`.
 #[derive(Debug)]
 pub(crate) struct HttpArgs {
     /// The method list as written (`"GET"`, `"GET,PUT,POST,DELETE"`), checked.
@@ -26,6 +27,7 @@ pub(crate) struct HttpArgs {
     pub(crate) url: LitStr,
     /// The rule, parsed: its variables are the method's parameters.
     pub(crate) rule: Rule,
+    pub(crate) worker: WorkerArgs,
 }
 
 /// Parses the arguments of an `#[http]` attribute; every mistake is reported.
@@ -35,10 +37,14 @@ pub(crate) fn http_args(attr: &Attribute) -> syn::Result<HttpArgs> {
     // `Some(None)`: given, but not valid (already reported).
     let mut methods: Option<Option<LitStr>> = None;
     let mut url: Option<Option<(LitStr, Rule)>> = None;
+    let mut worker = WorkerKeys::new(MARKER, true);
     let mut positional = 0;
     for arg in args {
         match arg {
             Arg::Positional(value) => {
+                if worker.bare(&mut cx, &value) {
+                    continue;
+                }
                 if let Some(key) = bare_key(&value) {
                     cx.error_spanned_by(&value, format!("`{key}` needs a value: `{key} = ...`"));
                     // Given, without its value: not also reported as missing.
@@ -68,6 +74,9 @@ pub(crate) fn http_args(attr: &Attribute) -> syn::Result<HttpArgs> {
                 positional += 1;
             }
             Arg::Named { key, value } => {
+                if worker.named(&mut cx, &key, &value) {
+                    continue;
+                }
                 let name = path_to_string(&key);
                 match name.as_str() {
                     "method" => {
@@ -78,12 +87,6 @@ pub(crate) fn http_args(attr: &Attribute) -> syn::Result<HttpArgs> {
                         let parsed = url_value(&mut cx, &value);
                         set_once(&mut cx, &mut url, parsed, &key, "url", MARKER);
                     }
-                    other if unsupported_python_key(other) => cx.error_spanned_by(
-                        &key,
-                        format!(
-                            "`#[http]` does not support `{other}` yet: return a `Result` whose error implements `nameko_web::ResponseFromError` to choose its response (e.g. a `400`); valid keys are {KEYS}"
-                        ),
-                    ),
                     other => {
                         let hint = match other {
                             "methods" => "; write `method = \"GET,POST\"` for several methods",
@@ -104,7 +107,12 @@ pub(crate) fn http_args(attr: &Attribute) -> syn::Result<HttpArgs> {
     }
     cx.into_result()?;
     match (methods.flatten(), url.flatten()) {
-        (Some(methods), Some((url, rule))) => Ok(HttpArgs { methods, url, rule }),
+        (Some(methods), Some((url, rule))) => Ok(HttpArgs {
+            methods,
+            url,
+            rule,
+            worker: worker.finish(),
+        }),
         // Unreachable: a missing or invalid value is reported above.
         _ => Err(syn::Error::new_spanned(
             attr,
@@ -388,16 +396,34 @@ mod tests {
         );
         assert_eq!(
             one_error(parse_quote!(#[http("GET", "/x", timeout = 1)])),
-            "unknown `#[http]` key `timeout`: valid keys are `method` and `url` when they are not given first"
+            "unknown `#[http]` key `timeout`: valid keys are `expected_exceptions(...)`, `sensitive_arguments(...)`, and `method` and `url` when they are not given first"
         );
         assert!(
             one_error(parse_quote!(#[http("GET", "/x", rule = "/y")]))
                 .ends_with("; the URL rule is `url`, as in Python")
         );
-        assert!(
-            one_error(parse_quote!(#[http("GET", "/x", expected_exceptions = ("ValueError",))]))
-                .starts_with("`#[http]` does not support `expected_exceptions` yet")
+        assert_eq!(
+            one_error(parse_quote!(#[http("GET", "/x", expected_exceptions = ("ValueError",))])),
+            "`expected_exceptions` takes error types, not strings: write `ValueError` without quotes"
         );
+        assert_eq!(
+            one_error(
+                parse_quote!(#[http("GET", "/x", expected_exceptions(A), expected_exceptions(B))])
+            ),
+            "`expected_exceptions` set multiple times in `#[http]`: list every error type in one `expected_exceptions(...)`"
+        );
+        let args = parse(parse_quote!(#[http(
+            "GET", "/users/<int:id>", expected_exceptions(NotFound), sensitive_arguments("id")
+        )]))
+        .unwrap();
+        assert_eq!(args.worker.expected.len(), 1);
+        assert_eq!(args.worker.sensitive[0].value(), "id");
+        let args = parse(parse_quote!(#[http(
+            url = "/x", expected_exceptions = (A, B), method = "GET", sensitive_arguments = ("a", "b")
+        )]))
+        .unwrap();
+        assert_eq!(args.worker.expected.len(), 2);
+        assert_eq!(args.worker.sensitive.len(), 2);
         assert_eq!(
             one_error(parse_quote!(#[http("GET", "/x", url = "/y")])),
             "`url` set multiple times in `#[http]`: give it once"

@@ -6,13 +6,14 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Attribute, Expr, ExprLit, ExprUnary, Lit, UnOp};
 
-use super::{Arg, bool_value, path_to_string, python_args, set_once, unsupported_python_key};
+use super::{Arg, WorkerArgs, WorkerKeys, bool_value, path_to_string, python_args, set_once};
 use crate::ctxt::Ctxt;
 
 const MARKER: &str = "timer";
 
 /// The keys `#[timer(...)]` accepts, as error messages list them.
-const KEYS: &str = "`interval` (or the interval alone, first) and `eager`";
+const KEYS: &str =
+    "`interval` (or the interval alone, first), `eager` and `expected_exceptions(...)`";
 
 /// What every message about a bad interval starts with.
 const INTERVAL: &str = "`#[timer]` interval must be a positive number of seconds, e.g. `#[timer(interval = 1)]` or `interval = 0.5`";
@@ -23,7 +24,8 @@ const NUMERIC_SUFFIXES: [&str; 15] = [
     "f32", "f64",
 ];
 
-/// Arguments of `#[timer(...)]`, Python's `@timer(interval, eager=False)`.
+/// Arguments of `#[timer(...)]`, Python's `@timer(interval, eager=False,
+/// expected_exceptions=())`.
 #[derive(Debug)]
 pub(crate) struct TimerArgs {
     /// Seconds between runs: positive, finite, at least a nanosecond, and within
@@ -33,6 +35,8 @@ pub(crate) struct TimerArgs {
     pub(crate) interval_span: Span,
     /// Run once at start instead of after the first interval.
     pub(crate) eager: bool,
+    /// Only `expected_exceptions`: a timer's method has no arguments to redact.
+    pub(crate) worker: WorkerArgs,
 }
 
 /// Parses the arguments of a `#[timer]` attribute; every mistake is reported.
@@ -42,10 +46,14 @@ pub(crate) fn timer_args(attr: &Attribute) -> syn::Result<TimerArgs> {
     // `Some(None)`: given, but not valid (already reported).
     let mut interval: Option<Option<(f64, Span)>> = None;
     let mut eager: Option<Option<bool>> = None;
+    let mut worker = WorkerKeys::new(MARKER, false);
     let mut positional = 0;
     for arg in args {
         match arg {
             Arg::Positional(value) => {
+                if worker.bare(&mut cx, &value) {
+                    continue;
+                }
                 if let Expr::Path(path) = &value {
                     if path.path.is_ident("interval") || path.path.is_ident("eager") {
                         let key = path_to_string(&path.path);
@@ -79,6 +87,9 @@ pub(crate) fn timer_args(attr: &Attribute) -> syn::Result<TimerArgs> {
                 positional += 1;
             }
             Arg::Named { key, value } => {
+                if worker.named(&mut cx, &key, &value) {
+                    continue;
+                }
                 let name = path_to_string(&key);
                 match name.as_str() {
                     "interval" => {
@@ -89,10 +100,6 @@ pub(crate) fn timer_args(attr: &Attribute) -> syn::Result<TimerArgs> {
                         let parsed = bool_value(&mut cx, &value, &name);
                         set_once(&mut cx, &mut eager, parsed, &key, &name, MARKER);
                     }
-                    other if unsupported_python_key(other) => cx.error_spanned_by(
-                        &key,
-                        format!("`#[timer]` does not support `{other}` yet; valid keys are {KEYS}"),
-                    ),
                     other => cx.error_spanned_by(
                         &key,
                         format!("unknown `#[timer]` key `{other}`: valid keys are {KEYS}"),
@@ -113,6 +120,7 @@ pub(crate) fn timer_args(attr: &Attribute) -> syn::Result<TimerArgs> {
             interval_secs,
             interval_span,
             eager: eager.flatten().unwrap_or(false),
+            worker: worker.finish(),
         }),
         // Unreachable: a missing or invalid interval is reported above.
         None => Err(syn::Error::new_spanned(attr, INTERVAL)),
@@ -277,17 +285,43 @@ mod tests {
     }
 
     #[test]
+    fn worker_keys() {
+        let args =
+            parse(parse_quote!(#[timer(1, expected_exceptions(E, std::io::Error))])).unwrap();
+        assert_eq!(args.worker.expected.len(), 2);
+        let args = parse(parse_quote!(#[timer(interval = 1, expected_exceptions = E)])).unwrap();
+        assert_eq!(args.worker.expected.len(), 1);
+        let args = parse(parse_quote!(#[timer(interval = 1, expected_exceptions = ())])).unwrap();
+        assert!(args.worker.expected.is_empty());
+        let no_arguments = "`#[timer]` does not take `sensitive_arguments`: a timer calls its method without arguments, so there is nothing to redact; remove it";
+        assert_eq!(
+            one_error(parse_quote!(#[timer(interval = 1, sensitive_arguments("x"))])),
+            no_arguments
+        );
+        assert_eq!(
+            one_error(parse_quote!(#[timer(interval = 1, sensitive_arguments = "x")])),
+            no_arguments
+        );
+        assert_eq!(
+            one_error(parse_quote!(#[timer(interval = 1, sensitive_arguments)])),
+            no_arguments
+        );
+        assert_eq!(
+            one_error(
+                parse_quote!(#[timer(interval = 1, expected_exceptions(E), expected_exceptions(F))])
+            ),
+            "`expected_exceptions` set multiple times in `#[timer]`: list every error type in one `expected_exceptions(...)`"
+        );
+    }
+
+    #[test]
     fn missing_and_unknown() {
         let missing = "`#[timer]` needs an interval in seconds: `#[timer(interval = 1)]` (Python's `@timer(interval=1)`)";
         assert_eq!(one_error(parse_quote!(#[timer])), missing);
         assert_eq!(one_error(parse_quote!(#[timer(eager = true)])), missing);
         assert_eq!(
             one_error(parse_quote!(#[timer(interval = 1, every = 2)])),
-            "unknown `#[timer]` key `every`: valid keys are `interval` (or the interval alone, first) and `eager`"
-        );
-        assert!(
-            one_error(parse_quote!(#[timer(interval = 1, expected_exceptions = ())]))
-                .starts_with("`#[timer]` does not support `expected_exceptions` yet")
+            "unknown `#[timer]` key `every`: valid keys are `interval` (or the interval alone, first), `eager` and `expected_exceptions(...)`"
         );
         assert_eq!(
             one_error(parse_quote!(#[timer(1, interval = 2)])),

@@ -2,12 +2,12 @@
 //! parameter per rule variable, bound by name, of a type its converter's values fit.
 
 use nameko_rule::{Converter, Rule, Variable};
-use quote::ToTokens;
 use syn::Type;
 
 use crate::attr::HttpArgs;
 use crate::ctxt::Ctxt;
 use crate::model::{MethodModel, ParamModel};
+use crate::text;
 
 /// What an `#[http]` method's parameters may be, as messages say it.
 const TAKES: &str = "`#[http]` methods take the rule's variables, by name, and the request (`request: nameko_web::Request`, for the body, query and headers)";
@@ -110,7 +110,7 @@ fn type_fits(cx: &mut Ctxt, source: &str, variable: &Variable, ty: &Type) {
         format!(
             "`{}` needs {needs}, not `{}`",
             variable_text(source, variable),
-            type_to_string(ty)
+            text::code(ty)
         ),
     );
 }
@@ -126,26 +126,6 @@ fn last_segment(ty: &Type) -> Option<String> {
         Type::Group(group) => last_segment(&group.elem),
         _ => None,
     }
-}
-
-/// The type as a user writes it: `Option<i64>`, not `Option < i64 >`.
-fn type_to_string(ty: &Type) -> String {
-    let text = ty.to_token_stream().to_string();
-    let mut out = String::with_capacity(text.len());
-    let mut chars = text.chars().peekable();
-    while let Some(c) = chars.next() {
-        if c == ' ' {
-            let prev = out.chars().last();
-            let next = chars.peek().copied();
-            let glue = matches!(prev, Some('<' | '&' | ':' | '(' | '['))
-                || matches!(next, Some('<' | '>' | ':' | ',' | ';' | ')' | ']'));
-            if glue {
-                continue;
-            }
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// The variable as written in the rule (`<int:value>`, `<int(signed=True):n>`), or a
@@ -193,7 +173,6 @@ fn rust_ident(name: &str) -> String {
 #[allow(clippy::unwrap_used, clippy::expect_used)]
 mod tests {
     use super::*;
-    use syn::parse_quote;
 
     fn variable(rule: &str, name: &str) -> Variable {
         Rule::parse(rule).unwrap().variable(name).unwrap().clone()
@@ -210,16 +189,6 @@ mod tests {
             "<int(signed=True):n>"
         );
         assert_eq!(text("/f/<name>.<ext>", "ext"), "<ext>");
-    }
-
-    #[test]
-    fn type_strings() {
-        let s = |ty: Type| type_to_string(&ty);
-        assert_eq!(s(parse_quote!(Option<i64>)), "Option<i64>");
-        assert_eq!(s(parse_quote!(std::string::String)), "std::string::String");
-        assert_eq!(s(parse_quote!((i32, i32))), "(i32, i32)");
-        assert_eq!(s(parse_quote!(Vec<(u8, String)>)), "Vec<(u8, String)>");
-        assert_eq!(s(parse_quote!([u8; 4])), "[u8; 4]");
     }
 
     #[test]

@@ -1,12 +1,15 @@
-//! Per-method adapters: decode the arguments, call the user's method, encode its result.
+//! Per-method adapters: the entrypoint's options (`expected_exceptions`,
+//! `sensitive_arguments`, the parameter names), and the handler, which decodes the
+//! arguments, calls the user's method and encodes its result or error.
 
 use proc_macro2::{Group, Ident, Literal, Span, TokenStream, TokenTree};
 use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
-use crate::attr::{EventHandlerArgs, HttpArgs, TimerArgs};
+use crate::attr::{EventHandlerArgs, HttpArgs, TimerArgs, WorkerArgs};
 use crate::model::{EntrypointAttr, EntrypointKind, MethodModel, OutputModel};
 use crate::paths::Paths;
+use crate::text;
 
 /// The entrypoint constructor call for one marker of `method`: one element of the
 /// service's dispatch table.
@@ -16,16 +19,44 @@ pub(super) fn entrypoint(
     entrypoint: &EntrypointAttr,
 ) -> TokenStream {
     match &entrypoint.kind {
-        EntrypointKind::Rpc(_) => rpc(p, method),
+        EntrypointKind::Rpc(args) => rpc(p, method, &args.worker),
         EntrypointKind::EventHandler(args) => event_handler(p, method, args),
         EntrypointKind::Http(args) => http(p, method, args),
         EntrypointKind::Timer(args) => timer(p, method, args),
     }
 }
 
-/// `rpc("method", handler)`, where the handler binds `Arguments` to the parameters by
-/// position and keyword, awaits the method, and encodes its result or error.
-fn rpc(p: &Paths, method: &MethodModel) -> TokenStream {
+/// The entrypoint's `EntrypointOptions`: the parameter names `params` (`.params` only when
+/// there are some), one `.expected("Type", is_error::<Type>)` per expected error type,
+/// spanned at the type so that a type that is not an error is reported there, and the
+/// sensitive arguments, if any.
+fn options(p: &Paths, worker: &WorkerArgs, params: &[&str]) -> TokenStream {
+    let Paths {
+        entrypoint_options,
+        is_error,
+        ..
+    } = p;
+    let params = (!params.is_empty()).then(|| {
+        let names = params.iter().map(|name| Literal::string(name));
+        quote!(.params(&[#(#names),*]))
+    });
+    let expected = worker.expected.iter().map(|path| {
+        let span = path.span();
+        let mut name = Literal::string(&text::code(path));
+        name.set_span(span);
+        let is_error = respan(is_error.clone(), span);
+        quote_spanned!(span=> .expected(#name, #is_error::<#path>))
+    });
+    let sensitive = (!worker.sensitive.is_empty()).then(|| {
+        let entries = &worker.sensitive;
+        quote!(.sensitive([#(#entries),*]))
+    });
+    quote!(#entrypoint_options::new() #params #(#expected)* #sensitive)
+}
+
+/// `rpc("method", options, handler)`, where the handler binds `Arguments` to the
+/// parameters by position and keyword, awaits the method, and encodes its result or error.
+fn rpc(p: &Paths, method: &MethodModel, worker: &WorkerArgs) -> TokenStream {
     let Paths {
         rpc,
         arguments,
@@ -59,11 +90,18 @@ fn rpc(p: &Paths, method: &MethodModel) -> TokenStream {
         }
     };
     let handler = handler(p, method, &quote!(__nameko_args: #arguments), &bind, &vars);
-    quote!(#rpc(#wire_name, #handler))
+    // `check` reported a parameter without a plain name.
+    let params: Vec<&str> = method
+        .params
+        .iter()
+        .map(|param| param.name.as_deref().unwrap_or_default())
+        .collect();
+    let options = options(p, worker, &params);
+    quote!(#rpc(#wire_name, #options, #handler))
 }
 
 /// `event_handler("method", "source", "event_type", HandlerType::X, reliable, requeue,
-/// handler)`, where the handler decodes the payload into the method's one parameter; a
+/// options, handler)`, where the handler decodes the payload into the method's one parameter; a
 /// payload that does not fit is a `MalformedRequest`, which the entrypoint rejects without
 /// requeueing.
 fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> TokenStream {
@@ -110,6 +148,14 @@ fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> To
         None => (TokenStream::new(), Vec::new()),
     };
     let handler = handler(p, method, &quote!(__nameko_payload: #value), &decode, &vars);
+    // The payload parameter's name, when it has one: sensitive arguments start with it.
+    let params: Vec<&str> = method
+        .params
+        .first()
+        .and_then(|param| param.name.as_deref())
+        .into_iter()
+        .collect();
+    let options = options(p, &args.worker, &params);
     quote! {
         #event_handler(
             #wire_name,
@@ -118,13 +164,14 @@ fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> To
             #handler_type::#variant,
             #reliable_delivery,
             #requeue_on_error,
+            #options,
             #handler
         )
     }
 }
 
-/// `timer("method", interval_secs, eager, handler)`, where the handler calls the method
-/// with no arguments.
+/// `timer("method", interval_secs, eager, options, handler)`, where the handler calls the
+/// method with no arguments.
 fn timer(p: &Paths, method: &MethodModel, args: &TimerArgs) -> TokenStream {
     let timer = &p.timer;
     let wire_name = Literal::string(&method.wire_name());
@@ -133,10 +180,11 @@ fn timer(p: &Paths, method: &MethodModel, args: &TimerArgs) -> TokenStream {
     let eager = args.eager;
     let none = TokenStream::new();
     let handler = handler(p, method, &none, &none, &[]);
-    quote!(#timer(#wire_name, #interval, #eager, #handler))
+    let options = options(p, &args.worker, &[]);
+    quote!(#timer(#wire_name, #interval, #eager, #options, #handler))
 }
 
-/// `http("method", "METHODS", "RULE", handler)`, where the handler binds the request and
+/// `http("method", "METHODS", "RULE", options, handler)`, where the handler binds the request and
 /// the rule's values to the parameters by name, awaits the method, and turns its output
 /// into a response, or its error into an `HttpError`. `check` made sure that every
 /// parameter is the request or a rule variable, and that its type fits the converter.
@@ -183,7 +231,8 @@ fn http(p: &Paths, method: &MethodModel, args: &HttpArgs) -> TokenStream {
         &vars,
         &encode,
     );
-    quote!(#http(#wire_name, #methods, #url, #handler))
+    let options = options(p, &args.worker, &[]);
+    quote!(#http(#wire_name, #methods, #url, #options, #handler))
 }
 
 /// Turns `__nameko_out` into `HttpResult`: a response through `IntoHttpResponse`, and the
@@ -214,7 +263,8 @@ fn http_output(p: &Paths, output: &OutputModel) -> TokenStream {
 }
 
 /// The handler closure of an AMQP or timer entrypoint, which returns
-/// `Result<Value, RemoteError>`: see [`closure`].
+/// `Result<Value, MethodError>`: see [`closure`]. Binding errors are `RemoteError`s, which
+/// `?` turns into `MethodError`s.
 fn handler(
     p: &Paths,
     method: &MethodModel,
@@ -226,11 +276,11 @@ fn handler(
         box_future,
         result,
         value,
-        remote_error,
+        method_error_type,
         ..
     } = p;
     let encode = encode_output(p, &method.output);
-    let output = quote!(#box_future<#result<#value, #remote_error>>);
+    let output = quote!(#box_future<#result<#value, #method_error_type>>);
     closure(p, method, params, &output, prepare, vars, &encode)
 }
 
@@ -268,35 +318,36 @@ fn closure(
     }
 }
 
-/// Turns `__nameko_out` into `Result<Value, RemoteError>`.
+/// Turns `__nameko_out` into `Result<Value, MethodError>`: a value through
+/// `encode_result` (whose `RemoteError` becomes a `MethodError`), the error of a `Result`
+/// through `method_error!`, spanned at the error type so that an error type it cannot
+/// convert is reported there.
 fn encode_output(p: &Paths, output: &OutputModel) -> TokenStream {
     let Paths {
         encode_result,
         result,
-        error_wrap,
-        via_into,
-        via_display,
+        method_error,
+        method_error_type,
+        remote_error,
+        from,
         ..
     } = p;
+    let into_method_error = quote!(.map_err(<#method_error_type as #from<#remote_error>>::from));
     match output {
-        OutputModel::Unit => quote!(#encode_result(__nameko_out)),
-        OutputModel::Value(ty) => respan(quote!(#encode_result(__nameko_out)), ty.span()),
+        OutputModel::Unit => quote!(#encode_result(__nameko_out) #into_method_error),
+        OutputModel::Value(ty) => {
+            let encode = respan(quote!(#encode_result(__nameko_out)), ty.span());
+            quote!(#encode #into_method_error)
+        }
         OutputModel::Result { ty, ok, err } => {
             let ok_span = ok.as_ref().map_or_else(|| ty.span(), Spanned::span);
             let err_span = err.as_ref().map_or_else(|| ty.span(), Spanned::span);
             let encode = respan(quote!(#encode_result(__nameko_value)), ok_span);
-            let convert =
-                quote_spanned!(err_span=> #error_wrap(__nameko_error).__nameko_into_remote());
+            let convert = respan(quote!(#method_error(__nameko_error)), err_span);
             quote! {
                 match __nameko_out {
-                    #result::Ok(__nameko_value) => #encode,
-                    #result::Err(__nameko_error) => {
-                        #[allow(unused_imports)]
-                        use #via_into as _;
-                        #[allow(unused_imports)]
-                        use #via_display as _;
-                        #result::Err(#convert)
-                    }
+                    #result::Ok(__nameko_value) => #encode #into_method_error,
+                    #result::Err(__nameko_error) => #result::Err(#convert),
                 }
             }
         }

@@ -142,20 +142,24 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains(":: nameko_amqp :: __private :: rpc (\"remote_method\""),
+            out.contains(":: nameko_amqp :: __private :: rpc (\"remote_method\" , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"value\" , \"count\"]) , {"),
             "{out}"
         );
-        assert!(out.contains("& [\"value\" , \"count\"]"), "{out}");
+        assert!(
+            out.contains("-> :: nameko_core :: __private :: BoxFuture < :: core :: result :: Result < :: nameko_core :: __private :: Value , :: nameko_core :: __private :: MethodError >>"),
+            "{out}"
+        );
         assert!(out.contains("fn dependencies"), "{out}");
         assert!(
             out.contains("let __nameko_arg1 : Option < u32 > = __nameko_binder . take (1) ?"),
             "{out}"
         );
-        assert!(out.contains("Ok (__nameko_value) => :: nameko_core :: __private :: encode_result (__nameko_value)"), "{out}");
+        assert!(out.contains("Ok (__nameko_value) => :: nameko_core :: __private :: encode_result (__nameko_value) . map_err (< :: nameko_core :: __private :: MethodError as :: core :: convert :: From < :: nameko_core :: __private :: RemoteError >> :: from) ,"), "{out}");
         assert!(
-            out.contains("ErrorWrap (__nameko_error) . __nameko_into_remote ()"),
+            out.contains("Err (__nameko_error) => :: core :: result :: Result :: Err (:: nameko_core :: __private :: method_error ! (__nameko_error))"),
             "{out}"
         );
+        assert!(!out.contains("ErrorWrap"), "{out}");
         assert!(out.contains("fn helper"), "{out}");
     }
 
@@ -172,7 +176,7 @@ mod tests {
         );
         assert!(!out.contains("compile_error"), "{out}");
         assert!(
-            out.contains(":: nameko_amqp :: __private :: event_handler (\"handle\" , \"src\" , \"evt\" , :: nameko_amqp :: __private :: HandlerType :: Broadcast , true , true ,"),
+            out.contains(":: nameko_amqp :: __private :: event_handler (\"handle\" , \"src\" , \"evt\" , :: nameko_amqp :: __private :: HandlerType :: Broadcast , true , true , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) , {"),
             "{out}"
         );
         assert!(
@@ -208,11 +212,15 @@ mod tests {
         );
         assert!(!out.contains("compile_error"), "{out}");
         assert!(
-            out.contains(":: nameko_timer :: __private :: timer (\"tick\" , 1.0 , false ,"),
+            out.contains(":: nameko_timer :: __private :: timer (\"tick\" , 1.0 , false , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
             "{out}"
         );
         assert!(
-            out.contains(":: nameko_timer :: __private :: timer (\"tock\" , 0.25 , true ,"),
+            out.contains(":: nameko_timer :: __private :: timer (\"tock\" , 0.25 , true , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
+            "{out}"
+        );
+        assert!(
+            out.contains("Self :: tock (& * __nameko_service) . await ; :: nameko_core :: __private :: encode_result (__nameko_out) . map_err (< :: nameko_core :: __private :: MethodError as :: core :: convert :: From < :: nameko_core :: __private :: RemoteError >> :: from) })"),
             "{out}"
         );
         assert!(out.contains("move | | ->"), "{out}");
@@ -240,7 +248,7 @@ mod tests {
         assert!(!out.contains("compile_error"), "{out}");
         assert!(!out.contains("# [http"), "{out}");
         assert!(
-            out.contains(":: nameko_web :: __private :: http (\"get_method\" , \"GET\" , \"/get/<int:value>\" ,"),
+            out.contains(":: nameko_web :: __private :: http (\"get_method\" , \"GET\" , \"/get/<int:value>\" , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
             "{out}"
         );
         assert!(
@@ -274,6 +282,58 @@ mod tests {
             out.contains("Err (__nameko_error) => :: core :: result :: Result :: Err (:: nameko_web :: __private :: http_error ! (__nameko_error))"),
             "{out}"
         );
+    }
+
+    #[test]
+    fn expands_worker_options() {
+        let out = expand(
+            quote!(name = "s"),
+            quote! {
+                impl S {
+                    #[rpc(expected_exceptions(NotFound, std::io::Error, errors::Wrapper::<u8>), sensitive_arguments("password", "card.number"))]
+                    async fn login(&self, username: String, password: String, card: Card) {}
+                    #[event_handler("src", "evt", expected_exceptions = NotFound, sensitive_arguments = "order.card")]
+                    async fn handle(&self, order: Order) {}
+                    #[http("GET", "/users/<int:id>", expected_exceptions(NotFound), sensitive_arguments("id"))]
+                    async fn user(&self, request: Request, id: u64) {}
+                    #[timer(interval = 1, expected_exceptions = (NotFound,))]
+                    async fn tick(&self) {}
+                }
+            },
+        );
+        assert!(!out.contains("compile_error"), "{out}");
+        assert!(
+            out.contains(":: nameko_amqp :: __private :: rpc (\"login\" , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"username\" , \"password\" , \"card\"]) . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) . expected (\"std::io::Error\" , :: nameko_core :: __private :: is_error :: < std :: io :: Error >) . expected (\"errors::Wrapper::<u8>\" , :: nameko_core :: __private :: is_error :: < errors :: Wrapper :: < u8 > >) . sensitive ([\"password\" , \"card.number\"]) , {"),
+            "{out}"
+        );
+        assert!(
+            out.contains("true , false , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) . sensitive ([\"order.card\"]) , {"),
+            "{out}"
+        );
+        assert!(
+            out.contains(":: nameko_web :: __private :: http (\"user\" , \"GET\" , \"/users/<int:id>\" , :: nameko_core :: __private :: EntrypointOptions :: new () . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) . sensitive ([\"id\"]) , {"),
+            "{out}"
+        );
+        assert!(
+            out.contains(":: nameko_timer :: __private :: timer (\"tick\" , 1.0 , false , :: nameko_core :: __private :: EntrypointOptions :: new () . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) , {"),
+            "{out}"
+        );
+    }
+
+    #[test]
+    fn sensitive_arguments_are_checked() {
+        let out = expand(
+            quote!(name = "s"),
+            quote! {
+                impl S {
+                    #[rpc(sensitive_arguments("pasword"))]
+                    async fn login(&self, username: String, password: String) {}
+                }
+            },
+        );
+        assert_eq!(out.matches("compile_error").count(), 1, "{out}");
+        assert!(out.contains("did you mean `password`?"), "{out}");
+        assert!(!out.contains("nameko_amqp"), "{out}");
     }
 
     #[test]

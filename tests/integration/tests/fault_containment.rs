@@ -157,7 +157,10 @@ async fn panicking_event_handlers_ack_or_requeue_and_the_service_goes_on() {
             .unwrap();
     }
     assert!(
-        eventually(Duration::from_secs(10), || async { seen(&service).len() >= 3 }).await,
+        eventually(Duration::from_secs(10), || async {
+            seen(&service).len() >= 3
+        })
+        .await,
         "the other handler kept handling events: {:?}",
         seen(&service)
     );
@@ -185,7 +188,10 @@ async fn panicking_event_handlers_ack_or_requeue_and_the_service_goes_on() {
             .unwrap();
     }
     assert!(
-        eventually(Duration::from_secs(20), || async { seen(&service).len() >= 13 }).await,
+        eventually(Duration::from_secs(20), || async {
+            seen(&service).len() >= 13
+        })
+        .await,
         "every flaky event was handled in the end: {:?}",
         seen(&service)
     );

@@ -486,6 +486,7 @@ impl std::error::Error for WidgetBroken {}
 /// invalid_widget()   -> Err(RemoteError::new("InvalidWidget", "widget 7 is broken"))
 /// broken_widget(id)  -> Err(WidgetBroken(id)), through RemoteError::from_error
 /// add(a: i64, b: i64) -> a + b
+/// panics()           -> panics: the caller gets a `WorkerPanic` error
 /// ```
 #[derive(Debug, Default)]
 pub struct RustErrors;
@@ -513,6 +514,13 @@ impl Service for RustErrors {
                 this.broken_widget(id)
                     .await
                     .map_err(|e| RemoteError::from_error(&e))?;
+                Ok(Value::Null)
+            }),
+            entry(self, "panics", |_this, args| async move {
+                ArgBinder::new("panics", &[], args)?;
+                if std::hint::black_box(true) {
+                    panic!("the widget press jammed");
+                }
                 Ok(Value::Null)
             }),
             entry(self, "add", |_this, args| async move {

@@ -224,6 +224,8 @@ async fn rust_errors_arrive_in_python() {
             PyCall::new("rust_errors", "add", vec![json!("x"), json!(2)]),
             PyCall::new("rust_errors", "add", vec![]).kwargs(json!({"a": 1, "b": 2})),
             PyCall::new("rust_errors", "invalid_widget", vec![]).call_async(),
+            PyCall::new("rust_errors", "panics", vec![]),
+            PyCall::new("rust_errors", "add", vec![json!(2), json!(3)]),
         ],
     )
     .await;
@@ -268,6 +270,14 @@ async fn rust_errors_arrive_in_python() {
     let e = out[8].error();
     assert_eq!(e.class, "nameko.exceptions.RemoteError");
     assert_eq!(e.exc_type.as_deref(), Some("InvalidWidget"));
+
+    // A panicking Rust method: Python gets a RemoteError, and the service goes on.
+    let e = out[9].error();
+    assert_eq!(e.class, "nameko.exceptions.RemoteError");
+    assert_eq!(e.exc_type.as_deref(), Some("WorkerPanic"));
+    assert_eq!(e.value.as_deref(), Some("the widget press jammed"));
+    assert_eq!(e.str, "WorkerPanic the widget press jammed");
+    assert_eq!(out[10].result(), &json!(5));
 
     runner.stop().await;
 }

@@ -5,13 +5,13 @@
 #![warn(clippy::pedantic)]
 
 use std::fmt;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nameko_core::{
     Config, DependencyProvider, Extension, RemoteError, Service, ServiceContainer, ServiceRunner,
-    event_handler, http, rpc, service, timer,
+    WorkerContext, WorkerResult, event_handler, http, rpc, service, timer,
 };
 use nameko_web::http::StatusCode;
 use nameko_web::{Request, Response, ResponseFromError};
@@ -36,6 +36,18 @@ impl fmt::Display for Invalid {
     }
 }
 
+/// An error type to list in `expected_exceptions`.
+#[derive(Debug)]
+struct Missing;
+
+impl fmt::Display for Missing {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("missing")
+    }
+}
+
+impl std::error::Error for Missing {}
+
 #[derive(Default)]
 struct Counter(AtomicU64);
 
@@ -50,7 +62,10 @@ struct Search {
 
 #[service(name = "search", dependencies(counter))]
 impl Search {
-    #[rpc]
+    #[rpc(
+        expected_exceptions(Missing, std::io::Error),
+        sensitive_arguments("query.terms[0]")
+    )]
     async fn search(&self, query: Query, limit: Option<usize>) -> Result<Hits, Invalid> {
         self.counter.0.fetch_add(1, Ordering::Relaxed);
         if query.terms.is_empty() {
@@ -66,7 +81,7 @@ impl Search {
         self.counter.0.load(Ordering::Relaxed)
     }
 
-    #[rpc]
+    #[rpc(expected_exceptions = RemoteError)]
     async fn reset(&self) -> Result<(), RemoteError> {
         self.counter.0.store(0, Ordering::Relaxed);
         Ok(())
@@ -121,7 +136,9 @@ impl Shop {
         "order_placed",
         handler_type = "broadcast",
         reliable_delivery = false,
-        requeue_on_error = true
+        requeue_on_error = true,
+        expected_exceptions = (Missing,),
+        sensitive_arguments = "order"
     )]
     async fn check_order(&self, order: Order) -> Result<(), Invalid> {
         if order.id == 0 { Err(Invalid) } else { Ok(()) }
@@ -314,4 +331,125 @@ async fn macro_http_routes() {
         (200, String::new())
     );
     runner.stop().await;
+}
+
+/// Wraps an I/O error, its `source()`.
+#[derive(Debug)]
+struct Wrapped(std::io::Error);
+
+impl fmt::Display for Wrapped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "wrapped: {}", self.0)
+    }
+}
+
+impl std::error::Error for Wrapped {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.0)
+    }
+}
+
+/// What a dependency provider saw of one worker: the entrypoint, the call's arguments
+/// (redacted), and whether its failure was expected (`None`: it succeeded).
+type Record = (String, serde_json::Value, Option<bool>);
+
+#[derive(Default)]
+struct Recorder(Arc<Mutex<Vec<Record>>>);
+
+impl Extension for Recorder {}
+
+#[nameko_core::async_trait]
+impl DependencyProvider for Recorder {
+    async fn worker_result(&self, ctx: &WorkerContext, result: WorkerResult<'_>) {
+        let expected = result.failure().map(|failure| failure.is_expected());
+        if let Ok(mut records) = self.0.lock() {
+            records.push((ctx.entrypoint_name().to_owned(), ctx.arguments(), expected));
+        }
+    }
+}
+
+/// `expected_exceptions` and `sensitive_arguments`, as the runtime applies them.
+#[derive(Default)]
+struct Guarded {
+    recorder: Recorder,
+}
+
+#[service(name = "guarded", dependencies(recorder))]
+impl Guarded {
+    #[timer(
+        interval = 3600,
+        eager = true,
+        expected_exceptions(Missing, std::io::Error)
+    )]
+    async fn expected(&self) -> Result<(), Missing> {
+        Err(Missing)
+    }
+
+    /// Expected through the error's `source()`.
+    #[timer(interval = 3600, eager = true, expected_exceptions = std::io::Error)]
+    async fn wrapped(&self) -> Result<(), Wrapped> {
+        Err(Wrapped(std::io::Error::other("disk")))
+    }
+
+    #[timer(interval = 3600, eager = true, expected_exceptions = (std::io::Error,))]
+    async fn unexpected(&self) -> Result<(), Missing> {
+        Err(Missing)
+    }
+
+    #[http(
+        "GET",
+        "/secret/<token>/<int:n>",
+        expected_exceptions(Missing),
+        sensitive_arguments("token")
+    )]
+    async fn secret(&self, token: String, n: u32) -> Result<String, Missing> {
+        if n == 0 {
+            Err(Missing)
+        } else {
+            Ok(format!("{} {n}", token.len()))
+        }
+    }
+}
+
+#[tokio::test]
+async fn macro_worker_options() {
+    let guarded = Guarded::default();
+    let records = Arc::clone(&guarded.recorder.0);
+    let mut runner = ServiceRunner::new(Config::new().with("WEB_SERVER_ADDRESS", "127.0.0.1:0"));
+    runner.add_service(guarded).unwrap();
+    runner.start().await.unwrap();
+    let addr = nameko_web::bound_address(runner.shared()).unwrap();
+    let get = |path: &str| {
+        let request = reqwest::get(format!("http://{addr}{path}"));
+        async move {
+            let response = request.await.unwrap();
+            (response.status().as_u16(), response.text().await.unwrap())
+        }
+    };
+    assert_eq!(get("/secret/abc/5").await, (200, "3 5".to_owned()));
+    // An expected error gets Nameko's `400`.
+    assert_eq!(get("/secret/abc/0").await.0, 400);
+    let timers_ran = tokio::time::timeout(Duration::from_secs(10), async {
+        while records.lock().unwrap().len() < 5 {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+    })
+    .await;
+    runner.stop().await;
+    assert!(timers_ran.is_ok(), "{:?}", records.lock().unwrap());
+    let mut records = records.lock().unwrap().clone();
+    records.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
+    let redacted = serde_json::json!({"token": nameko_core::worker::REDACTED, "n": "5"});
+    let failed = serde_json::json!({"token": nameko_core::worker::REDACTED, "n": "0"});
+    let none = serde_json::json!({});
+    assert_eq!(
+        records,
+        [
+            ("expected".to_owned(), none.clone(), Some(true)),
+            ("secret".to_owned(), redacted, None),
+            ("secret".to_owned(), failed, Some(true)),
+            ("unexpected".to_owned(), none.clone(), Some(false)),
+            ("wrapped".to_owned(), none, Some(true)),
+        ]
+    );
 }

@@ -1,0 +1,19 @@
+use nameko_core::{http, service};
+use nameko_web::Request;
+
+pub struct ServiceX;
+
+#[service(name = "service_x")]
+impl ServiceX {
+    #[http("GET", "/users/<int:id>", sensitive_arguments("token", "request"))]
+    async fn user(&self, request: Request, id: u64) -> String {
+        format!("{} {id}", request.path())
+    }
+
+    #[http("POST", "/login", sensitive_arguments("password"))]
+    async fn login(&self, request: Request) -> String {
+        request.text_lossy().into_owned()
+    }
+}
+
+fn main() {}

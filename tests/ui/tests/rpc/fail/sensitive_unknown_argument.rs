@@ -1,0 +1,16 @@
+use nameko_core::{rpc, service};
+
+pub struct ServiceX;
+
+#[service(name = "service_x")]
+impl ServiceX {
+    #[rpc(sensitive_arguments("username", "pasword"))]
+    async fn login(&self, username: String, password: String) -> bool {
+        username == password
+    }
+
+    #[rpc(sensitive_arguments = "token.value")]
+    async fn ping(&self) {}
+}
+
+fn main() {}
