@@ -510,6 +510,10 @@ impl WebServer {
         if declared.is_some_and(|n| n > max as u64) {
             return Err(closing(StatusCode::PAYLOAD_TOO_LARGE));
         }
+        // No body (a GET): nothing to read, no read timer to arm.
+        if http_body::Body::is_end_stream(&body) {
+            return Ok(bytes::Bytes::new());
+        }
         match tokio::time::timeout(
             self.config.body_read_timeout,
             Limited::new(body, max).collect(),

@@ -305,7 +305,7 @@ async fn main() -> ExitCode {
             Unit::RequestsPerSec,
             http,
             "bare axum",
-            Target::RatioAtLeast(0.60),
+            Target::RatioAtLeast(0.80),
         ),
         row(
             "exec to first RPC reply",
