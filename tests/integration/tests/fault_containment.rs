@@ -255,3 +255,132 @@ async fn a_call_whose_reply_never_comes_times_out_by_default() {
     cluster.close().await;
     runner.stop().await;
 }
+
+#[derive(Debug, thiserror::Error)]
+#[error("no account for {0}")]
+struct NoAccount(String);
+
+/// `login` fails in the three ways the log tells apart.
+#[derive(Debug, Default)]
+struct Accounts;
+
+#[service(name = "accounts")]
+impl Accounts {
+    #[rpc(expected_exceptions(NoAccount), sensitive_arguments("password"))]
+    async fn login(&self, username: String, password: String) -> Result<String, NoAccount> {
+        match username.as_str() {
+            "ghost" => Err(NoAccount(username)),
+            "crash" => panic!("login crashed for {username}"),
+            _ => Ok(format!("token-for-{username}-{}", password.len())),
+        }
+    }
+
+    #[rpc(sensitive_arguments("password"))]
+    async fn broken(&self, username: String, password: String) -> Result<(), std::io::Error> {
+        let _ = (username, password);
+        Err(std::io::Error::other("ledger unreachable"))
+    }
+}
+
+/// Log lines written while a test runs.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl Captured {
+    fn take(&self) -> String {
+        let bytes = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+}
+
+/// Through the macros and the real broker: an unexpected error is logged at ERROR, an
+/// expected one at WARNING, a panic at ERROR with its location, and the password never.
+#[tokio::test]
+async fn failures_are_logged_by_level_with_sensitive_arguments_redacted() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(tracing::Level::INFO)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+
+    let vhost = TestVhost::create("failure-logs").unwrap();
+    let config = vhost.config();
+    let mut runner = ServiceRunner::new(config.clone());
+    runner.add_service(Accounts).unwrap();
+    runner.start().await.unwrap();
+    let cluster = ClusterRpc::connect(&config)
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(5));
+    let svc = cluster.service("accounts");
+    captured.take();
+
+    let ok: String = svc.call("login", ("alice", "pa55word")).await.unwrap();
+    assert_eq!(ok, "token-for-alice-8");
+    let log = captured.take();
+    assert!(!log.contains("ERROR") && !log.contains("WARN"), "{log}");
+
+    let err = svc
+        .call::<String>("login", ("ghost", "hunter2-secret"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exc_type(), Some("NoAccount"));
+    let log = captured.take();
+    assert!(log.contains(" WARN "), "{log}");
+    assert!(!log.contains("ERROR"), "{log}");
+    assert!(
+        log.contains("(expected) error handling worker: no account for ghost"),
+        "{log}"
+    );
+    assert!(log.contains("\"password\":\"********\""), "{log}");
+    assert!(!log.contains("hunter2-secret"), "{log}");
+
+    let err = svc
+        .call::<()>("broken", ("bob", "hunter2-secret"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exc_type(), Some("Error"));
+    let log = captured.take();
+    assert!(log.contains("ERROR"), "{log}");
+    assert!(
+        log.contains("error handling worker: ledger unreachable"),
+        "{log}"
+    );
+    assert!(log.contains("service=\"accounts\""), "{log}");
+    assert!(log.contains("entrypoint=\"broken\""), "{log}");
+    assert!(log.contains("call_id=\"accounts.broken."), "{log}");
+    assert!(!log.contains("hunter2-secret"), "{log}");
+
+    let err = svc
+        .call::<String>("login", ("crash", "hunter2-secret"))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exc_type(), Some("WorkerPanic"));
+    let log = captured.take();
+    assert!(log.contains("ERROR"), "{log}");
+    assert!(
+        log.contains("worker panicked: login crashed for crash"),
+        "{log}"
+    );
+    assert!(log.contains("fault_containment.rs:"), "{log}");
+    assert!(!log.contains("hunter2-secret"), "{log}");
+
+    cluster.close().await;
+    runner.stop().await;
+}
