@@ -1,9 +1,10 @@
 //! The broker connection shared by every container of a runner, with its long-lived
-//! publisher channel (publisher confirms on).
+//! publisher channel (publisher confirms on), re-established whenever it is lost.
 
 use std::str::FromStr;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use futures_util::StreamExt;
 
@@ -12,6 +13,9 @@ use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
 use lapin::uri::{AMQPScheme, AMQPUri};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use nameko_core::{Config, ContainerHandle, Resource};
+use serde_json::Value;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
 
 use crate::error::AmqpError;
 
@@ -38,29 +42,208 @@ pub enum Published {
     Returned,
 }
 
-/// One connection to the broker and its publisher channel.
-///
-/// A runner shares one between all its containers ([`AmqpConnection::shared`]); consumers
-/// open channels of their own on it.
-pub struct AmqpConnection {
+/// How a lost connection is re-established: capped exponential back-off.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Backoff {
+    /// The first wait.
+    pub start: Duration,
+    /// The longest wait.
+    pub max: Duration,
+}
+
+impl Backoff {
+    /// From `RECONNECT_INTERVAL_START` (default 0.2 s) and `RECONNECT_INTERVAL_MAX`
+    /// (default 30 s); each failed attempt doubles the wait, up to the maximum.
+    pub fn from_config(config: &Config) -> Self {
+        Backoff {
+            start: seconds(config, RECONNECT_INTERVAL_START).unwrap_or(DEFAULT_RECONNECT_START),
+            max: seconds(config, RECONNECT_INTERVAL_MAX).unwrap_or(DEFAULT_RECONNECT_MAX),
+        }
+    }
+
+    /// The wait before attempt `attempt` (0 for the first retry).
+    pub fn delay(&self, attempt: u32) -> Duration {
+        let factor = 2u32.saturating_pow(attempt.min(30));
+        self.start.saturating_mul(factor).min(self.max)
+    }
+}
+
+/// Nameko's publisher `retry_policy`: how long a publish waits for a lost connection to
+/// come back before it fails.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt.
+    pub max_retries: u32,
+    /// The first wait.
+    pub interval_start: Duration,
+    /// Added to the wait after each retry.
+    pub interval_step: Duration,
+    /// The longest wait.
+    pub interval_max: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        RetryPolicy {
+            max_retries: 3,
+            interval_start: Duration::from_secs(2),
+            interval_step: Duration::from_secs(2),
+            interval_max: Duration::from_secs(30),
+        }
+    }
+}
+
+impl RetryPolicy {
+    /// From `PUBLISH_RETRY_POLICY` (`max_retries`, `interval_start`, `interval_step`,
+    /// `interval_max`, in seconds; kombu's meaning), missing keys taking the defaults
+    /// (3, 2, 2, 30).
+    pub fn from_config(config: &Config) -> Self {
+        let mut policy = RetryPolicy::default();
+        let Some(Value::Object(map)) = config.get(PUBLISH_RETRY_POLICY) else {
+            return policy;
+        };
+        let secs = |key: &str| {
+            map.get(key)
+                .and_then(Value::as_f64)
+                .filter(|n| n.is_finite() && *n >= 0.0)
+                .map(Duration::from_secs_f64)
+        };
+        if let Some(n) = map.get("max_retries").and_then(Value::as_u64) {
+            policy.max_retries = u32::try_from(n).unwrap_or(u32::MAX);
+        }
+        if let Some(d) = secs("interval_start") {
+            policy.interval_start = d;
+        }
+        if let Some(d) = secs("interval_step") {
+            policy.interval_step = d;
+        }
+        if let Some(d) = secs("interval_max") {
+            policy.interval_max = d;
+        }
+        policy
+    }
+
+    /// The wait before retry `retry` (0 for the first).
+    pub fn interval(&self, retry: u32) -> Duration {
+        self.interval_start
+            .saturating_add(self.interval_step.saturating_mul(retry))
+            .min(self.interval_max)
+    }
+}
+
+fn seconds(config: &Config, key: &str) -> Option<Duration> {
+    config
+        .get(key)
+        .and_then(Value::as_f64)
+        .filter(|n| n.is_finite() && *n > 0.0)
+        .map(Duration::from_secs_f64)
+}
+
+/// Config key: the first wait before reconnecting, in seconds (default 0.2).
+pub const RECONNECT_INTERVAL_START: &str = "RECONNECT_INTERVAL_START";
+/// Config key: the longest wait between reconnection attempts, in seconds (default 30).
+pub const RECONNECT_INTERVAL_MAX: &str = "RECONNECT_INTERVAL_MAX";
+/// Config key: `true` makes a service fail at start-up when the broker cannot be reached,
+/// instead of retrying until it can (default `false`).
+pub const AMQP_CONNECT_FAIL_FAST: &str = "AMQP_CONNECT_FAIL_FAST";
+/// Config key: the publisher's retry policy (see [`RetryPolicy`]).
+pub const PUBLISH_RETRY_POLICY: &str = "PUBLISH_RETRY_POLICY";
+const DEFAULT_RECONNECT_START: Duration = Duration::from_millis(200);
+const DEFAULT_RECONNECT_MAX: Duration = Duration::from_secs(30);
+
+/// One established connection: the lapin connection, its publisher channel, and its
+/// number (each reconnection makes a new one).
+pub(crate) struct Live {
     conn: Connection,
     publisher: Channel,
-    display_uri: String,
-    closing: Arc<AtomicBool>,
+    generation: u64,
+    uri: String,
+}
+
+impl Live {
+    /// The connection's number: 1 for the first, then one more per reconnection.
+    pub(crate) fn generation(&self) -> u64 {
+        self.generation
+    }
+
+    /// Opens a channel on this connection.
+    pub(crate) async fn create_channel(&self) -> Result<Channel, AmqpError> {
+        self.conn
+            .create_channel()
+            .await
+            .map_err(AmqpError::op("channel.open"))
+    }
+
+    /// Whether this connection is still open.
+    pub(crate) fn is_connected(&self) -> bool {
+        self.conn.status().connected()
+    }
+}
+
+/// The state of the link to the broker.
+#[derive(Clone)]
+pub(crate) enum LinkState {
+    /// Connecting, or reconnecting after a loss.
+    Down,
+    /// Connected.
+    Up(Arc<Live>),
+    /// Closed for good.
+    Closed,
+}
+
+/// The connection to the broker, re-established whenever it is lost.
+///
+/// A runner shares one between all its containers ([`AmqpConnection::shared`]); consumers
+/// open channels of their own on it and follow it across reconnections. On a loss it
+/// reconnects with capped exponential back-off ([`Backoff`]), trying each URI of a
+/// `;`-separated `AMQP_URI` in turn; publishes wait for it per the [`RetryPolicy`].
+pub struct AmqpConnection {
+    link: Arc<Link>,
+}
+
+struct Link {
+    uris: Vec<AMQPUri>,
+    shown: Vec<String>,
+    backoff: Backoff,
+    retry: RetryPolicy,
+    state: watch::Sender<LinkState>,
+    closing: CancellationToken,
+    generations: AtomicU64,
 }
 
 impl std::fmt::Debug for AmqpConnection {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("AmqpConnection")
-            .field("uri", &self.display_uri)
+            .field("uris", &self.link.shown)
             .finish()
     }
 }
 
-/// Parses Nameko's `AMQP_URI` into lapin's form: `pyamqp://` is `amqp://`, an empty or
-/// `//` path is the `/` vhost (as kombu reads it), `HEARTBEAT` becomes the heartbeat.
-pub fn parse_uri(config: &Config) -> Result<AMQPUri, AmqpError> {
+/// Parses Nameko's `AMQP_URI` (one URI, or several separated by `;` for fail-over) into
+/// lapin's form: `pyamqp://` is `amqp://`, an empty or `//` path is the `/` vhost (as
+/// kombu reads it), `HEARTBEAT` becomes the heartbeat.
+pub fn parse_uris(config: &Config) -> Result<Vec<AMQPUri>, AmqpError> {
     let raw = config.amqp_uri();
+    let mut uris = Vec::new();
+    for one in raw.split(';').map(str::trim).filter(|s| !s.is_empty()) {
+        uris.push(parse_one(one, config)?);
+    }
+    if uris.is_empty() {
+        return Err(AmqpError::InvalidUri {
+            uri: String::new(),
+            reason: "AMQP_URI is empty".into(),
+        });
+    }
+    Ok(uris)
+}
+
+/// Parses the first URI of `AMQP_URI`: see [`parse_uris`].
+pub fn parse_uri(config: &Config) -> Result<AMQPUri, AmqpError> {
+    let mut uris = parse_uris(config)?;
+    Ok(uris.swap_remove(0))
+}
+
+fn parse_one(raw: &str, config: &Config) -> Result<AMQPUri, AmqpError> {
     let shown = hide_password(raw);
     let invalid = |reason: String| AmqpError::InvalidUri {
         uri: shown.clone(),
@@ -80,7 +263,9 @@ pub fn parse_uri(config: &Config) -> Result<AMQPUri, AmqpError> {
     {
         return Err(AmqpError::TlsUnsupported);
     }
-    let mut uri = AMQPUri::from_str(&normalised).map_err(invalid)?;
+    // lapin's parser echoes the URI in some of its messages: never show it the password
+    // in an error we pass on.
+    let mut uri = AMQPUri::from_str(&normalised).map_err(|e| invalid(redact(&e, raw)))?;
     if uri.scheme != AMQPScheme::AMQP {
         return Err(AmqpError::TlsUnsupported);
     }
@@ -96,108 +281,175 @@ pub fn parse_uri(config: &Config) -> Result<AMQPUri, AmqpError> {
     Ok(uri)
 }
 
-fn hide_password(uri: &str) -> String {
-    match (uri.find("://"), uri.rfind('@')) {
-        (Some(s), Some(at)) if at > s => {
-            let creds = &uri[s + 3..at];
-            match creds.split_once(':') {
-                Some((user, _)) => format!("{}{user}:***{}", &uri[..s + 3], &uri[at..]),
-                None => uri.to_owned(),
-            }
-        }
-        _ => uri.to_owned(),
+/// `message` with the password of `uri` replaced by `***`.
+pub(crate) fn redact(message: &str, uri: &str) -> String {
+    match password(uri) {
+        Some(pw) if !pw.is_empty() => message.replace(pw, "***"),
+        _ => message.to_owned(),
     }
 }
 
+fn password(uri: &str) -> Option<&str> {
+    let s = uri.find("://")?;
+    let at = uri.rfind('@')?;
+    if at <= s {
+        return None;
+    }
+    uri[s + 3..at].split_once(':').map(|(_, pw)| pw)
+}
+
+/// `uri` with its password replaced by `***`.
+pub fn hide_password(uri: &str) -> String {
+    uri.split(';')
+        .map(|one| match (one.find("://"), one.rfind('@')) {
+            (Some(s), Some(at)) if at > s => {
+                let creds = &one[s + 3..at];
+                match creds.split_once(':') {
+                    Some((user, _)) => format!("{}{user}:***{}", &one[..s + 3], &one[at..]),
+                    None => one.to_owned(),
+                }
+            }
+            _ => one.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join(";")
+}
+
 impl AmqpConnection {
-    /// Connects to the broker named by `config`'s `AMQP_URI`.
+    /// Connects to the broker named by `config`'s `AMQP_URI`, failing at once if none of
+    /// its URIs can be reached (a client's start-up); once connected, it reconnects
+    /// whenever the connection is lost.
     pub async fn connect(config: &Config) -> Result<Self, AmqpError> {
-        let uri = parse_uri(config)?;
-        let display_uri = hide_password(config.amqp_uri());
-        let conn = Connection::connect_uri(uri, ConnectionProperties::default())
-            .await
-            .map_err(|source| AmqpError::Connect {
-                uri: display_uri.clone(),
-                source,
-            })?;
-        let publisher = conn
-            .create_channel()
-            .await
-            .map_err(AmqpError::op("channel.open"))?;
-        publisher
-            .confirm_select(ConfirmSelectOptions::default())
-            .await
-            .map_err(AmqpError::op("confirm.select"))?;
-        tracing::debug!(target: "nameko_amqp::connection", uri = %display_uri, "connected");
+        let connection = Self::new(config)?;
+        connection.first_connect(false).await?;
+        Ok(connection)
+    }
+
+    /// Like [`connect`](Self::connect), but a broker that cannot be reached is retried
+    /// with back-off, each attempt logged, until it can (a service's start-up), unless
+    /// `AMQP_CONNECT_FAIL_FAST` is true.
+    pub async fn connect_retrying(config: &Config) -> Result<Self, AmqpError> {
+        let connection = Self::new(config)?;
+        let fail_fast = config
+            .get(AMQP_CONNECT_FAIL_FAST)
+            .and_then(Value::as_bool)
+            .unwrap_or(false);
+        connection.first_connect(!fail_fast).await?;
+        Ok(connection)
+    }
+
+    fn new(config: &Config) -> Result<Self, AmqpError> {
+        let uris = parse_uris(config)?;
+        let shown = config
+            .amqp_uri()
+            .split(';')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(hide_password)
+            .collect();
+        let (state, _) = watch::channel(LinkState::Down);
         Ok(AmqpConnection {
-            conn,
-            publisher,
-            display_uri,
-            closing: Arc::new(AtomicBool::new(false)),
+            link: Arc::new(Link {
+                uris,
+                shown,
+                backoff: Backoff::from_config(config),
+                retry: RetryPolicy::from_config(config),
+                state,
+                closing: CancellationToken::new(),
+                generations: AtomicU64::new(0),
+            }),
         })
     }
 
-    /// The runner's shared connection, connecting on first use. If the connection is lost
-    /// later, the runner is told ([`ContainerHandle::report_fatal`]): its services cannot
-    /// work without the broker.
-    pub async fn shared(container: &ContainerHandle) -> Result<Arc<Self>, AmqpError> {
-        let config = Arc::clone(container.config());
-        let handle = container.clone();
-        container
-            .shared()
-            .get_or_try_init(|| async move {
-                let conn = AmqpConnection::connect(&config).await?;
-                conn.watch(handle);
-                Ok(conn)
-            })
-            .await
-    }
-
-    /// Reports a connection error to `container` as fatal, unless we are closing.
-    fn watch(&self, container: ContainerHandle) {
-        let mut events = self.conn.events_listener();
-        let closing = Arc::clone(&self.closing);
-        let uri = self.display_uri.clone();
-        tokio::spawn(async move {
-            while let Some(event) = events.next().await {
-                match event {
-                    lapin::Event::Error(e) if !closing.load(Ordering::SeqCst) => {
-                        container.report_fatal(format_args!(
-                            "connection to the broker at {uri} lost: {e}"
-                        ));
-                        break;
+    async fn first_connect(&self, retry: bool) -> Result<(), AmqpError> {
+        let link = &self.link;
+        let mut attempt = 0u32;
+        let live = loop {
+            match link.open_any().await {
+                Ok(live) => break live,
+                Err(e) if !retry => return Err(e),
+                Err(e) => {
+                    let wait = link.backoff.delay(attempt);
+                    tracing::warn!(
+                        target: "nameko_amqp::connection",
+                        attempt = attempt + 1,
+                        error = %e,
+                        "cannot reach the broker; retrying in {wait:?}"
+                    );
+                    tokio::select! {
+                        _ = link.closing.cancelled() => return Err(AmqpError::Closed),
+                        _ = tokio::time::sleep(wait) => {}
                     }
-                    lapin::Event::ConnectionBlocked(reason) => {
-                        tracing::warn!(target: "nameko_amqp::connection", %reason, "the broker blocked the connection");
-                    }
-                    lapin::Event::ConnectionUnblocked => {
-                        tracing::info!(target: "nameko_amqp::connection", "the broker unblocked the connection");
-                    }
-                    _ => {}
+                    attempt = attempt.saturating_add(1);
                 }
             }
-        });
+        };
+        link.state.send_replace(LinkState::Up(Arc::clone(&live)));
+        tokio::spawn(Arc::clone(link).supervise(live));
+        Ok(())
     }
 
-    /// Opens a new channel (for a consumer).
-    pub async fn create_channel(&self) -> Result<Channel, AmqpError> {
-        self.conn
-            .create_channel()
+    /// The runner's shared connection, connecting on first use (retrying while the broker
+    /// cannot be reached, unless `AMQP_CONNECT_FAIL_FAST`).
+    pub async fn shared(container: &ContainerHandle) -> Result<Arc<Self>, AmqpError> {
+        let config = Arc::clone(container.config());
+        container
+            .shared()
+            .get_or_try_init(|| async move { AmqpConnection::connect_retrying(&config).await })
             .await
-            .map_err(AmqpError::op("channel.open"))
     }
 
-    /// The long-lived publisher channel (publisher confirms on).
-    pub fn publisher(&self) -> &Channel {
-        &self.publisher
+    /// The current connection, waiting while it is re-established; an error once closed.
+    pub(crate) async fn live(&self) -> Result<Arc<Live>, AmqpError> {
+        let mut rx = self.link.state.subscribe();
+        loop {
+            match &*rx.borrow_and_update() {
+                LinkState::Up(live) if live.is_connected() => return Ok(Arc::clone(live)),
+                LinkState::Closed => return Err(AmqpError::Closed),
+                _ => {}
+            }
+            if rx.changed().await.is_err() {
+                return Err(AmqpError::Closed);
+            }
+        }
     }
 
-    /// Whether the connection is still open.
+    /// A connection newer than generation `after`, waiting for the reconnection.
+    pub(crate) async fn live_after(&self, after: u64) -> Result<Arc<Live>, AmqpError> {
+        let mut rx = self.link.state.subscribe();
+        loop {
+            match &*rx.borrow_and_update() {
+                LinkState::Up(live) if live.generation > after && live.is_connected() => {
+                    return Ok(Arc::clone(live));
+                }
+                LinkState::Closed => return Err(AmqpError::Closed),
+                _ => {}
+            }
+            if rx.changed().await.is_err() {
+                return Err(AmqpError::Closed);
+            }
+        }
+    }
+
+    /// Opens a new channel (for a consumer) on the current connection.
+    pub async fn create_channel(&self) -> Result<Channel, AmqpError> {
+        self.live().await?.create_channel().await
+    }
+
+    /// Whether the connection is up now.
     pub fn is_connected(&self) -> bool {
-        self.conn.status().connected()
+        matches!(&*self.link.state.borrow(), LinkState::Up(live) if live.is_connected())
     }
 
-    /// Publishes and waits for the broker's confirm.
+    /// The URIs, passwords hidden.
+    pub fn display_uri(&self) -> String {
+        self.link.shown.join(";")
+    }
+
+    /// Publishes on the current connection's publisher channel and waits for the broker's
+    /// confirm. While the connection is down, waits for it per the [`RetryPolicy`]; a
+    /// publish cut by a lost connection is retried on the next one (at least once), then
+    /// fails with [`AmqpError::PublishFailed`].
     ///
     /// # Cancel safety
     /// Dropping the future after the publish was sent does not unsend it.
@@ -209,38 +461,56 @@ impl AmqpConnection {
         body: &[u8],
         properties: BasicProperties,
     ) -> Result<Published, AmqpError> {
-        let confirm = self
-            .publisher
-            .basic_publish(
-                exchange.into(),
-                routing_key.into(),
-                BasicPublishOptions {
-                    mandatory,
-                    ..BasicPublishOptions::default()
-                },
-                body,
-                properties,
-            )
-            .await
-            // Closures: the operation's name is only formatted on an error.
-            .map_err(|e| AmqpError::op(format!("basic.publish to {exchange}"))(e))?
-            .await
-            .map_err(|e| AmqpError::op(format!("publisher confirm from {exchange}"))(e))?;
-        match confirm {
-            Confirmation::Ack(None) | Confirmation::NotRequested => Ok(Published::Routed),
-            Confirmation::Ack(Some(_)) => Ok(Published::Returned),
-            Confirmation::Nack(_) => Err(AmqpError::Nacked {
-                exchange: exchange.to_owned(),
-                routing_key: routing_key.to_owned(),
-            }),
+        let policy = self.link.retry;
+        let mut retry = 0u32;
+        loop {
+            let live = match &*self.link.state.borrow() {
+                LinkState::Up(live) if live.is_connected() => Some(Arc::clone(live)),
+                LinkState::Closed => return Err(AmqpError::Closed),
+                _ => None,
+            };
+            let failure = match live {
+                Some(live) => {
+                    match publish_on(&live, exchange, routing_key, mandatory, body, &properties)
+                        .await
+                    {
+                        Ok(published) => return Ok(published),
+                        // The broker answered: retrying would not change its mind.
+                        Err(e @ AmqpError::Nacked { .. }) => return Err(e),
+                        Err(e) if live.is_connected() => return Err(e),
+                        Err(e) => e.to_string(),
+                    }
+                }
+                None => "the connection to the broker is down".to_owned(),
+            };
+            if retry >= policy.max_retries {
+                return Err(AmqpError::PublishFailed {
+                    exchange: exchange.to_owned(),
+                    routing_key: routing_key.to_owned(),
+                    attempts: retry + 1,
+                    reason: failure,
+                });
+            }
+            let wait = policy.interval(retry);
+            tracing::debug!(
+                target: "nameko_amqp::connection",
+                %exchange, %routing_key, retry = retry + 1, reason = %failure,
+                "publish waits for the connection"
+            );
+            // Retry as soon as a connection is up again, or after the interval.
+            let _ = tokio::time::timeout(wait, self.live()).await;
+            retry += 1;
         }
     }
 
-    /// Closes the connection.
+    /// Closes the connection; it is not re-established.
     pub async fn close(&self) {
-        self.closing.store(true, Ordering::SeqCst);
-        if self.conn.status().connected() {
-            match tokio::time::timeout(CLOSE_TIMEOUT, self.conn.close(200, "OK".into())).await {
+        self.link.closing.cancel();
+        let previous = self.link.state.send_replace(LinkState::Closed);
+        if let LinkState::Up(live) = previous
+            && live.is_connected()
+        {
+            match tokio::time::timeout(CLOSE_TIMEOUT, live.conn.close(200, "OK".into())).await {
                 Ok(Ok(())) => {}
                 Ok(Err(e)) => {
                     tracing::debug!(target: "nameko_amqp::connection", error = %e, "close failed");
@@ -249,6 +519,156 @@ impl AmqpConnection {
                     tracing::debug!(target: "nameko_amqp::connection", "close timed out");
                 }
             }
+        }
+    }
+}
+
+async fn publish_on(
+    live: &Live,
+    exchange: &str,
+    routing_key: &str,
+    mandatory: bool,
+    body: &[u8],
+    properties: &BasicProperties,
+) -> Result<Published, AmqpError> {
+    let confirm = live
+        .publisher
+        .basic_publish(
+            exchange.into(),
+            routing_key.into(),
+            BasicPublishOptions {
+                mandatory,
+                ..BasicPublishOptions::default()
+            },
+            body,
+            properties.clone(),
+        )
+        .await
+        // Closures: the operation's name is only formatted on an error.
+        .map_err(|e| AmqpError::op(format!("basic.publish to {exchange}"))(e))?
+        .await
+        .map_err(|e| AmqpError::op(format!("publisher confirm from {exchange}"))(e))?;
+    match confirm {
+        Confirmation::Ack(None) | Confirmation::NotRequested => Ok(Published::Routed),
+        Confirmation::Ack(Some(_)) => Ok(Published::Returned),
+        Confirmation::Nack(_) => Err(AmqpError::Nacked {
+            exchange: exchange.to_owned(),
+            routing_key: routing_key.to_owned(),
+        }),
+    }
+}
+
+impl Link {
+    /// Tries each URI once, in order.
+    async fn open_any(&self) -> Result<Arc<Live>, AmqpError> {
+        let mut last = None;
+        for (uri, shown) in self.uris.iter().zip(&self.shown) {
+            match self.open(uri, shown).await {
+                Ok(live) => return Ok(live),
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(last.unwrap_or(AmqpError::Closed))
+    }
+
+    async fn open(&self, uri: &AMQPUri, shown: &str) -> Result<Arc<Live>, AmqpError> {
+        let connect_error = |source: lapin::Error| AmqpError::Connect {
+            uri: shown.to_owned(),
+            source,
+        };
+        let conn = Connection::connect_uri(uri.clone(), ConnectionProperties::default())
+            .await
+            .map_err(connect_error)?;
+        let publisher = conn
+            .create_channel()
+            .await
+            .map_err(AmqpError::op("channel.open"))?;
+        publisher
+            .confirm_select(ConfirmSelectOptions::default())
+            .await
+            .map_err(AmqpError::op("confirm.select"))?;
+        let generation = self.generations.fetch_add(1, Ordering::SeqCst) + 1;
+        tracing::info!(target: "nameko_amqp::connection", uri = %shown, generation, "connected to the broker");
+        Ok(Arc::new(Live {
+            conn,
+            publisher,
+            generation,
+            uri: shown.to_owned(),
+        }))
+    }
+
+    /// Watches the live connection; when it is lost, reconnects with back-off, for as
+    /// long as the connection is not closed.
+    async fn supervise(self: Arc<Self>, mut live: Arc<Live>) {
+        loop {
+            let reason = tokio::select! {
+                _ = self.closing.cancelled() => return,
+                reason = lost(&live) => reason,
+            };
+            if self.closing.is_cancelled() {
+                return;
+            }
+            tracing::warn!(
+                target: "nameko_amqp::connection",
+                uri = %live.uri,
+                %reason,
+                "connection to the broker lost; reconnecting"
+            );
+            self.state.send_replace(LinkState::Down);
+            let down_since = tokio::time::Instant::now();
+            let mut attempt = 0u32;
+            live = loop {
+                let wait = self.backoff.delay(attempt);
+                tokio::select! {
+                    _ = self.closing.cancelled() => return,
+                    _ = tokio::time::sleep(if attempt == 0 { Duration::ZERO } else { wait }) => {}
+                }
+                match self.open_any().await {
+                    Ok(live) => break live,
+                    Err(e) => {
+                        tracing::warn!(
+                            target: "nameko_amqp::connection",
+                            attempt = attempt + 1,
+                            error = %e,
+                            "cannot reconnect to the broker; retrying in {:?}",
+                            self.backoff.delay(attempt + 1)
+                        );
+                        attempt = attempt.saturating_add(1);
+                    }
+                }
+            };
+            if self.closing.is_cancelled() {
+                let _ = live.conn.close(200, "OK".into()).await;
+                return;
+            }
+            tracing::info!(
+                target: "nameko_amqp::connection",
+                uri = %live.uri,
+                down_ms = u64::try_from(down_since.elapsed().as_millis()).unwrap_or(u64::MAX),
+                "reconnected to the broker"
+            );
+            self.state.send_replace(LinkState::Up(Arc::clone(&live)));
+        }
+    }
+}
+
+/// Completes when `live` is lost, with the reason.
+async fn lost(live: &Live) -> String {
+    let mut events = live.conn.events_listener();
+    loop {
+        match events.next().await {
+            Some(lapin::Event::Error(e)) => return e.to_string(),
+            Some(lapin::Event::ConnectionBlocked(reason)) => {
+                tracing::warn!(target: "nameko_amqp::connection", %reason, "the broker blocked the connection");
+            }
+            Some(lapin::Event::ConnectionUnblocked) => {
+                tracing::info!(target: "nameko_amqp::connection", "the broker unblocked the connection");
+            }
+            Some(_) => {}
+            None => return "the connection was closed".to_owned(),
+        }
+        if !live.is_connected() {
+            return "the connection was closed".to_owned();
         }
     }
 }

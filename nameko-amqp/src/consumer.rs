@@ -1,11 +1,11 @@
 //! The queue consumer shared by the RPC and event entrypoints: prefetch from the config,
 //! one container task per delivery (the consume loop never waits for a worker, a reply or
-//! an ack), a graceful cancel, a kill that hands unacknowledged messages back, and a fatal
-//! report when the consumer stops on its own.
+//! an ack), a graceful cancel, a kill that hands unacknowledged messages back, and a
+//! resume after a lost channel or connection (declare, prefetch, consume again).
 
 use std::future::Future;
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use lapin::Channel;
@@ -15,75 +15,93 @@ use lapin::options::{
     BasicRejectOptions,
 };
 use lapin::types::{FieldTable, ShortString};
+use nameko_core::__private::BoxFuture;
 use nameko_core::ContainerHandle;
 
-use crate::connection::{CLOSE_TIMEOUT, close_channel};
+use crate::connection::{AmqpConnection, Backoff, CLOSE_TIMEOUT, Live, close_channel};
 use crate::error::AmqpError;
 
-/// A running consumer of one queue.
+/// Declares what a consumer needs on a fresh channel (exchange, queue, binding) and
+/// returns the queue's name. Called again on every new channel after a reconnection.
+pub(crate) type Setup =
+    Arc<dyn Fn(Channel) -> BoxFuture<Result<String, AmqpError>> + Send + Sync + 'static>;
+
+/// A running consumer of one queue, which follows the connection across reconnections.
 pub(crate) struct QueueConsumer {
-    channel: Channel,
-    tag: ShortString,
+    /// The channel and consumer tag consuming now.
+    current: Arc<Mutex<Option<(Channel, ShortString)>>>,
     /// Set before we cancel the consumer or close its channel: the consume loop ending is
     /// then expected, not a lost connection.
     cancelled: Arc<AtomicBool>,
     task: tokio::task::JoinHandle<()>,
 }
 
+/// Opens a channel on `live`, declares, sets the prefetch, and consumes.
+async fn open(
+    live: &Live,
+    setup: &Setup,
+    prefetch: u16,
+) -> Result<(Channel, lapin::Consumer, String), AmqpError> {
+    let channel = live.create_channel().await?;
+    let queue = match setup(channel.clone()).await {
+        Ok(queue) => queue,
+        Err(e) => {
+            close_channel(&channel, "setup failed").await;
+            return Err(e);
+        }
+    };
+    channel
+        .basic_qos(prefetch, BasicQosOptions::default())
+        .await
+        .map_err(AmqpError::op("basic.qos"))?;
+    let consumer = channel
+        .basic_consume(
+            queue.as_str().into(),
+            "".into(),
+            BasicConsumeOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
+    Ok((channel, consumer, queue))
+}
+
 impl QueueConsumer {
-    /// Sets the channel's prefetch to the container's `PREFETCH_COUNT` and consumes
-    /// `queue`, running `handle` in a tracked container task for each delivery.
+    /// Declares with `setup` on a channel of its own, sets the prefetch to the container's
+    /// `PREFETCH_COUNT` and consumes, running `handle` in a tracked container task for each
+    /// delivery (with the channel it came on, to acknowledge it there).
+    ///
+    /// When the channel or the connection is lost, deliveries not yet acknowledged go back
+    /// to the broker (their acks on the dead channel fail harmlessly); the consumer waits
+    /// for the connection to come back, then declares, sets the prefetch and consumes again.
     pub(crate) async fn start<H, Fut>(
-        channel: Channel,
-        queue: String,
+        connection: Arc<AmqpConnection>,
         container: &ContainerHandle,
+        setup: Setup,
         handle: H,
     ) -> Result<Self, AmqpError>
     where
-        H: Fn(Delivery) -> Fut + Send + Sync + 'static,
+        H: Fn(Channel, Delivery) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
         let prefetch = u16::try_from(container.config().prefetch_count()).unwrap_or(u16::MAX);
-        channel
-            .basic_qos(prefetch, BasicQosOptions::default())
-            .await
-            .map_err(AmqpError::op("basic.qos"))?;
-        let mut consumer = channel
-            .basic_consume(
-                queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
-        let tag = consumer.tag();
+        let backoff = Backoff::from_config(container.config());
+        let live = connection.live().await?;
+        let (channel, consumer, queue) = open(&live, &setup, prefetch).await?;
+        let current = Arc::new(Mutex::new(Some((channel.clone(), consumer.tag()))));
         let cancelled = Arc::new(AtomicBool::new(false));
-        let stopped = Arc::clone(&cancelled);
-        let container = container.clone();
-        let task = tokio::spawn(async move {
-            let mut failure = None;
-            while let Some(delivery) = consumer.next().await {
-                match delivery {
-                    Ok(delivery) => container.spawn(handle(delivery)),
-                    Err(e) => {
-                        failure = Some(e.to_string());
-                        break;
-                    }
-                }
-            }
-            if stopped.load(Ordering::SeqCst) {
-                tracing::debug!(target: "nameko_amqp::consumer", %queue, "consumer stopped");
-            } else {
-                let why = failure.unwrap_or_else(|| "the channel was closed".to_owned());
-                container.report_fatal(format_args!(
-                    "connection to the broker lost: consumer of `{queue}` stopped: {why}"
-                ));
-            }
-        });
+        let run = Run {
+            connection,
+            container: container.clone(),
+            setup,
+            prefetch,
+            backoff,
+            current: Arc::clone(&current),
+            cancelled: Arc::clone(&cancelled),
+        };
+        let task = tokio::spawn(run.run(live, channel, consumer, queue, handle));
         Ok(QueueConsumer {
-            channel,
-            tag,
+            current,
             cancelled,
             task,
         })
@@ -91,12 +109,17 @@ impl QueueConsumer {
 
     /// Stops consuming (`basic.cancel`, once); deliveries in flight go on.
     pub(crate) async fn cancel(&self) {
-        if self.cancelled.swap(true, Ordering::SeqCst) || !self.channel.status().connected() {
+        if self.cancelled.swap(true, Ordering::SeqCst) {
             return;
         }
-        let cancel = self
-            .channel
-            .basic_cancel(self.tag.clone(), BasicCancelOptions::default());
+        let current = lock(&self.current).clone();
+        let Some((channel, tag)) = current else {
+            return;
+        };
+        if !channel.status().connected() {
+            return;
+        }
+        let cancel = channel.basic_cancel(tag, BasicCancelOptions::default());
         if let Ok(Err(e)) = tokio::time::timeout(CLOSE_TIMEOUT, cancel).await {
             tracing::debug!(target: "nameko_amqp::consumer", error = %e, "basic.cancel failed");
         }
@@ -106,13 +129,112 @@ impl QueueConsumer {
     pub(crate) async fn kill(self) {
         self.cancelled.store(true, Ordering::SeqCst);
         self.task.abort();
-        close_channel(&self.channel, "killed").await;
+        let current = lock(&self.current).take();
+        if let Some((channel, _)) = current {
+            close_channel(&channel, "killed").await;
+        }
     }
 
     /// Stops the consume loop without a broker round trip (used on drop).
     pub(crate) fn abort(&self) {
         self.cancelled.store(true, Ordering::SeqCst);
         self.task.abort();
+    }
+}
+
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
+}
+
+struct Run {
+    connection: Arc<AmqpConnection>,
+    container: ContainerHandle,
+    setup: Setup,
+    prefetch: u16,
+    backoff: Backoff,
+    current: Arc<Mutex<Option<(Channel, ShortString)>>>,
+    cancelled: Arc<AtomicBool>,
+}
+
+impl Run {
+    async fn run<H, Fut>(
+        self,
+        mut live: Arc<Live>,
+        mut channel: Channel,
+        mut consumer: lapin::Consumer,
+        mut queue: String,
+        handle: H,
+    ) where
+        H: Fn(Channel, Delivery) -> Fut + Send + Sync + 'static,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        loop {
+            let mut failure = None;
+            while let Some(delivery) = consumer.next().await {
+                match delivery {
+                    Ok(delivery) => self.container.spawn(handle(channel.clone(), delivery)),
+                    Err(e) => {
+                        failure = Some(e.to_string());
+                        break;
+                    }
+                }
+            }
+            if self.cancelled.load(Ordering::SeqCst) {
+                tracing::debug!(target: "nameko_amqp::consumer", %queue, "consumer stopped");
+                return;
+            }
+            let why = failure.unwrap_or_else(|| "the broker cancelled the consumer".to_owned());
+            tracing::warn!(
+                target: "nameko_amqp::consumer",
+                %queue, reason = %why,
+                "consumer lost; resuming when the broker is back"
+            );
+            close_channel(&channel, "resuming").await;
+            let mut attempt = 0u32;
+            let resumed = loop {
+                // A lost connection: wait for the next one. A lost channel on a live
+                // connection (the queue was deleted): open another after a pause.
+                let next = if live.is_connected() {
+                    tokio::time::sleep(self.backoff.delay(attempt)).await;
+                    self.connection.live().await
+                } else {
+                    self.connection.live_after(live.generation()).await
+                };
+                let next = match next {
+                    Ok(next) => next,
+                    // Closed for good: the container is stopping.
+                    Err(_) => return,
+                };
+                if self.cancelled.load(Ordering::SeqCst) {
+                    return;
+                }
+                match open(&next, &self.setup, self.prefetch).await {
+                    Ok(opened) => break (next, opened),
+                    Err(e) => {
+                        tracing::warn!(
+                            target: "nameko_amqp::consumer",
+                            %queue, error = %e, attempt = attempt + 1,
+                            "cannot resume the consumer; retrying"
+                        );
+                        attempt = attempt.saturating_add(1);
+                    }
+                }
+            };
+            let (next, (new_channel, new_consumer, new_queue)) = resumed;
+            *lock(&self.current) = Some((new_channel.clone(), new_consumer.tag()));
+            if self.cancelled.load(Ordering::SeqCst) {
+                close_channel(&new_channel, "cancelled").await;
+                return;
+            }
+            tracing::info!(target: "nameko_amqp::consumer", queue = %new_queue, "consumer resumed");
+            live = next;
+            channel = new_channel;
+            consumer = new_consumer;
+            queue = new_queue;
+        }
     }
 }
 

@@ -39,6 +39,24 @@ pub enum AmqpError {
         #[source]
         source: lapin::Error,
     },
+    /// A publish could not be made while the connection to the broker was down, within
+    /// the publisher's retry policy (`PUBLISH_RETRY_POLICY`).
+    #[error(
+        "cannot publish to `{exchange}` with routing key `{routing_key}` after {attempts} attempt(s): {reason}"
+    )]
+    PublishFailed {
+        /// Exchange.
+        exchange: String,
+        /// Routing key.
+        routing_key: String,
+        /// Attempts made.
+        attempts: u32,
+        /// The last failure.
+        reason: String,
+    },
+    /// The connection was closed (the service or client is stopping).
+    #[error("the connection to the broker was closed")]
+    Closed,
     /// The broker refused a published message (publisher confirm nack).
     #[error(
         "the broker did not accept the message published to `{exchange}` with routing key `{routing_key}`"
@@ -101,6 +119,11 @@ pub enum RpcError {
     /// A reply arrived that is not a Nameko reply body.
     #[error("malformed RPC reply: {0}")]
     MalformedReply(String),
+    /// The caller's reply queue expired while the connection to the broker was down, so
+    /// the reply to this call cannot arrive (Nameko 3's
+    /// `ReplyQueueExpiredWithPendingReplies`).
+    #[error("the reply queue `{0}` expired while the broker was unreachable; the reply is lost")]
+    ReplyQueueLost(String),
     /// The connection to the broker was lost before the reply arrived.
     #[error("connection to the broker lost before the reply arrived")]
     Disconnected,

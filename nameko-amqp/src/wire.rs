@@ -52,6 +52,26 @@ pub fn broadcast_queue(
 /// Config key: declare event exchanges with `auto_delete`.
 pub const AUTO_DELETE_EVENT_EXCHANGES: &str = "AUTO_DELETE_EVENT_EXCHANGES";
 
+/// Config key: `quorum` declares the service's own durable queues (`rpc-<service>`, the
+/// `service_pool` and `singleton` event queues with reliable delivery) as quorum queues,
+/// replicated across a RabbitMQ cluster. Default `classic`, as Nameko declares them; a
+/// queue's type cannot change once declared, so every instance sharing a queue (Python
+/// ones included) must agree.
+pub const QUEUE_TYPE: &str = "QUEUE_TYPE";
+
+/// The arguments of a durable queue the service owns: `x-queue-type: quorum` when
+/// `QUEUE_TYPE: quorum`, none otherwise.
+pub fn shared_queue_arguments(config: &nameko_core::Config) -> FieldTable {
+    let mut args = FieldTable::default();
+    if config.get(QUEUE_TYPE).and_then(Value::as_str) == Some("quorum") {
+        args.insert(
+            "x-queue-type".into(),
+            AMQPValue::LongString(LongString::from("quorum")),
+        );
+    }
+    args
+}
+
 /// Queue of a service's RPC methods: `rpc-<service>`.
 pub fn rpc_queue(service: &str) -> String {
     format!("rpc-{service}")

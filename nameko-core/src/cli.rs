@@ -138,8 +138,19 @@ where
         return fail(&e);
     }
     rt.block_on(async move {
-        if let Err(e) = runner.start().await {
-            return fail(&e);
+        // Start-up may wait for the broker (it retries until it is reachable): a signal
+        // meanwhile stops the binary.
+        tokio::select! {
+            started = runner.start() => {
+                if let Err(e) = started {
+                    return fail(&e);
+                }
+            }
+            _ = shutdown_signal() => {
+                eprintln!("{name}: stopped before the services started");
+                let _ = tokio::time::timeout(std::time::Duration::from_secs(10), runner.kill()).await;
+                return ExitCode::SUCCESS;
+            }
         }
         eprintln!(
             "{name}: started services: {}",

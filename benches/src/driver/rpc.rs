@@ -21,7 +21,7 @@ use crate::table::Cell;
 enum Client {
     Framework(ClusterRpc),
     Raw {
-        client: RawRpcClient,
+        client: Box<RawRpcClient>,
         _conn: lapin::Connection,
     },
 }
@@ -145,7 +145,7 @@ async fn raw_subject() -> Result<Subject, String> {
     Ok(Subject {
         server,
         client: Client::Raw {
-            client,
+            client: Box::new(client),
             _conn: conn,
         },
         _vhost: vhost,

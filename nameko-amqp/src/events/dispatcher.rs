@@ -119,7 +119,18 @@ pub(crate) async fn declare_events_exchange(
 ) -> Result<(), AmqpError> {
     // A channel of its own: a failed declare closes its channel, never the publisher's.
     let channel = connection.create_channel().await?;
-    let declared = channel
+    let declared = declare_events_exchange_on(&channel, exchange, auto_delete).await;
+    crate::connection::close_channel(&channel, "OK").await;
+    declared
+}
+
+/// Declares `<service>.events` on `channel`: topic, durable.
+pub(crate) async fn declare_events_exchange_on(
+    channel: &lapin::Channel,
+    exchange: &str,
+    auto_delete: bool,
+) -> Result<(), AmqpError> {
+    channel
         .exchange_declare(
             exchange.into(),
             ExchangeKind::Topic,
@@ -131,9 +142,7 @@ pub(crate) async fn declare_events_exchange(
             FieldTable::default(),
         )
         .await
-        .map_err(AmqpError::op(format!("exchange.declare {exchange}")));
-    crate::connection::close_channel(&channel, "OK").await;
-    declared
+        .map_err(AmqpError::op(format!("exchange.declare {exchange}")))
 }
 
 /// A dependency that dispatches events from its service, Nameko's `EventDispatcher()`.

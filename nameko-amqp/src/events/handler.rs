@@ -15,9 +15,9 @@ use nameko_core::{
 use serde_json::{Map, Value};
 
 use crate::connection::AmqpConnection;
-use crate::consumer::{QueueConsumer, ack, reject, requeue};
+use crate::consumer::{QueueConsumer, Setup, ack, reject, requeue};
 use crate::error::AmqpError;
-use crate::events::dispatcher::declare_events_exchange;
+use crate::events::dispatcher::declare_events_exchange_on;
 use crate::wire;
 
 /// How events are shared between the instances of the listening services.
@@ -206,37 +206,54 @@ impl EventHandler {
             .get(wire::AUTO_DELETE_EVENT_EXCHANGES)
             .and_then(Value::as_bool)
             .unwrap_or(false);
-        declare_events_exchange(&connection, &exchange, auto_delete_exchange).await?;
         let id = broadcast_identifier(container).await;
         let queue = self.queue_name(container.service_name(), &id.0);
-        let channel = connection.create_channel().await?;
-        channel
-            .queue_declare(
-                queue.as_str().into(),
-                QueueDeclareOptions {
-                    durable: true,
-                    auto_delete: !self.reliable_delivery,
-                    exclusive: self.handler_type == HandlerType::Broadcast
-                        && !self.reliable_delivery,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
-        channel
-            .queue_bind(
-                queue.as_str().into(),
-                exchange.as_str().into(),
-                self.event_type.as_str().into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+        let exclusive = self.handler_type == HandlerType::Broadcast && !self.reliable_delivery;
+        let auto_delete = !self.reliable_delivery;
+        // Quorum queues are durable and never exclusive nor auto-deleted.
+        let queue_args = if auto_delete || exclusive {
+            FieldTable::default()
+        } else {
+            wire::shared_queue_arguments(config)
+        };
+        let event_type = self.event_type.clone();
+        let setup: Setup = Arc::new(move |channel: Channel| {
+            let (exchange, queue, event_type, args) = (
+                exchange.clone(),
+                queue.clone(),
+                event_type.clone(),
+                queue_args.clone(),
+            );
+            Box::pin(async move {
+                declare_events_exchange_on(&channel, &exchange, auto_delete_exchange).await?;
+                channel
+                    .queue_declare(
+                        queue.as_str().into(),
+                        QueueDeclareOptions {
+                            durable: true,
+                            auto_delete,
+                            exclusive,
+                            ..QueueDeclareOptions::default()
+                        },
+                        args,
+                    )
+                    .await
+                    .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
+                channel
+                    .queue_bind(
+                        queue.as_str().into(),
+                        exchange.as_str().into(),
+                        event_type.as_str().into(),
+                        QueueBindOptions::default(),
+                        FieldTable::default(),
+                    )
+                    .await
+                    .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+                Ok(queue)
+            })
+        });
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
-            channel: channel.clone(),
             method: Arc::from(self.method),
             payload_name: self
                 .options
@@ -250,11 +267,12 @@ impl EventHandler {
             requeue_on_error: self.requeue_on_error,
             handler: Arc::clone(&self.handler),
         });
-        let consumer = QueueConsumer::start(channel, queue, container, move |delivery| {
-            let dispatch = Arc::clone(&dispatch);
-            async move { dispatch.handle(delivery).await }
-        })
-        .await?;
+        let consumer =
+            QueueConsumer::start(connection, container, setup, move |channel, delivery| {
+                let dispatch = Arc::clone(&dispatch);
+                async move { dispatch.handle(channel, delivery).await }
+            })
+            .await?;
         *running = Some(consumer);
         Ok(())
     }
@@ -302,8 +320,6 @@ impl Entrypoint for EventHandler {
 
 struct Dispatch {
     container: ContainerHandle,
-    /// The consumer's channel, for acks.
-    channel: Channel,
     method: Arc<str>,
     payload_name: &'static str,
     options: Arc<EntrypointOptions>,
@@ -314,7 +330,8 @@ struct Dispatch {
 }
 
 impl Dispatch {
-    async fn handle(&self, delivery: Delivery) {
+    /// Handles one event; `channel` is the one it came on, where it is acknowledged.
+    async fn handle(&self, channel: Channel, delivery: Delivery) {
         let payload: Value = match serde_json::from_slice(&delivery.data) {
             Ok(v) => v,
             Err(e) => {
@@ -337,7 +354,7 @@ impl Dispatch {
             .await
         {
             Outcome::Success(_) => {
-                ack(&self.channel, &delivery).await;
+                ack(&channel, &delivery).await;
                 return;
             }
             Outcome::Failed(failure) => failure,
@@ -370,7 +387,7 @@ impl Dispatch {
                 handler = %self.method, error = %failure.remote_error(),
                 "event handler failed; the event is dropped (requeue_on_error = false)"
             );
-            ack(&self.channel, &delivery).await;
+            ack(&channel, &delivery).await;
         }
     }
 

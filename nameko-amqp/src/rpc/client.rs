@@ -18,7 +18,7 @@ use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::oneshot;
 
-use crate::connection::{AmqpConnection, Published};
+use crate::connection::{AmqpConnection, Backoff, Live, Published};
 use crate::error::{AmqpError, RpcError};
 use crate::rpc::entrypoint::declare_rpc_exchange;
 use crate::wire;
@@ -40,7 +40,7 @@ pub struct ReplyListener {
     exchange: String,
     routing_key: String,
     pending: Pending,
-    channel: Channel,
+    channel: Arc<Mutex<Channel>>,
     task: tokio::task::JoinHandle<()>,
     default_timeout: Option<Duration>,
 }
@@ -55,61 +55,35 @@ impl std::fmt::Debug for ReplyListener {
 }
 
 impl ReplyListener {
-    /// Declares the reply queue of `caller_service` and starts consuming replies.
+    /// Declares the reply queue of `caller_service` and starts consuming replies. After a
+    /// lost connection it declares the queue again and resumes; calls whose queue expired
+    /// meanwhile fail with [`RpcError::ReplyQueueLost`].
     pub async fn start(
         connection: Arc<AmqpConnection>,
         config: &Config,
         caller_service: &str,
     ) -> Result<Self, AmqpError> {
-        Self::start_for(connection, config, caller_service, None).await
-    }
-
-    /// Like [`start`](Self::start); a lost reply consumer is reported to `container` as
-    /// fatal.
-    async fn start_for(
-        connection: Arc<AmqpConnection>,
-        config: &Config,
-        caller_service: &str,
-        container: Option<ContainerHandle>,
-    ) -> Result<Self, AmqpError> {
         let exchange = config.rpc_exchange().to_owned();
         let id = nameko_core::__private::uuid_v4().to_string();
         let queue = wire::reply_queue(caller_service, &id);
-        let channel = connection.create_channel().await?;
-        declare_rpc_exchange(&channel, &exchange).await?;
-        let mut args = FieldTable::default();
-        args.insert(
-            "x-expires".into(),
-            AMQPValue::LongLongInt(wire::REPLY_QUEUE_EXPIRES_MS),
-        );
-        channel
-            .queue_declare(queue.as_str().into(), QueueDeclareOptions::default(), args)
-            .await
-            .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
-        channel
-            .queue_bind(
-                queue.as_str().into(),
-                exchange.as_str().into(),
-                id.as_str().into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
-        let consumer = channel
-            .basic_consume(
-                queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    ..BasicConsumeOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
+        let target = ReplyQueue {
+            exchange: exchange.clone(),
+            queue,
+            routing_key: id.clone(),
+        };
+        let live = connection.live().await?;
+        let (channel, consumer, _) = target.open(&live, false).await?;
+        let channel = Arc::new(Mutex::new(channel));
         let pending: Pending = Arc::default();
-        let task = tokio::spawn(reply_loop(consumer, Arc::clone(&pending), container, queue));
+        let task = tokio::spawn(reply_loop(
+            Arc::clone(&connection),
+            target,
+            live,
+            consumer,
+            Arc::clone(&pending),
+            Arc::clone(&channel),
+            Backoff::from_config(config),
+        ));
         Ok(ReplyListener {
             connection,
             exchange,
@@ -195,7 +169,8 @@ impl ReplyListener {
     pub async fn close(&self) {
         self.task.abort();
         lock(&self.pending).clear();
-        crate::connection::close_channel(&self.channel, "OK").await;
+        let channel = lock(&self.channel).clone();
+        crate::connection::close_channel(&channel, "OK").await;
     }
 }
 
@@ -206,45 +181,162 @@ impl Resource for ReplyListener {
     }
 }
 
+/// Where replies come: the queue, its binding, its exchange.
+struct ReplyQueue {
+    exchange: String,
+    queue: String,
+    routing_key: String,
+}
+
+impl ReplyQueue {
+    /// Declares, binds and consumes the reply queue on a new channel of `live`. With
+    /// `check`, first finds out whether the queue outlived the lost connection (`true` in
+    /// the result when it did not).
+    async fn open(
+        &self,
+        live: &Live,
+        check: bool,
+    ) -> Result<(Channel, lapin::Consumer, bool), AmqpError> {
+        let queue = self.queue.as_str();
+        let mut channel = live.create_channel().await?;
+        let mut lost = false;
+        if check {
+            let passive = QueueDeclareOptions {
+                passive: true,
+                ..QueueDeclareOptions::default()
+            };
+            if channel
+                .queue_declare(queue.into(), passive, FieldTable::default())
+                .await
+                .is_err()
+            {
+                // NOT_FOUND closes the channel.
+                lost = true;
+                channel = live.create_channel().await?;
+            }
+        }
+        declare_rpc_exchange(&channel, &self.exchange).await?;
+        let mut args = FieldTable::default();
+        args.insert(
+            "x-expires".into(),
+            AMQPValue::LongLongInt(wire::REPLY_QUEUE_EXPIRES_MS),
+        );
+        channel
+            .queue_declare(queue.into(), QueueDeclareOptions::default(), args)
+            .await
+            .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
+        channel
+            .queue_bind(
+                queue.into(),
+                self.exchange.as_str().into(),
+                self.routing_key.as_str().into(),
+                QueueBindOptions::default(),
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+        let consumer = channel
+            .basic_consume(
+                queue.into(),
+                "".into(),
+                BasicConsumeOptions {
+                    no_ack: true,
+                    ..BasicConsumeOptions::default()
+                },
+                FieldTable::default(),
+            )
+            .await
+            .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
+        Ok((channel, consumer, lost))
+    }
+}
+
+/// Hands each reply to its waiting call; after a lost channel or connection, opens the
+/// reply queue again and goes on.
 async fn reply_loop(
+    connection: Arc<AmqpConnection>,
+    target: ReplyQueue,
+    mut live: Arc<Live>,
     mut consumer: lapin::Consumer,
     pending: Pending,
-    container: Option<ContainerHandle>,
-    queue: String,
+    current: Arc<Mutex<Channel>>,
+    backoff: Backoff,
 ) {
-    let mut failure = None;
-    while let Some(delivery) = consumer.next().await {
-        let delivery = match delivery {
-            Ok(d) => d,
-            Err(e) => {
-                failure = Some(e.to_string());
-                break;
+    loop {
+        let mut failure = None;
+        while let Some(delivery) = consumer.next().await {
+            let delivery = match delivery {
+                Ok(d) => d,
+                Err(e) => {
+                    failure = Some(e.to_string());
+                    break;
+                }
+            };
+            let Some(id) = delivery.properties.correlation_id().as_ref() else {
+                tracing::debug!(target: "nameko_amqp::rpc", "ignoring a reply without correlation_id");
+                continue;
+            };
+            let Some(tx) = lock(&pending).remove(id.as_str()) else {
+                tracing::debug!(target: "nameko_amqp::rpc", correlation_id = %id, "ignoring an unknown reply");
+                continue;
+            };
+            let outcome = match serde_json::from_slice::<wire::ReplyBody>(&delivery.data) {
+                Ok(body) => body.into_result().map_err(RpcError::Remote),
+                Err(e) => Err(RpcError::MalformedReply(e.to_string())),
+            };
+            let _ = tx.send(outcome);
+        }
+        // `close` aborts this task before closing the channel: getting here means the
+        // channel or the connection went away. Calls keep waiting: their replies are kept
+        // in the queue while it lives.
+        let why = failure.unwrap_or_else(|| "the channel was closed".to_owned());
+        tracing::warn!(
+            target: "nameko_amqp::rpc",
+            queue = %target.queue, reason = %why,
+            "reply consumer lost; resuming when the broker is back"
+        );
+        let mut attempt = 0u32;
+        loop {
+            let next = if live.is_connected() {
+                tokio::time::sleep(backoff.delay(attempt)).await;
+                connection.live().await
+            } else {
+                connection.live_after(live.generation()).await
+            };
+            let Ok(next) = next else {
+                // Closed for good.
+                lock(&pending).clear();
+                return;
+            };
+            match target.open(&next, true).await {
+                Ok((channel, new_consumer, lost)) => {
+                    if lost {
+                        let waiting: Vec<_> = lock(&pending).drain().collect();
+                        tracing::warn!(
+                            target: "nameko_amqp::rpc",
+                            queue = %target.queue, calls = waiting.len(),
+                            "the reply queue expired while the broker was away; failing the calls waiting on it"
+                        );
+                        for (_, tx) in waiting {
+                            let _ = tx.send(Err(RpcError::ReplyQueueLost(target.queue.clone())));
+                        }
+                    }
+                    *lock(&current) = channel;
+                    consumer = new_consumer;
+                    live = next;
+                    tracing::info!(target: "nameko_amqp::rpc", queue = %target.queue, "reply consumer resumed");
+                    break;
+                }
+                Err(e) => {
+                    tracing::warn!(
+                        target: "nameko_amqp::rpc",
+                        queue = %target.queue, error = %e, attempt = attempt + 1,
+                        "cannot resume the reply consumer; retrying"
+                    );
+                    attempt = attempt.saturating_add(1);
+                }
             }
-        };
-        let Some(id) = delivery.properties.correlation_id().as_ref() else {
-            tracing::debug!(target: "nameko_amqp::rpc", "ignoring a reply without correlation_id");
-            continue;
-        };
-        let Some(tx) = lock(&pending).remove(id.as_str()) else {
-            tracing::debug!(target: "nameko_amqp::rpc", correlation_id = %id, "ignoring an unknown reply");
-            continue;
-        };
-        let outcome = match serde_json::from_slice::<wire::ReplyBody>(&delivery.data) {
-            Ok(body) => body.into_result().map_err(RpcError::Remote),
-            Err(e) => Err(RpcError::MalformedReply(e.to_string())),
-        };
-        let _ = tx.send(outcome);
-    }
-    // Dropping the senders wakes every waiting call with `Disconnected`.
-    lock(&pending).clear();
-    let why = failure.unwrap_or_else(|| "the channel was closed".to_owned());
-    tracing::warn!(target: "nameko_amqp::rpc", %queue, %why, "reply consumer stopped");
-    // `close` aborts this task before closing the channel, so getting here means the
-    // connection went away.
-    if let Some(container) = container {
-        container.report_fatal(format_args!(
-            "connection to the broker lost: reply consumer of `{queue}` stopped: {why}"
-        ));
+        }
     }
 }
 
@@ -405,14 +497,13 @@ impl RpcProxy {
 
 async fn container_listener(container: &ContainerHandle) -> Result<Arc<ReplyListener>, AmqpError> {
     let connection = AmqpConnection::shared(container).await?;
-    let handle = container.clone();
     let config = Arc::clone(container.config());
     let service = container.service_name_arc();
     container
         .local()
-        .get_or_try_init(|| async move {
-            ReplyListener::start_for(connection, &config, &service, Some(handle)).await
-        })
+        .get_or_try_init(
+            || async move { ReplyListener::start(connection, &config, &service).await },
+        )
         .await
 }
 

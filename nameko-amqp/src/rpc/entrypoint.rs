@@ -16,7 +16,7 @@ use nameko_core::{
 use serde_json::Value;
 
 use crate::connection::{AmqpConnection, Published};
-use crate::consumer::{QueueConsumer, ack, reject, requeue};
+use crate::consumer::{QueueConsumer, Setup, ack, reject, requeue};
 use crate::error::AmqpError;
 use crate::wire;
 
@@ -159,8 +159,6 @@ impl std::fmt::Debug for RpcConsumer {
 
 struct Dispatch {
     container: ContainerHandle,
-    /// The consumer's channel, for acks.
-    channel: Channel,
     connection: Arc<AmqpConnection>,
     exchange: String,
     handlers: HashMap<String, RpcMethod>,
@@ -179,44 +177,54 @@ impl RpcConsumer {
         }
         let connection = AmqpConnection::shared(container).await?;
         let config = container.config();
-        let service = container.service_name();
+        let service = container.service_name_arc();
         let exchange = config.rpc_exchange().to_owned();
-        let queue = wire::rpc_queue(service);
-        let channel = connection.create_channel().await?;
-        declare_rpc_exchange(&channel, &exchange).await?;
-        channel
-            .queue_declare(
-                queue.as_str().into(),
-                QueueDeclareOptions {
-                    durable: true,
-                    ..QueueDeclareOptions::default()
-                },
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
-        channel
-            .queue_bind(
-                queue.as_str().into(),
-                exchange.as_str().into(),
-                wire::rpc_binding_key(service).into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+        let queue_args = wire::shared_queue_arguments(config);
+        let setup: Setup = {
+            let exchange = exchange.clone();
+            Arc::new(move |channel: Channel| {
+                let (exchange, service, args) =
+                    (exchange.clone(), Arc::clone(&service), queue_args.clone());
+                Box::pin(async move {
+                    let queue = wire::rpc_queue(&service);
+                    declare_rpc_exchange(&channel, &exchange).await?;
+                    channel
+                        .queue_declare(
+                            queue.as_str().into(),
+                            QueueDeclareOptions {
+                                durable: true,
+                                ..QueueDeclareOptions::default()
+                            },
+                            args,
+                        )
+                        .await
+                        .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
+                    channel
+                        .queue_bind(
+                            queue.as_str().into(),
+                            exchange.as_str().into(),
+                            wire::rpc_binding_key(&service).into(),
+                            QueueBindOptions::default(),
+                            FieldTable::default(),
+                        )
+                        .await
+                        .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+                    Ok(queue)
+                })
+            })
+        };
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
-            channel: channel.clone(),
-            connection,
+            connection: Arc::clone(&connection),
             exchange,
             handlers: lock(&self.handlers).clone(),
         });
-        let consumer = QueueConsumer::start(channel, queue, container, move |delivery| {
-            let dispatch = Arc::clone(&dispatch);
-            async move { dispatch.handle(delivery).await }
-        })
-        .await?;
+        let consumer =
+            QueueConsumer::start(connection, container, setup, move |channel, delivery| {
+                let dispatch = Arc::clone(&dispatch);
+                async move { dispatch.handle(channel, delivery).await }
+            })
+            .await?;
         *running = Some(consumer);
         Ok(())
     }
@@ -263,7 +271,8 @@ pub(crate) async fn declare_rpc_exchange(
 }
 
 impl Dispatch {
-    async fn handle(&self, delivery: Delivery) {
+    /// Answers one request; `channel` is the one it came on, where it is acknowledged.
+    async fn handle(&self, channel: Channel, delivery: Delivery) {
         let props = &delivery.properties;
         let reply_to = props.reply_to().as_ref().map(|s| s.as_str().to_owned());
         let correlation_id = props.correlation_id().clone();
@@ -319,7 +328,7 @@ impl Dispatch {
                     );
                     reject(&delivery).await;
                 }
-                _ => ack(&self.channel, &delivery).await,
+                _ => ack(&channel, &delivery).await,
             }
             return;
         };
@@ -344,7 +353,7 @@ impl Dispatch {
             .publish(&self.exchange, &reply_to, false, &body, properties)
             .await
         {
-            Ok(Published::Routed | Published::Returned) => ack(&self.channel, &delivery).await,
+            Ok(Published::Routed | Published::Returned) => ack(&channel, &delivery).await,
             Err(e) => {
                 tracing::error!(target: "nameko_amqp::rpc", %method, error = %e, "cannot publish reply; requeueing the request");
                 requeue(&delivery).await;

@@ -83,15 +83,69 @@ fn unset_variable_without_default() {
 }
 
 #[test]
-fn unreachable_broker() {
+fn unreachable_broker_with_fail_fast() {
     let started = Instant::now();
-    let out = run(&["--broker", "amqp://guest:secret@127.0.0.1:1/"], &[]);
+    let path = tmp_config("failfast.yaml", "AMQP_CONNECT_FAIL_FAST: true\n");
+    let out = run(
+        &[
+            "--config",
+            path.to_str().unwrap(),
+            "--broker",
+            "amqp://guest:secret@127.0.0.1:1/",
+        ],
+        &[],
+    );
     assert_one_line_failure(
         &out,
         "cannot connect to the broker at amqp://guest:***@127.0.0.1:1/",
     );
     assert!(!String::from_utf8_lossy(&out.stderr).contains("secret"));
     assert!(started.elapsed() < Duration::from_secs(20));
+}
+
+/// By default a service waits for its broker: it retries with back-off, logging each
+/// attempt (password hidden), and a signal stops it cleanly meanwhile.
+#[test]
+fn unreachable_broker_is_retried_until_stopped() {
+    let mut child = Command::new(BIN)
+        .args(["--broker", "amqp://guest:secret@127.0.0.1:1/"])
+        .env("RUST_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let mut seen = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while seen
+        .iter()
+        .filter(|l: &&String| l.contains("cannot reach the broker; retrying"))
+        .count()
+        < 3
+    {
+        let line = rx
+            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
+            .unwrap_or_else(|_| panic!("no retry logged: {seen:#?}"));
+        seen.push(line);
+    }
+    assert!(child.try_wait().unwrap().is_none(), "still running");
+    assert!(!seen.iter().any(|l| l.contains("secret")), "{seen:#?}");
+    signal(&child, "-TERM");
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let exit = loop {
+        if let Some(s) = child.try_wait().unwrap() {
+            break s;
+        }
+        assert!(Instant::now() < deadline, "SIGTERM did not stop it");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(exit.success(), "{exit:?}");
 }
 
 #[test]
@@ -244,10 +298,16 @@ fn taken_http_port() {
     drop(taken);
 }
 
+/// A lost connection is survived: the service reconnects and answers again.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn lost_broker_connection_exits_non_zero() {
+async fn lost_broker_connection_is_survived() {
     let vhost = TestVhost::create("runner-lost").unwrap();
     let mut child = start(&["--broker", &vhost.uri()], &[]);
+    let cluster = nameko_amqp::ClusterRpc::connect(&vhost.config())
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(10));
+    let before: String = cluster.service("echo").call("whoami", ()).await.unwrap();
     let status = Command::new("rabbitmqctl")
         .args([
             "close_all_connections",
@@ -258,16 +318,19 @@ async fn lost_broker_connection_exits_non_zero() {
         .output()
         .unwrap();
     assert!(status.status.success(), "{status:?}");
+    // Both the service's and the client's connections were closed; both come back.
+    let after: String = cluster.service("echo").call("whoami", ()).await.unwrap();
+    assert_eq!(before, after);
+    assert!(child.try_wait().unwrap().is_none(), "the service exited");
+    signal(&child, "-TERM");
     let deadline = Instant::now() + Duration::from_secs(15);
     let exit = loop {
         if let Some(s) = child.try_wait().unwrap() {
             break s;
         }
-        assert!(
-            Instant::now() < deadline,
-            "the service kept running without its broker"
-        );
+        assert!(Instant::now() < deadline, "SIGTERM did not stop it");
         tokio::time::sleep(Duration::from_millis(100)).await;
     };
-    assert!(!exit.success());
+    assert!(exit.success(), "{exit:?}");
+    cluster.close().await;
 }
