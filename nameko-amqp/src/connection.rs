@@ -10,7 +10,8 @@ use futures_util::StreamExt;
 
 use lapin::Confirmation;
 use lapin::options::{BasicPublishOptions, ConfirmSelectOptions};
-use lapin::uri::{AMQPScheme, AMQPUri};
+use lapin::tcp::{OwnedIdentity, OwnedTLSConfig};
+use lapin::uri::{AMQPScheme, AMQPUri, SASLMechanism};
 use lapin::{BasicProperties, Channel, Connection, ConnectionProperties};
 use nameko_core::{Config, ContainerHandle, Resource};
 use serde_json::Value;
@@ -203,6 +204,7 @@ pub struct AmqpConnection {
 
 struct Link {
     uris: Vec<AMQPUri>,
+    tls: OwnedTLSConfig,
     shown: Vec<String>,
     backoff: Backoff,
     retry: RetryPolicy,
@@ -252,22 +254,20 @@ fn parse_one(raw: &str, config: &Config) -> Result<AMQPUri, AmqpError> {
     let (scheme, rest) = raw
         .split_once("://")
         .ok_or_else(|| invalid("expected scheme://user:password@host:port/vhost".into()))?;
-    let normalised = match scheme {
-        "amqp" | "pyamqp" | "librabbitmq" => format!("amqp://{rest}"),
-        "amqps" => return Err(AmqpError::TlsUnsupported),
+    let tls = match scheme {
+        "amqp" | "pyamqp" | "librabbitmq" => ssl_enabled(config),
+        "amqps" => true,
         other => return Err(invalid(format!("unsupported scheme `{other}`"))),
     };
-    if config
-        .get("AMQP_SSL")
-        .is_some_and(|v| !v.is_null() && v != &serde_json::Value::Bool(false))
-    {
-        return Err(AmqpError::TlsUnsupported);
-    }
     // lapin's parser echoes the URI in some of its messages: never show it the password
     // in an error we pass on.
-    let mut uri = AMQPUri::from_str(&normalised).map_err(|e| invalid(redact(&e, raw)))?;
-    if uri.scheme != AMQPScheme::AMQP {
-        return Err(AmqpError::TlsUnsupported);
+    let mut uri =
+        AMQPUri::from_str(&format!("amqp://{rest}")).map_err(|e| invalid(redact(&e, raw)))?;
+    if tls {
+        uri.scheme = AMQPScheme::AMQPS;
+        if !has_explicit_port(rest) {
+            uri.authority.port = AMQPS_PORT;
+        }
     }
     if uri.vhost.is_empty() {
         uri.vhost = "/".into();
@@ -278,7 +278,93 @@ fn parse_one(raw: &str, config: &Config) -> Result<AMQPUri, AmqpError> {
     if uri.query.connection_timeout.is_none() {
         uri.query.connection_timeout = Some(DEFAULT_CONNECTION_TIMEOUT_MS);
     }
+    if let Some(method) = config.get(LOGIN_METHOD) {
+        uri.query.auth_mechanism = Some(match method.as_str() {
+            Some("PLAIN") => SASLMechanism::Plain,
+            Some("AMQPLAIN") => SASLMechanism::AMQPlain,
+            Some("EXTERNAL") => SASLMechanism::External,
+            _ => {
+                return Err(AmqpError::Config {
+                    key: LOGIN_METHOD,
+                    message: format!("expected PLAIN, AMQPLAIN or EXTERNAL, got {method}"),
+                });
+            }
+        });
+    }
     Ok(uri)
+}
+
+/// Config key: the SASL mechanism, `PLAIN` (default), `AMQPLAIN` or `EXTERNAL` (the
+/// client certificate of `AMQP_SSL` authenticates).
+pub const LOGIN_METHOD: &str = "LOGIN_METHOD";
+/// Config key: Nameko's `AMQP_SSL`: `true`, or a map with `ca_certs`, `certfile`,
+/// `keyfile` (paths to PEM files) and `cert_reqs`.
+pub const AMQP_SSL: &str = "AMQP_SSL";
+const AMQPS_PORT: u16 = 5671;
+
+fn ssl_enabled(config: &Config) -> bool {
+    config
+        .get(AMQP_SSL)
+        .is_some_and(|v| !v.is_null() && v != &Value::Bool(false))
+}
+
+/// Whether `user:pass@host:port/vhost` names a port.
+fn has_explicit_port(rest: &str) -> bool {
+    let authority = rest.split(['/', '?']).next().unwrap_or("");
+    let host_port = authority.rsplit('@').next().unwrap_or("");
+    match host_port.rfind(']') {
+        // [::1]:5671
+        Some(end) => host_port[end..].contains(':'),
+        None => host_port.contains(':'),
+    }
+}
+
+/// The TLS settings of `AMQP_SSL` (CA certificates to trust besides the system's, a
+/// client certificate and key), read once. `cert_reqs` must ask for verification
+/// (`CERT_REQUIRED`, 2, the default, or `CERT_OPTIONAL`, 1): nameko-rs always verifies the
+/// broker's certificate.
+pub fn tls_config(config: &Config) -> Result<OwnedTLSConfig, AmqpError> {
+    let mut tls = OwnedTLSConfig::default();
+    let Some(Value::Object(ssl)) = config.get(AMQP_SSL) else {
+        return Ok(tls);
+    };
+    let read = |key: &str| -> Result<Option<Vec<u8>>, AmqpError> {
+        match ssl.get(key) {
+            None | Some(Value::Null) => Ok(None),
+            Some(Value::String(path)) => std::fs::read(path)
+                .map(Some)
+                .map_err(|e| AmqpError::Tls(format!("cannot read {key} `{path}`: {e}"))),
+            Some(other) => Err(AmqpError::Tls(format!(
+                "{key} must be the path of a PEM file, got {other}"
+            ))),
+        }
+    };
+    match ssl.get("cert_reqs") {
+        None | Some(Value::Null) => {}
+        Some(Value::Number(n)) if matches!(n.as_u64(), Some(1 | 2)) => {}
+        Some(Value::String(s)) if matches!(s.as_str(), "CERT_REQUIRED" | "CERT_OPTIONAL") => {}
+        Some(other) => {
+            return Err(AmqpError::Tls(format!(
+                "cert_reqs {other} is not supported: nameko-rs always verifies the broker's certificate (CERT_REQUIRED)"
+            )));
+        }
+    }
+    if let Some(ca) = read("ca_certs")? {
+        tls.cert_chain = Some(
+            String::from_utf8(ca)
+                .map_err(|_| AmqpError::Tls("ca_certs is not a PEM (text) file".into()))?,
+        );
+    }
+    match (read("certfile")?, read("keyfile")?) {
+        (Some(pem), Some(key)) => tls.identity = Some(OwnedIdentity::PKCS8 { pem, key }),
+        (None, None) => {}
+        _ => {
+            return Err(AmqpError::Tls(
+                "certfile and keyfile go together: give both or neither".into(),
+            ));
+        }
+    }
+    Ok(tls)
 }
 
 /// `message` with the password of `uri` replaced by `***`.
@@ -351,6 +437,7 @@ impl AmqpConnection {
         Ok(AmqpConnection {
             link: Arc::new(Link {
                 uris,
+                tls: tls_config(config)?,
                 shown,
                 backoff: Backoff::from_config(config),
                 retry: RetryPolicy::from_config(config),
@@ -576,9 +663,15 @@ impl Link {
             uri: shown.to_owned(),
             source,
         };
-        let conn = Connection::connect_uri(uri.clone(), ConnectionProperties::default())
-            .await
-            .map_err(connect_error)?;
+        let runtime = lapin::runtime::default_runtime().map_err(connect_error)?;
+        let conn = Connection::connect_uri_with_config(
+            uri.clone(),
+            ConnectionProperties::default(),
+            self.tls.clone(),
+            runtime,
+        )
+        .await
+        .map_err(connect_error)?;
         let publisher = conn
             .create_channel()
             .await
@@ -720,8 +813,113 @@ mod tests {
             Err(AmqpError::InvalidUri { .. })
         ));
         assert!(matches!(uri("http://x"), Err(AmqpError::InvalidUri { .. })));
-        assert!(matches!(uri("amqps://x"), Err(AmqpError::TlsUnsupported)));
+        assert!(matches!(
+            parse_uri(
+                &Config::new()
+                    .with("AMQP_URI", "amqp://h")
+                    .with(LOGIN_METHOD, "KERBEROS")
+            ),
+            Err(AmqpError::Config { .. })
+        ));
         let e = uri("amqp://user:secret@host:notaport/").unwrap_err();
         assert!(!e.to_string().contains("secret"), "{e}");
+    }
+
+    #[test]
+    fn tls_uris() {
+        let u = uri("amqps://guest:guest@broker.example").unwrap();
+        assert_eq!(u.scheme, AMQPScheme::AMQPS);
+        assert_eq!(u.authority.port, 5671);
+        let u = uri("amqps://guest:guest@broker.example:1234/v").unwrap();
+        assert_eq!(u.authority.port, 1234);
+        let config = Config::new()
+            .with("AMQP_URI", "pyamqp://guest:guest@broker.example/")
+            .with(AMQP_SSL, true);
+        let u = parse_uri(&config).unwrap();
+        assert_eq!(u.scheme, AMQPScheme::AMQPS);
+        assert_eq!(u.authority.port, 5671);
+        let config = config.with(AMQP_SSL, false);
+        assert_eq!(parse_uri(&config).unwrap().scheme, AMQPScheme::AMQP);
+        let config = Config::new()
+            .with("AMQP_URI", "amqps://h")
+            .with(LOGIN_METHOD, "EXTERNAL");
+        assert_eq!(
+            parse_uri(&config).unwrap().query.auth_mechanism,
+            Some(SASLMechanism::External)
+        );
+        assert!(has_explicit_port("u:p@[::1]:5671/v"));
+        assert!(!has_explicit_port("u:p@[::1]/v"));
+        assert!(!has_explicit_port("u:p@host/v:x"));
+    }
+
+    #[test]
+    fn failover_lists() {
+        let config = Config::new().with(
+            "AMQP_URI",
+            "amqp://u:secret1@a:5672/; amqp://u:secret2@b:5673/",
+        );
+        let uris = parse_uris(&config).unwrap();
+        assert_eq!(uris.len(), 2);
+        assert_eq!(uris[1].authority.host, "b");
+        assert_eq!(uris[1].authority.port, 5673);
+        let shown = hide_password(config.amqp_uri());
+        assert!(!shown.contains("secret"), "{shown}");
+        assert_eq!(
+            redact("bad secret1 here", "amqp://u:secret1@a/"),
+            "bad *** here"
+        );
+    }
+
+    #[test]
+    fn tls_settings() {
+        let dir = std::env::temp_dir().join(format!("nameko-tls-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let ca = dir.join("ca.pem");
+        std::fs::write(&ca, "-----BEGIN CERTIFICATE-----\n").unwrap();
+        let ssl = |v: serde_json::Value| Config::new().with(AMQP_SSL, v);
+        let t = tls_config(&ssl(serde_json::json!({"ca_certs": ca}))).unwrap();
+        assert!(t.cert_chain.is_some() && t.identity.is_none());
+        let e = tls_config(&ssl(serde_json::json!({"ca_certs": "/nonexistent/ca.pem"})))
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.contains("cannot read ca_certs `/nonexistent/ca.pem`"),
+            "{e}"
+        );
+        let e = tls_config(&ssl(serde_json::json!({"certfile": ca})))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("certfile and keyfile go together"), "{e}");
+        let e = tls_config(&ssl(serde_json::json!({"cert_reqs": 0})))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("always verifies"), "{e}");
+        assert!(
+            tls_config(&ssl(serde_json::json!(true)))
+                .unwrap()
+                .cert_chain
+                .is_none()
+        );
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn backoff_and_retry_policy() {
+        let b = Backoff::from_config(&Config::new());
+        assert_eq!(b.delay(0), Duration::from_millis(200));
+        assert_eq!(b.delay(1), Duration::from_millis(400));
+        assert_eq!(b.delay(40), Duration::from_secs(30));
+        let p = RetryPolicy::from_config(&Config::new().with(
+            PUBLISH_RETRY_POLICY,
+            serde_json::json!({"max_retries": 5, "interval_start": 0.1, "interval_step": 0.2, "interval_max": 0.4}),
+        ));
+        assert_eq!(p.max_retries, 5);
+        assert_eq!(p.interval(0), Duration::from_millis(100));
+        assert_eq!(p.interval(1), Duration::from_millis(300));
+        assert_eq!(p.interval(9), Duration::from_millis(400));
+        assert_eq!(
+            RetryPolicy::from_config(&Config::new()),
+            RetryPolicy::default()
+        );
     }
 }

@@ -16,11 +16,18 @@ pub enum AmqpError {
         /// Why it is invalid.
         reason: String,
     },
-    /// TLS was asked for (`amqps://` or `AMQP_SSL`), which this build does not support.
-    #[error(
-        "TLS connections (amqps:// or AMQP_SSL) are not supported by this build of nameko-amqp"
-    )]
-    TlsUnsupported,
+    /// The TLS settings (`AMQP_SSL`) cannot be used: a file that cannot be read, an
+    /// option that is not supported.
+    #[error("AMQP_SSL: {0}")]
+    Tls(String),
+    /// A connection setting has a bad value (`LOGIN_METHOD`).
+    #[error("config key `{key}`: {message}")]
+    Config {
+        /// The key.
+        key: &'static str,
+        /// What is wrong with it.
+        message: String,
+    },
     /// The broker could not be reached or refused the connection.
     #[error("cannot connect to the broker at {uri}: {source}")]
     Connect {
