@@ -237,8 +237,18 @@ fn run_node_script(args: &[&str], deadline: Duration) -> Result<String, TestNode
             text
         })
     };
-    let stdout = reader(child.stdout.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
-    let stderr = reader(child.stderr.take().map(|p| Box::new(p) as Box<dyn Read + Send>));
+    let stdout = reader(
+        child
+            .stdout
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
+    let stderr = reader(
+        child
+            .stderr
+            .take()
+            .map(|p| Box::new(p) as Box<dyn Read + Send>),
+    );
     let started = Instant::now();
     let status = loop {
         match child.try_wait() {
@@ -337,6 +347,7 @@ impl TestNode {
         if options.tls {
             args.push("--tls");
         }
+        let command = args.join(" ");
         let started = Instant::now();
         let output = run_node_script(&args, START_DEADLINE)?;
         let start_duration = started.elapsed();
@@ -354,7 +365,7 @@ impl TestNode {
             // Until the output is understood, dropping it must still stop the node.
             stopped: false,
         };
-        node.read_start_output(&args.join(" "), &output, options)?;
+        node.read_start_output(&command, &output, options)?;
         Ok(node)
     }
 
@@ -416,9 +427,26 @@ impl TestNode {
         self.amqps_port
     }
 
-    /// `amqp://guest:guest@127.0.0.1:<port>/` (the default vhost).
+    /// `amqp://guest:guest@127.0.0.1:<port>/`: the default vhost `/` for nameko-amqp
+    /// (and Python nameko), which read an empty vhost as `/`; see
+    /// [`TestNode::amqp_uri_for_vhost`] for a URI to give lapin itself.
     pub fn amqp_uri(&self) -> String {
         format!("amqp://guest:guest@127.0.0.1:{}/", self.amqp_port)
+    }
+
+    /// `amqp://guest:guest@127.0.0.1:<port>/<vhost>`, the vhost percent-encoded
+    /// (`"/"` gives `.../%2F`, which lapin itself reads as the `/` vhost, while it reads
+    /// the bare trailing `/` of [`TestNode::amqp_uri`] as the vhost `""`).
+    pub fn amqp_uri_for_vhost(&self, vhost: &str) -> String {
+        let mut encoded = String::new();
+        for byte in vhost.bytes() {
+            if byte.is_ascii_alphanumeric() || b"-._~".contains(&byte) {
+                encoded.push(char::from(byte));
+            } else {
+                encoded.push_str(&format!("%{byte:02X}"));
+            }
+        }
+        format!("amqp://guest:guest@127.0.0.1:{}/{encoded}", self.amqp_port)
     }
 
     /// `amqps://guest:guest@localhost:<port>/`, if started with [`NodeOptions::tls`].

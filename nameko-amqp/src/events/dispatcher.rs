@@ -286,7 +286,7 @@ impl StandaloneDispatcher {
     }
 
     /// Closes the connection.
-    pub async fn close(self) {
+    pub async fn close(&self) {
         self.publisher.connection.close().await;
     }
 }

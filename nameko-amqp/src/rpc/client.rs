@@ -239,10 +239,9 @@ impl ReplyQueue {
             .basic_consume(
                 queue.into(),
                 "".into(),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    ..BasicConsumeOptions::default()
-                },
+                // Acknowledged once handed to its call: a reply in flight when the
+                // connection drops is redelivered, not lost.
+                BasicConsumeOptions::default(),
                 FieldTable::default(),
             )
             .await
@@ -262,6 +261,7 @@ async fn reply_loop(
     current: Arc<Mutex<Channel>>,
     backoff: Backoff,
 ) {
+    let mut channel = lock(&current).clone();
     loop {
         let mut failure = None;
         while let Some(delivery) = consumer.next().await {
@@ -272,6 +272,7 @@ async fn reply_loop(
                     break;
                 }
             };
+            crate::consumer::ack(&channel, &delivery).await;
             let Some(id) = delivery.properties.correlation_id().as_ref() else {
                 tracing::debug!(target: "nameko_amqp::rpc", "ignoring a reply without correlation_id");
                 continue;
@@ -309,7 +310,7 @@ async fn reply_loop(
                 return;
             };
             match target.open(&next, true).await {
-                Ok((channel, new_consumer, lost)) => {
+                Ok((new_channel, new_consumer, lost)) => {
                     if lost {
                         let waiting: Vec<_> = lock(&pending).drain().collect();
                         tracing::warn!(
@@ -321,7 +322,8 @@ async fn reply_loop(
                             let _ = tx.send(Err(RpcError::ReplyQueueLost(target.queue.clone())));
                         }
                     }
-                    *lock(&current) = channel;
+                    *lock(&current) = new_channel.clone();
+                    channel = new_channel;
                     consumer = new_consumer;
                     live = next;
                     tracing::info!(target: "nameko_amqp::rpc", queue = %target.queue, "reply consumer resumed");
@@ -594,7 +596,7 @@ impl ClusterRpc {
     }
 
     /// Closes the reply queue's consumer and the connection.
-    pub async fn close(self) {
+    pub async fn close(&self) {
         self.listener.close().await;
         self.connection.close().await;
     }
