@@ -19,6 +19,9 @@ pub mod dependencies {}
 #[doc = include_str!("../guide/errors.md")]
 pub mod errors {}
 
+#[doc = include_str!("../guide/production.md")]
+pub mod production {}
+
 #[doc = include_str!("../guide/configuration.md")]
 pub mod configuration {}
 
