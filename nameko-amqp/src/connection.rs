@@ -750,6 +750,10 @@ async fn lost(live: &Live) -> String {
     let mut events = live.conn.events_listener();
     loop {
         match events.next().await {
+            // A channel's error (a queue not found) closes that channel only.
+            Some(lapin::Event::Error(e)) if e.is_amqp_soft_error() && live.is_connected() => {
+                tracing::debug!(target: "nameko_amqp::connection", error = %e, "channel error");
+            }
             Some(lapin::Event::Error(e)) => return e.to_string(),
             Some(lapin::Event::ConnectionBlocked(reason)) => {
                 tracing::warn!(target: "nameko_amqp::connection", %reason, "the broker blocked the connection");
@@ -770,6 +774,11 @@ async fn lost(live: &Live) -> String {
 impl Resource for AmqpConnection {
     async fn close(&self) {
         AmqpConnection::close(self).await;
+    }
+
+    /// Ready while the connection is up.
+    fn is_ready(&self) -> bool {
+        self.is_connected()
     }
 }
 

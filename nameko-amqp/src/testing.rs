@@ -291,6 +291,11 @@ pub struct NodeOptions {
     /// (see [`TestNode::amqps_uri`] and [`TestNode::ca_cert`]). The EXTERNAL mechanism is
     /// enabled: the client certificate's common name is `guest`.
     pub tls: bool,
+    /// The AMQP port; by default the script picks a free one (see `scripts/rabbitmq-node`:
+    /// from 5673 up, below the ephemeral range, never one another test node took).
+    pub amqp_port: Option<u16>,
+    /// The AMQPS port (with `tls`); picked like `amqp_port` by default.
+    pub amqps_port: Option<u16>,
 }
 
 /// A RabbitMQ node of one test's own, stopped (and its state deleted) when dropped.
@@ -347,9 +352,26 @@ impl TestNode {
         if options.tls {
             args.push("--tls");
         }
+        let amqp_port = options.amqp_port.map(|port| port.to_string());
+        if let Some(port) = &amqp_port {
+            args.extend(["--port", port.as_str()]);
+        }
+        let amqps_port = options.amqps_port.map(|port| port.to_string());
+        if let Some(port) = &amqps_port {
+            args.extend(["--tls-port", port.as_str()]);
+        }
         let command = args.join(" ");
         let started = Instant::now();
-        let output = run_node_script(&args, START_DEADLINE)?;
+        let output = match run_node_script(&args, START_DEADLINE) {
+            Ok(output) => output,
+            Err(e) => {
+                if let TestNodeError::Timeout { .. } = e {
+                    // The script was killed before it could clean up.
+                    let _ = run_node_script(&["stop", &name], STOP_DEADLINE);
+                }
+                return Err(e);
+            }
+        };
         let start_duration = started.elapsed();
         let mut node = TestNode {
             name,
@@ -595,8 +617,14 @@ impl TestCluster {
     /// How many nodes [`TestCluster::start`] starts.
     pub const SIZE: usize = 3;
 
-    /// Starts three nodes `<name>-<i>-<random>` at once and clusters them.
+    /// Starts three nodes `<name>-<i>-<random>` at once and clusters them. The ports
+    /// of `options` are ignored: each node gets ports of its own.
     pub fn start(name: &str, options: NodeOptions) -> Result<Self, TestNodeError> {
+        let options = NodeOptions {
+            amqp_port: None,
+            amqps_port: None,
+            ..options
+        };
         let started: Vec<Result<TestNode, TestNodeError>> = std::thread::scope(|scope| {
             let handles: Vec<_> = (1..=Self::SIZE)
                 .map(|i| {

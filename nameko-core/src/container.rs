@@ -558,6 +558,11 @@ impl ServiceContainer {
         format!("{} entrypoint `{}`", ep.kind(), ep.method_name())
     }
 
+    /// Whether the container has started and is not stopped.
+    pub fn is_running(&self) -> bool {
+        matches!(self.state.try_lock().as_deref(), Ok(State::Running))
+    }
+
     /// Sets up, then starts, every dependency provider and entrypoint.
     ///
     /// On failure the extensions already started are killed and the error says which

@@ -47,6 +47,12 @@ pub trait Extension: Send + Sync + 'static {
 pub trait Resource: Send + Sync + 'static {
     /// Closes the resource gracefully. Called once, after every container has stopped.
     async fn close(&self) {}
+
+    /// Whether the resource can do its work now (a broker connection is up). A runner is
+    /// ready when every resource is ([`ServiceRunner::is_ready`](crate::ServiceRunner::is_ready)).
+    fn is_ready(&self) -> bool {
+        true
+    }
 }
 
 type Cell = Arc<tokio::sync::OnceCell<(Arc<dyn Any + Send + Sync>, Arc<dyn Resource>)>>;
@@ -112,6 +118,20 @@ impl Resources {
         let cell = self.cell::<T>();
         let (any, _) = cell.get()?;
         Arc::clone(any).downcast::<T>().ok()
+    }
+
+    /// Whether every resource created so far is ready ([`Resource::is_ready`]).
+    pub fn all_ready(&self) -> bool {
+        let cells: Vec<Cell> = {
+            let cells = match self.cells.lock() {
+                Ok(guard) => guard,
+                Err(poisoned) => poisoned.into_inner(),
+            };
+            cells.values().cloned().collect()
+        };
+        cells
+            .iter()
+            .all(|cell| cell.get().is_none_or(|(_, res)| res.is_ready()))
     }
 
     /// Closes every resource created so far, and forgets them.

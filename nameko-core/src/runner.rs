@@ -120,6 +120,13 @@ impl ServiceRunner {
         Ok(())
     }
 
+    /// Whether the services can work now: every container started, and every shared
+    /// resource ready (the broker connection is up, not being re-established). For a
+    /// readiness probe.
+    pub fn is_ready(&self) -> bool {
+        self.containers.iter().all(ServiceContainer::is_running) && self.shared.all_ready()
+    }
+
     /// Stops every container gracefully, all at once, then closes the shared resources.
     pub async fn stop(&self) {
         futures_util::future::join_all(self.containers.iter().map(|c| c.stop())).await;
