@@ -44,10 +44,16 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
-//! | `testing` | no | [`testing::TestVhost`]: a vhost per integration test |
+//! | `testing` | no | [`testing::TestVhost`] (a vhost per integration test), [`testing::TestNode`] and [`testing::TestCluster`] (RabbitMQ nodes of a test's own, with TLS if asked) |
 //!
-//! TLS (`amqps://`, `AMQP_SSL`) is not supported yet; such a config is refused with
-//! [`AmqpError::TlsUnsupported`].
+//! ## Broker faults
+//!
+//! The connection ([`AmqpConnection`]) is re-established whenever it is lost, with capped
+//! exponential back-off over the URIs of a `;`-separated `AMQP_URI`; consumers declare,
+//! set their prefetch and consume again, reply listeners too, and publishes wait for the
+//! connection per `PUBLISH_RETRY_POLICY`. TLS: `amqps://` or `AMQP_SSL` (rustls), with
+//! `LOGIN_METHOD` `PLAIN`, `AMQPLAIN` or `EXTERNAL`. See the guide's "Running in
+//! production".
 #![forbid(unsafe_code)]
 
 pub mod connection;

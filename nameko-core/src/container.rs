@@ -53,8 +53,8 @@ impl<S: Service> ErasedService for S {
     }
 }
 
-/// The first failure that leaves a runner's services unable to work (their broker
-/// connection is gone), shared by the containers of a runner.
+/// The first failure that leaves a runner's services unable to work, shared by the
+/// containers of a runner.
 #[derive(Debug, Default)]
 pub(crate) struct Fatal {
     token: CancellationToken,
@@ -149,8 +149,9 @@ impl ContainerHandle {
         &self.inner.local
     }
 
-    /// Reports a failure that leaves the service unable to work (its broker connection is
-    /// gone, a consumer stopped on its own). [`ServiceRunner::fatal`](crate::ServiceRunner::fatal)
+    /// Reports a failure the service cannot recover from (nameko-amqp reconnects after a
+    /// lost connection and never reports one; a third-party transport may).
+    /// [`ServiceRunner::fatal`](crate::ServiceRunner::fatal)
     /// and [`ServiceContainer::fatal`] complete with the first such report, so the process
     /// can stop and be restarted by its supervisor.
     pub fn report_fatal(&self, reason: impl std::fmt::Display) {

@@ -35,7 +35,7 @@ pub enum Error {
     /// Two services with the same name were added to one runner.
     #[error("a service named `{0}` is already registered with this runner")]
     DuplicateService(String),
-    /// A service can no longer work (its broker connection is gone).
+    /// A service can no longer work (an extension reported a fatal failure).
     #[error("{0}")]
     Fatal(String),
     /// The container or runner is not in a state that allows the operation.

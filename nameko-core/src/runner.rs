@@ -139,7 +139,7 @@ impl ServiceRunner {
         self.shared.close_all().await;
     }
 
-    /// Completes when a service reports a fatal error (its broker connection is gone),
+    /// Completes when a service reports a fatal error (an extension that cannot recover),
     /// with the reason. The services cannot work any more: stop or kill the runner.
     pub async fn fatal(&self) -> String {
         self.fatal.wait().await
