@@ -359,3 +359,37 @@ async fn a_lost_reply_queue_fails_its_calls_promptly() {
     let _ = conn.close(200, "OK".into()).await;
     cluster.close().await;
 }
+
+/// Every connection negotiates the configured heartbeat, publishers' included (Python
+/// Nameko's publishers have none).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_connection_has_a_heartbeat() {
+    init_tracing();
+    let vhost = TestVhost::create("resilience-heartbeat").unwrap();
+    let config = vhost.config().with("HEARTBEAT", 7);
+    let runner = run_echo(&config).await;
+    let cluster = ClusterRpc::connect(&config).await.unwrap();
+    let dispatcher = StandaloneDispatcher::connect(&config).await.unwrap();
+    let out = Command::new("rabbitmqctl")
+        .args([
+            "list_connections",
+            "vhost",
+            "timeout",
+            "--quiet",
+            "--no-table-headers",
+        ])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    let ours: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.starts_with(vhost.name()))
+        .collect();
+    assert_eq!(ours.len(), 3, "service, client, dispatcher: {listing}");
+    for line in ours {
+        assert!(line.trim_end().ends_with("\t7"), "heartbeat 7 s: {line}");
+    }
+    dispatcher.close().await;
+    cluster.close().await;
+    runner.stop().await;
+}
