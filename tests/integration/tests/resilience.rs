@@ -393,3 +393,37 @@ async fn every_connection_has_a_heartbeat() {
     cluster.close().await;
     runner.stop().await;
 }
+
+/// `LOGIN_METHOD: AMQPLAIN` logs in with RabbitMQ's AMQPLAIN mechanism.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn login_method_amqplain() {
+    init_tracing();
+    let vhost = TestVhost::create("login-amqplain").unwrap();
+    let config = vhost.config().with("LOGIN_METHOD", "AMQPLAIN");
+    let runner = run_echo(&config).await;
+    let cluster = ClusterRpc::connect(&config)
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(10));
+    let out: String = cluster.service("echo").call("whoami", ()).await.unwrap();
+    assert_eq!(out, "only");
+    let out = Command::new("rabbitmqctl")
+        .args([
+            "list_connections",
+            "vhost",
+            "auth_mechanism",
+            "--quiet",
+            "--no-table-headers",
+        ])
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout).into_owned();
+    let ours: Vec<&str> = listing
+        .lines()
+        .filter(|l| l.starts_with(vhost.name()))
+        .collect();
+    assert!(!ours.is_empty(), "{listing}");
+    assert!(ours.iter().all(|l| l.ends_with("AMQPLAIN")), "{listing}");
+    cluster.close().await;
+    runner.stop().await;
+}
