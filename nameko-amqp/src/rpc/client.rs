@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
-use futures_util::StreamExt;
+use futures_util::{FutureExt, StreamExt};
 use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel};
@@ -250,6 +250,32 @@ impl ReplyQueue {
     }
 }
 
+/// Hands a reply to the call waiting for it.
+fn deliver_reply(pending: &Pending, delivery: &lapin::message::Delivery) {
+    let Some(id) = delivery.properties.correlation_id().as_ref() else {
+        tracing::debug!(target: "nameko_amqp::rpc", "ignoring a reply without correlation_id");
+        return;
+    };
+    let Some(tx) = lock(pending).remove(id.as_str()) else {
+        tracing::debug!(target: "nameko_amqp::rpc", correlation_id = %id, "ignoring an unknown reply");
+        return;
+    };
+    let outcome = match serde_json::from_slice::<wire::ReplyBody>(&delivery.data) {
+        Ok(body) => body.into_result().map_err(RpcError::Remote),
+        Err(e) => Err(RpcError::MalformedReply(e.to_string())),
+    };
+    let _ = tx.send(outcome);
+}
+
+/// Acknowledges every reply up to `tag` on `channel`.
+async fn ack_up_to(channel: &Channel, tag: Option<u64>) {
+    let Some(tag) = tag else { return };
+    let options = lapin::options::BasicAckOptions { multiple: true };
+    if let Err(e) = channel.basic_ack(tag, options).await {
+        tracing::debug!(target: "nameko_amqp::rpc", error = %e, "reply ack failed");
+    }
+}
+
 /// Hands each reply to its waiting call; after a lost channel or connection, opens the
 /// reply queue again and goes on.
 async fn reply_loop(
@@ -264,28 +290,31 @@ async fn reply_loop(
     let mut channel = lock(&current).clone();
     loop {
         let mut failure = None;
-        while let Some(delivery) = consumer.next().await {
-            let delivery = match delivery {
-                Ok(d) => d,
-                Err(e) => {
-                    failure = Some(e.to_string());
-                    break;
-                }
-            };
-            crate::consumer::ack(&channel, &delivery).await;
-            let Some(id) = delivery.properties.correlation_id().as_ref() else {
-                tracing::debug!(target: "nameko_amqp::rpc", "ignoring a reply without correlation_id");
-                continue;
-            };
-            let Some(tx) = lock(&pending).remove(id.as_str()) else {
-                tracing::debug!(target: "nameko_amqp::rpc", correlation_id = %id, "ignoring an unknown reply");
-                continue;
-            };
-            let outcome = match serde_json::from_slice::<wire::ReplyBody>(&delivery.data) {
-                Ok(body) => body.into_result().map_err(RpcError::Remote),
-                Err(e) => Err(RpcError::MalformedReply(e.to_string())),
-            };
-            let _ = tx.send(outcome);
+        'consume: while let Some(delivery) = consumer.next().await {
+            let mut next = Some(delivery);
+            let mut last_tag = None;
+            // Hand over every reply that is ready, then acknowledge them all at once
+            // (`multiple`): the callers are woken first, and a burst costs one ack.
+            while let Some(delivery) = next.take() {
+                let delivery = match delivery {
+                    Ok(d) => d,
+                    Err(e) => {
+                        failure = Some(e.to_string());
+                        break 'consume;
+                    }
+                };
+                last_tag = Some(delivery.delivery_tag);
+                deliver_reply(&pending, &delivery);
+                next = match consumer.next().now_or_never() {
+                    Some(Some(d)) => Some(d),
+                    Some(None) => {
+                        ack_up_to(&channel, last_tag).await;
+                        break 'consume;
+                    }
+                    None => None,
+                };
+            }
+            ack_up_to(&channel, last_tag).await;
         }
         // `close` aborts this task before closing the channel: getting here means the
         // channel or the connection went away. Calls keep waiting: their replies are kept

@@ -427,3 +427,50 @@ async fn login_method_amqplain() {
     cluster.close().await;
     runner.stop().await;
 }
+
+/// Clients inside services follow the shared connection: after the broker closed every
+/// connection, `service_x` calls `service_y` through its `RpcProxy` again, and `source`
+/// dispatches through its `EventDispatcher` again.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn rpc_proxies_and_dispatchers_in_services_survive_closed_connections() {
+    use nameko_integration_tests::{Dispatching, PoolListener, Seen, total};
+    init_tracing();
+    let vhost = TestVhost::create("resilience-deps").unwrap();
+    let config = vhost.config();
+    let seen = Seen::default();
+    let mut runner = ServiceRunner::new(config.clone());
+    runner.add_service(example_rpc::ServiceY).unwrap();
+    runner
+        .add_service(example_rpc::ServiceX::default())
+        .unwrap();
+    runner.add_service(Dispatching::default()).unwrap();
+    runner.add_service(PoolListener::new("a", &seen)).unwrap();
+    runner.start().await.unwrap();
+    let cluster = ClusterRpc::connect(&config)
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(20));
+    for round in 0..3 {
+        let out: String = cluster
+            .service("service_x")
+            .call("remote_method", ("hellø",))
+            .await
+            .unwrap();
+        assert_eq!(out, "hellø-x-y", "round {round}");
+        let () = cluster
+            .service("source")
+            .call("fire", (json!({ "round": round }),))
+            .await
+            .unwrap();
+        assert!(
+            eventually(Duration::from_secs(10), || async {
+                total(&seen, "pool_listener") > round
+            })
+            .await,
+            "round {round}: the event arrived"
+        );
+        close_all_connections(&vhost);
+    }
+    cluster.close().await;
+    runner.stop().await;
+}
