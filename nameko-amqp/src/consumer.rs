@@ -12,7 +12,7 @@ use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{
     BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
-    BasicRejectOptions,
+    BasicRejectOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{FieldTable, ShortString};
 use nameko_core::__private::BoxFuture;
@@ -236,6 +236,32 @@ impl Run {
             queue = new_queue;
         }
     }
+}
+
+/// Declares `queue` with `options` and `args`, and binds it to `exchange` with
+/// `routing_key`.
+pub(crate) async fn declare_bound_queue(
+    channel: &Channel,
+    queue: &str,
+    options: QueueDeclareOptions,
+    args: FieldTable,
+    exchange: &str,
+    routing_key: &str,
+) -> Result<(), AmqpError> {
+    channel
+        .queue_declare(queue.into(), options, args)
+        .await
+        .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
+    channel
+        .queue_bind(
+            queue.into(),
+            exchange.into(),
+            routing_key.into(),
+            QueueBindOptions::default(),
+            FieldTable::default(),
+        )
+        .await
+        .map_err(AmqpError::op(format!("queue.bind {queue}")))
 }
 
 /// Acknowledges a delivery received on `channel`.

@@ -5,7 +5,7 @@ use std::time::Duration;
 
 use lapin::Channel;
 use lapin::message::Delivery;
-use lapin::options::{QueueBindOptions, QueueDeclareOptions};
+use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
 use nameko_core::__private::BoxFuture;
 use nameko_core::{
@@ -15,7 +15,7 @@ use nameko_core::{
 use serde_json::{Map, Value};
 
 use crate::connection::AmqpConnection;
-use crate::consumer::{QueueConsumer, Setup, ack, reject, requeue};
+use crate::consumer::{QueueConsumer, Setup, ack, declare_bound_queue, reject, requeue};
 use crate::error::AmqpError;
 use crate::events::dispatcher::declare_events_exchange_on;
 use crate::wire;
@@ -226,29 +226,14 @@ impl EventHandler {
             );
             Box::pin(async move {
                 declare_events_exchange_on(&channel, &exchange, auto_delete_exchange).await?;
-                channel
-                    .queue_declare(
-                        queue.as_str().into(),
-                        QueueDeclareOptions {
-                            durable: true,
-                            auto_delete,
-                            exclusive,
-                            ..QueueDeclareOptions::default()
-                        },
-                        args,
-                    )
-                    .await
-                    .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
-                channel
-                    .queue_bind(
-                        queue.as_str().into(),
-                        exchange.as_str().into(),
-                        event_type.as_str().into(),
-                        QueueBindOptions::default(),
-                        FieldTable::default(),
-                    )
-                    .await
-                    .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+                let options = QueueDeclareOptions {
+                    durable: true,
+                    auto_delete,
+                    exclusive,
+                    ..QueueDeclareOptions::default()
+                };
+                declare_bound_queue(&channel, &queue, options, args, &exchange, &event_type)
+                    .await?;
                 Ok(queue)
             })
         });

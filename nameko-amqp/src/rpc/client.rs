@@ -6,7 +6,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
-use lapin::options::{BasicConsumeOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{BasicConsumeOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel};
 use nameko_core::context::{CALL_ID_STACK, ContextData};
@@ -19,6 +19,7 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 
 use crate::connection::{AmqpConnection, Backoff, Live, Published};
+use crate::consumer::declare_bound_queue;
 use crate::error::{AmqpError, RpcError};
 use crate::rpc::entrypoint::declare_rpc_exchange;
 use crate::wire;
@@ -221,20 +222,15 @@ impl ReplyQueue {
             "x-expires".into(),
             AMQPValue::LongLongInt(wire::REPLY_QUEUE_EXPIRES_MS),
         );
-        channel
-            .queue_declare(queue.into(), QueueDeclareOptions::default(), args)
-            .await
-            .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
-        channel
-            .queue_bind(
-                queue.into(),
-                self.exchange.as_str().into(),
-                self.routing_key.as_str().into(),
-                QueueBindOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+        declare_bound_queue(
+            &channel,
+            queue,
+            QueueDeclareOptions::default(),
+            args,
+            &self.exchange,
+            &self.routing_key,
+        )
+        .await?;
         let consumer = channel
             .basic_consume(
                 queue.into(),

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use lapin::message::Delivery;
-use lapin::options::{ExchangeDeclareOptions, QueueBindOptions, QueueDeclareOptions};
+use lapin::options::{ExchangeDeclareOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, ExchangeKind};
 use nameko_core::__private::BoxFuture;
@@ -16,7 +16,7 @@ use nameko_core::{
 use serde_json::Value;
 
 use crate::connection::{AmqpConnection, Published};
-use crate::consumer::{QueueConsumer, Setup, ack, reject, requeue};
+use crate::consumer::{QueueConsumer, Setup, ack, declare_bound_queue, reject, requeue};
 use crate::error::AmqpError;
 use crate::wire;
 
@@ -188,27 +188,12 @@ impl RpcConsumer {
                 Box::pin(async move {
                     let queue = wire::rpc_queue(&service);
                     declare_rpc_exchange(&channel, &exchange).await?;
-                    channel
-                        .queue_declare(
-                            queue.as_str().into(),
-                            QueueDeclareOptions {
-                                durable: true,
-                                ..QueueDeclareOptions::default()
-                            },
-                            args,
-                        )
-                        .await
-                        .map_err(AmqpError::op(format!("queue.declare {queue}")))?;
-                    channel
-                        .queue_bind(
-                            queue.as_str().into(),
-                            exchange.as_str().into(),
-                            wire::rpc_binding_key(&service).into(),
-                            QueueBindOptions::default(),
-                            FieldTable::default(),
-                        )
-                        .await
-                        .map_err(AmqpError::op(format!("queue.bind {queue}")))?;
+                    let options = QueueDeclareOptions {
+                        durable: true,
+                        ..QueueDeclareOptions::default()
+                    };
+                    let key = wire::rpc_binding_key(&service);
+                    declare_bound_queue(&channel, &queue, options, args, &exchange, &key).await?;
                     Ok(queue)
                 })
             })

@@ -280,3 +280,116 @@ impl Dispatching {
         self.dispatch.dispatch("evt", &payload).await
     }
 }
+
+/// Log lines written while a test runs, for asserting what an operator would see.
+#[derive(Clone, Default)]
+pub struct CapturedLogs(std::sync::Arc<std::sync::Mutex<Vec<u8>>>);
+
+impl std::io::Write for CapturedLogs {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+impl CapturedLogs {
+    /// Everything captured so far, which is then forgotten.
+    pub fn take(&self) -> String {
+        let bytes = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// Everything captured so far.
+    pub fn text(&self) -> String {
+        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
+    }
+}
+
+/// Captures the current thread's logs at `level` and above (no colours) until the guard
+/// is dropped. Works for what runs on the test's thread (`#[tokio::test]`'s
+/// current-thread runtime).
+pub fn capture_logs(level: tracing::Level) -> (CapturedLogs, tracing::subscriber::DefaultGuard) {
+    let captured = CapturedLogs::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_ansi(false)
+        .with_max_level(level)
+        .finish();
+    (captured, tracing::subscriber::set_default(subscriber))
+}
+
+/// Declares `rpc-<service>` bound for `<service>.*` with no consumer, so that requests to
+/// `service` are routed and never answered. Keep the returned connection open.
+pub async fn bind_silent_queue(uri: &str, service: &str) -> lapin::Connection {
+    use lapin::options::{QueueBindOptions, QueueDeclareOptions};
+    use lapin::types::FieldTable;
+    let conn = lapin::Connection::connect(uri, lapin::ConnectionProperties::default())
+        .await
+        .unwrap_or_else(|e| panic!("connect to {uri}: {e}"));
+    let ch = conn
+        .create_channel()
+        .await
+        .unwrap_or_else(|e| panic!("channel: {e}"));
+    let queue = format!("rpc-{service}");
+    ch.queue_declare(
+        queue.as_str().into(),
+        QueueDeclareOptions::default(),
+        FieldTable::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("declare {queue}: {e}"));
+    ch.queue_bind(
+        queue.as_str().into(),
+        "nameko-rpc".into(),
+        format!("{service}.*").as_str().into(),
+        QueueBindOptions::default(),
+        FieldTable::default(),
+    )
+    .await
+    .unwrap_or_else(|e| panic!("bind {queue}: {e}"));
+    conn
+}
+
+/// Spawns `cmd` with its stderr piped and waits (at most `timeout`) for a stderr line
+/// containing `marker`; stderr is drained afterwards so the child never blocks on it.
+pub fn spawn_until_line(
+    mut cmd: std::process::Command,
+    marker: &str,
+    timeout: Duration,
+) -> std::process::Child {
+    use std::io::BufRead;
+    let mut child = cmd
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("spawn {cmd:?}: {e}"));
+    let Some(stderr) = child.stderr.take() else {
+        panic!("no stderr pipe");
+    };
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in std::io::BufReader::new(stderr)
+            .lines()
+            .map_while(Result::ok)
+        {
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = std::time::Instant::now() + timeout;
+    loop {
+        match rx.recv_timeout(deadline.saturating_duration_since(std::time::Instant::now())) {
+            Ok(line) if line.contains(marker) => break,
+            Ok(_) => {}
+            Err(_) => panic!("{cmd:?} did not print `{marker}` within {timeout:?}"),
+        }
+    }
+    std::thread::spawn(move || while rx.recv().is_ok() {});
+    child
+}

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError, StandaloneDispatcher};
 use nameko_core::{Config, ServiceRunner, event_handler, rpc, service};
-use nameko_integration_tests::{eventually, init_tracing};
+use nameko_integration_tests::{bind_silent_queue, capture_logs, eventually, init_tracing};
 use serde_json::{Value, json};
 
 /// A service whose methods panic.
@@ -219,27 +219,8 @@ async fn a_call_whose_reply_never_comes_times_out_by_default() {
     let config = vhost.config().with("RPC_TIMEOUT", 0.3);
     let runner = start(&config, Panicky::default()).await;
     let cluster = ClusterRpc::connect(&config).await.unwrap();
-    // Bind a queue for `silent` that nobody consumes: the request is routed, never answered.
-    let conn = lapin::Connection::connect(&vhost.uri(), lapin::ConnectionProperties::default())
-        .await
-        .unwrap();
-    let ch = conn.create_channel().await.unwrap();
-    ch.queue_declare(
-        "rpc-silent".into(),
-        lapin::options::QueueDeclareOptions::default(),
-        lapin::types::FieldTable::default(),
-    )
-    .await
-    .unwrap();
-    ch.queue_bind(
-        "rpc-silent".into(),
-        "nameko-rpc".into(),
-        "silent.*".into(),
-        lapin::options::QueueBindOptions::default(),
-        lapin::types::FieldTable::default(),
-    )
-    .await
-    .unwrap();
+    // A queue for `silent` that nobody consumes: the request is routed, never answered.
+    let conn = bind_silent_queue(&vhost.uri(), "silent").await;
     let started = Instant::now();
     let err = cluster
         .service("silent")
@@ -282,42 +263,11 @@ impl Accounts {
     }
 }
 
-/// Log lines written while a test runs.
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn take(&self) -> String {
-        let bytes = std::mem::take(&mut *self.0.lock().unwrap_or_else(|p| p.into_inner()));
-        String::from_utf8_lossy(&bytes).into_owned()
-    }
-}
-
 /// Through the macros and the real broker: an unexpected error is logged at ERROR, an
 /// expected one at WARNING, a panic at ERROR with its location, and the password never.
 #[tokio::test]
 async fn failures_are_logged_by_level_with_sensitive_arguments_redacted() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::INFO)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs(tracing::Level::INFO);
 
     let vhost = TestVhost::create("failure-logs").unwrap();
     let config = vhost.config();

@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError, StandaloneDispatcher};
 use nameko_core::{Config, ServiceRunner, event_handler, rpc, service};
-use nameko_integration_tests::{Echo, eventually, init_tracing};
+use nameko_integration_tests::{Echo, bind_silent_queue, eventually, init_tracing};
 use serde_json::{Value, json};
 
 /// Closes every connection of `vhost` from the broker side.
@@ -291,26 +291,7 @@ async fn a_lost_reply_queue_fails_its_calls_promptly() {
             .with_timeout(Duration::from_secs(30)),
     );
     // A queue for `silent` that nobody consumes: requests are routed, never answered.
-    let conn = lapin::Connection::connect(&vhost.uri(), lapin::ConnectionProperties::default())
-        .await
-        .unwrap();
-    let ch = conn.create_channel().await.unwrap();
-    ch.queue_declare(
-        "rpc-silent".into(),
-        lapin::options::QueueDeclareOptions::default(),
-        lapin::types::FieldTable::default(),
-    )
-    .await
-    .unwrap();
-    ch.queue_bind(
-        "rpc-silent".into(),
-        "nameko-rpc".into(),
-        "silent.*".into(),
-        lapin::options::QueueBindOptions::default(),
-        lapin::types::FieldTable::default(),
-    )
-    .await
-    .unwrap();
+    let conn = bind_silent_queue(&vhost.uri(), "silent").await;
     let pending = {
         let cluster = Arc::clone(&cluster);
         tokio::spawn(async move { cluster.service("silent").call::<Value>("m", ()).await })

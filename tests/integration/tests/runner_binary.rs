@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use nameko_amqp::ClusterRpc;
 use nameko_amqp::testing::TestVhost;
+use nameko_integration_tests::spawn_until_line;
 
 const BIN: &str = env!("CARGO_BIN_EXE_nameko-test-service");
 
@@ -161,33 +162,11 @@ fn help_documents_the_options() {
 /// Starts the binary and waits for its "started services" line.
 fn start(args: &[&str], env: &[(&str, &str)]) -> Child {
     let mut cmd = Command::new(BIN);
-    cmd.args(args)
-        .env_remove("RUST_LOG")
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped());
+    cmd.args(args).env_remove("RUST_LOG");
     for (k, v) in env {
         cmd.env(k, v);
     }
-    let mut child = cmd.spawn().unwrap();
-    let stderr = child.stderr.take().unwrap();
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-            let _ = tx.send(line);
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        let line = rx
-            .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-            .expect("the service binary did not start");
-        if line.contains("started services: echo") {
-            break;
-        }
-    }
-    // Keep draining stderr so the child never blocks on a full pipe.
-    std::thread::spawn(move || while rx.recv().is_ok() {});
-    child
+    spawn_until_line(cmd, "started services: echo", Duration::from_secs(20))
 }
 
 fn signal(child: &Child, sig: &str) {

@@ -2,47 +2,18 @@
 //! refused logins, malformed URIs, reconnection attempts and TLS settings errors, all
 //! with a recognisable secret, and the captured output searched for it.
 
-use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{AmqpConnection, ClusterRpc};
 use nameko_core::Config;
+use nameko_integration_tests::capture_logs;
 
 const SECRET: &str = "s3cr3t-Pa55w0rd";
 
-#[derive(Clone, Default)]
-struct Captured(Arc<Mutex<Vec<u8>>>);
-
-impl std::io::Write for Captured {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-impl Captured {
-    fn text(&self) -> String {
-        String::from_utf8_lossy(&self.0.lock().unwrap_or_else(|p| p.into_inner())).into_owned()
-    }
-}
-
 #[tokio::test]
 async fn secrets_stay_out_of_logs_and_errors() {
-    let captured = Captured::default();
-    let writer = captured.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_writer(move || writer.clone())
-        .with_ansi(false)
-        .with_max_level(tracing::Level::TRACE)
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
+    let (captured, _guard) = capture_logs(tracing::Level::TRACE);
     let mut errors = Vec::new();
 
     // Nothing listens there.

@@ -11,9 +11,8 @@
 //! About 45 s of load by default; `NAMEKO_SOAK_SECS` sets it (e.g. 600 for a long run).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -21,7 +20,7 @@ use std::time::{Duration, Instant};
 use nameko_amqp::testing::{NodeOptions, TestNode};
 use nameko_amqp::{ClusterRpc, RpcError, StandaloneDispatcher};
 use nameko_core::Config;
-use nameko_integration_tests::{eventually, init_tracing};
+use nameko_integration_tests::{eventually, init_tracing, spawn_until_line};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_nameko-soak-service");
@@ -34,32 +33,13 @@ struct Instance {
 impl Instance {
     /// Starts an instance and waits for its "started services" line.
     fn start(config: &Path, events: &Path) -> Instance {
-        let mut child = Command::new(BIN)
-            .args(["--config", &config.to_string_lossy()])
+        let mut cmd = Command::new(BIN);
+        cmd.args(["--config", &config.to_string_lossy()])
             .env("SOAK_EVENTS_FILE", events)
-            .env("RUST_LOG", "warn")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .unwrap();
-        let stderr = child.stderr.take().unwrap();
-        let (tx, rx) = std::sync::mpsc::channel();
-        std::thread::spawn(move || {
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                let _ = tx.send(line);
-            }
-        });
-        let deadline = Instant::now() + Duration::from_secs(60);
-        loop {
-            let line = rx
-                .recv_timeout(deadline.saturating_duration_since(Instant::now()))
-                .expect("the soak service did not start");
-            if line.contains("started services: soak") {
-                break;
-            }
+            .env("RUST_LOG", "warn");
+        Instance {
+            child: spawn_until_line(cmd, "started services: soak", Duration::from_secs(60)),
         }
-        std::thread::spawn(move || while rx.recv().is_ok() {});
-        Instance { child }
     }
 
     fn kill(&mut self) {
