@@ -11,6 +11,17 @@ use nameko_core::{Config, ServiceRunner};
 use nameko_integration_tests::{Echo, init_tracing};
 use serde_json::json;
 
+/// Calls `echo.whoami` with a client made from `config`.
+async fn whoami(config: &Config) -> String {
+    let cluster = ClusterRpc::connect(config)
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(10));
+    let out: String = cluster.service("echo").call("whoami", ()).await.unwrap();
+    cluster.close().await;
+    out
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn services_and_clients_over_tls() {
     init_tracing();
@@ -92,13 +103,7 @@ async fn services_and_clients_over_tls() {
             format!("pyamqp://guest:guest@127.0.0.1:{tls_port}/"),
         )
         .with("AMQP_SSL", json!({ "ca_certs": ca }));
-    let cluster = ClusterRpc::connect(&config)
-        .await
-        .unwrap()
-        .with_timeout(Duration::from_secs(10));
-    let out: String = cluster.service("echo").call("whoami", ()).await.unwrap();
-    assert_eq!(out, "tls");
-    cluster.close().await;
+    assert_eq!(whoami(&config).await, "tls");
 
     // Without the test CA, the broker's certificate does not verify.
     let config = Config::new().with("AMQP_URI", amqps.clone());
