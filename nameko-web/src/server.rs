@@ -51,16 +51,13 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use axum::Router;
 use axum::body::Body;
-use axum::extract::{ConnectInfo, State};
 use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, HOST, HeaderValue, LOCATION};
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use hyper_util::service::TowerToHyperService;
 use nameko_core::__private::BoxFuture;
 use nameko_core::{
     Call, CallArguments, ContainerHandle, EntrypointOptions, Outcome, RemoteError, Resource,
@@ -70,7 +67,6 @@ use nameko_rule::Rule;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tower::ServiceExt;
 
 use crate::config::ServerConfig;
 use crate::error::{Error, HttpError};
@@ -430,7 +426,7 @@ impl WebServer {
     }
 
     /// Matches the request and runs its route's handler.
-    async fn dispatch(&self, req: http::Request<Body>) -> Response {
+    async fn dispatch(&self, req: http::Request<Incoming>, peer: SocketAddr) -> Response {
         let (parts, body) = req.into_parts();
         if self.closing.load(Ordering::Acquire) {
             return error_page(StatusCode::SERVICE_UNAVAILABLE);
@@ -479,15 +475,17 @@ impl WebServer {
         if !route.is_active() {
             return error_page(StatusCode::SERVICE_UNAVAILABLE);
         }
-        let body = match self.read_body(&parts, body).await {
-            Ok(body) => body,
-            Err(response) => return response,
+        // No body (a GET): nothing to read. Otherwise boxed: inline, the reading's state
+        // would make every request's future (which hyper moves) larger.
+        let body = if http_body::Body::is_end_stream(&body) {
+            bytes::Bytes::new()
+        } else {
+            match Box::pin(self.read_body(&parts, body)).await {
+                Ok(body) => body,
+                Err(response) => return response,
+            }
         };
-        let peer = parts
-            .extensions
-            .get::<ConnectInfo<SocketAddr>>()
-            .map(|c| c.0);
-        let request = Request::from_parts(parts, body).with_route(values.clone(), peer);
+        let request = Request::from_parts(parts, body).with_route(values.clone(), Some(peer));
         route.run(request, PathParams::new(values)).await
     }
 
@@ -495,7 +493,7 @@ impl WebServer {
     async fn read_body(
         &self,
         parts: &http::request::Parts,
-        body: Body,
+        body: Incoming,
     ) -> Result<bytes::Bytes, Response> {
         let max = self.config.max_body_size;
         let closing = |status| {
@@ -509,10 +507,6 @@ impl WebServer {
             .and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > max as u64) {
             return Err(closing(StatusCode::PAYLOAD_TOO_LARGE));
-        }
-        // No body (a GET): nothing to read, no read timer to arm.
-        if http_body::Body::is_end_stream(&body) {
-            return Ok(bytes::Bytes::new());
         }
         match tokio::time::timeout(
             self.config.body_read_timeout,
@@ -610,17 +604,19 @@ fn redirect_to_slash(
     )
 }
 
+/// Answers one request of the connection from `peer`, with an access log line at `debug`.
 async fn handle(
-    State(server): State<Arc<WebServer>>,
-    req: axum::extract::Request,
-) -> axum::response::Response {
+    server: Arc<WebServer>,
+    req: http::Request<Incoming>,
+    peer: SocketAddr,
+) -> http::Response<Body> {
     if !tracing::enabled!(target: "nameko_web::access", tracing::Level::DEBUG) {
-        return server.dispatch(req).await.into_inner();
+        return server.dispatch(req, peer).await.into_inner();
     }
     let started = std::time::Instant::now();
     let method = req.method().clone();
     let uri = req.uri().clone();
-    let response = server.dispatch(req).await;
+    let response = server.dispatch(req, peer).await;
     tracing::debug!(
         target: "nameko_web::access",
         %method,
@@ -644,9 +640,6 @@ fn is_connection_error(e: &std::io::Error) -> bool {
 
 async fn serve(server: Arc<WebServer>, listener: TcpListener) {
     let config = server.config.clone();
-    let router = Router::new()
-        .fallback(handle)
-        .with_state(Arc::clone(&server));
     let mut builder = hyper::server::conn::http1::Builder::new();
     builder
         .timer(TokioTimer::new())
@@ -672,16 +665,17 @@ async fn serve(server: Arc<WebServer>, listener: TcpListener) {
             },
         };
         let _ = stream.set_nodelay(true);
-        let service = router
-            .clone()
-            .map_request(move |mut req: http::Request<Incoming>| {
-                req.extensions_mut().insert(ConnectInfo(peer));
-                req
-            });
-        let connection =
-            builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
+        // hyper's own service: no router, no per-request extension for the peer.
+        let connection_server = Arc::clone(&server);
+        let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
+            let server = Arc::clone(&connection_server);
+            async move { Ok::<_, std::convert::Infallible>(handle(server, req, peer).await) }
+        });
+        let connection = builder.serve_connection(TokioIo::new(stream), service);
         let connection = graceful.watch(connection);
-        let force = force.clone();
+        // A child token per connection: polling the shared one would take its lock on
+        // every poll of every connection.
+        let force = force.child_token();
         connections.spawn(async move {
             tokio::select! {
                 result = connection => {
