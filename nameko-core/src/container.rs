@@ -259,7 +259,7 @@ impl ContainerHandle {
             inner.parent_calls_tracked,
         );
         ctx.set_container(self.clone());
-        ctx.set_call(Arc::clone(&options), arguments);
+        ctx.set_call(options, arguments);
         let span = tracing::debug_span!(
             target: "nameko::worker",
             "worker",
@@ -292,7 +292,9 @@ impl ContainerHandle {
                     match result {
                         Some(Ok(Ok(value))) => Outcome::Success(value),
                         Some(Ok(Err(error))) => {
-                            let expected = options.is_expected(error.as_method_error().error());
+                            let expected = ctx
+                                .entrypoint_options()
+                                .is_some_and(|o| o.is_expected(error.as_method_error().error()));
                             let mut failure = WorkerFailure::error(error);
                             failure.set_expected(expected);
                             Outcome::Failed(failure)

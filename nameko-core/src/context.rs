@@ -63,16 +63,26 @@ impl WorkerContext {
     ) -> Self {
         let service_name = service_name.into();
         let entrypoint_name = entrypoint_name.into();
-        let call_id = format!("{service_name}.{entrypoint_name}.{}", crate::ids::uuid_v4());
+        // `<service>.<method>.<uuid4>`, written without the formatting machinery.
+        let mut uuid = uuid::Uuid::encode_buffer();
+        let uuid = crate::ids::uuid_v4().hyphenated().encode_lower(&mut uuid);
+        let mut call_id =
+            String::with_capacity(service_name.len() + entrypoint_name.len() + uuid.len() + 2);
+        call_id.push_str(&service_name);
+        call_id.push('.');
+        call_id.push_str(&entrypoint_name);
+        call_id.push('.');
+        call_id.push_str(uuid);
         let mut call_id_stack: Vec<String> = match data.remove(CALL_ID_STACK) {
-            Some(Value::Array(items)) => items
-                .into_iter()
-                .filter_map(|v| match v {
+            Some(Value::Array(items)) => {
+                let mut stack = Vec::with_capacity(items.len() + 1);
+                stack.extend(items.into_iter().filter_map(|v| match v {
                     Value::String(s) => Some(s),
                     _ => None,
-                })
-                .collect(),
-            _ => Vec::new(),
+                }));
+                stack
+            }
+            _ => Vec::with_capacity(1),
         };
         call_id_stack.push(call_id.clone());
         // Python keeps `parent_calls_tracked` parents plus the worker's own id.

@@ -5,7 +5,7 @@
 //! | `WEB_SERVER_ADDRESS` | `0.0.0.0:8000` | `[address:]port` to listen on (Nameko's key); `host:port` names are resolved, `[::1]:8000` is IPv6, `127.0.0.1:0` picks a free port |
 //! | `WEB_MAX_BODY_SIZE` | 1048576 (1 MiB) | largest request body in bytes; a larger one is answered `413 Payload Too Large` without being read |
 //! | `WEB_MAX_HEADER_SIZE` | 65536 (64 KiB) | largest request head (request line and headers) in bytes, at least 8192; a larger one, or more than 100 headers, is answered `431 Request Header Fields Too Large` |
-//! | `WEB_HEADER_READ_TIMEOUT` | 30 | seconds a client has to send a request's head; then the connection is closed |
+//! | `WEB_HEADER_READ_TIMEOUT` | 30 | seconds a client has to send a request's head; then the connection is closed. `false`: no limit (as Nameko; saves a timer per request, about 5 % of a hello world's throughput) |
 //! | `WEB_BODY_READ_TIMEOUT` | 30 | seconds a client has to send a request's body once its head arrived; then `408 Request Timeout` |
 //! | `SHUTDOWN_GRACE_PERIOD` | 30 | seconds a graceful stop waits for responses still being written |
 //!
@@ -46,8 +46,8 @@ pub struct ServerConfig {
     pub max_body_size: usize,
     /// `WEB_MAX_HEADER_SIZE`.
     pub max_header_size: usize,
-    /// `WEB_HEADER_READ_TIMEOUT`.
-    pub header_read_timeout: Duration,
+    /// `WEB_HEADER_READ_TIMEOUT`; `None` when set to `false`.
+    pub header_read_timeout: Option<Duration>,
     /// `WEB_BODY_READ_TIMEOUT`.
     pub body_read_timeout: Duration,
     /// `SHUTDOWN_GRACE_PERIOD`.
@@ -60,7 +60,7 @@ impl Default for ServerConfig {
             address: nameko_core::config::DEFAULT_WEB_SERVER_ADDRESS.to_owned(),
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             max_header_size: DEFAULT_MAX_HEADER_SIZE,
-            header_read_timeout: DEFAULT_READ_TIMEOUT,
+            header_read_timeout: Some(DEFAULT_READ_TIMEOUT),
             body_read_timeout: DEFAULT_READ_TIMEOUT,
             grace_period: nameko_core::config::DEFAULT_SHUTDOWN_GRACE_PERIOD,
         }
@@ -122,7 +122,14 @@ impl ServerConfig {
                 DEFAULT_MAX_HEADER_SIZE,
                 MIN_MAX_HEADER_SIZE,
             )?,
-            header_read_timeout: seconds(config, WEB_HEADER_READ_TIMEOUT, DEFAULT_READ_TIMEOUT)?,
+            header_read_timeout: match config.get(WEB_HEADER_READ_TIMEOUT) {
+                Some(Value::Bool(false)) => None,
+                _ => Some(seconds(
+                    config,
+                    WEB_HEADER_READ_TIMEOUT,
+                    DEFAULT_READ_TIMEOUT,
+                )?),
+            },
             body_read_timeout: seconds(config, WEB_BODY_READ_TIMEOUT, DEFAULT_READ_TIMEOUT)?,
             grace_period: config.shutdown_grace_period(),
         })
@@ -140,7 +147,7 @@ mod tests {
         assert_eq!(c.address, "0.0.0.0:8000");
         assert_eq!(c.max_body_size, 1024 * 1024);
         assert_eq!(c.max_header_size, 64 * 1024);
-        assert_eq!(c.header_read_timeout, Duration::from_secs(30));
+        assert_eq!(c.header_read_timeout, Some(Duration::from_secs(30)));
         assert_eq!(c, ServerConfig::default());
     }
 
@@ -155,7 +162,10 @@ mod tests {
         let c = ServerConfig::from_config(&config).unwrap();
         assert_eq!(c.address, "127.0.0.1:0");
         assert_eq!(c.max_body_size, 10);
-        assert_eq!(c.header_read_timeout, Duration::from_millis(500));
+        assert_eq!(c.header_read_timeout, Some(Duration::from_millis(500)));
+        let off =
+            ServerConfig::from_config(&Config::new().with(WEB_HEADER_READ_TIMEOUT, false)).unwrap();
+        assert_eq!(off.header_read_timeout, None);
         assert_eq!(c.body_read_timeout, Duration::from_secs(2));
         let c = ServerConfig::from_config(&Config::new().with("WEB_SERVER_ADDRESS", 8001)).unwrap();
         assert_eq!(c.address, "8001");

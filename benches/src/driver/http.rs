@@ -172,12 +172,13 @@ async fn measure(port: u16, secs: u64, use_wrk: bool) -> Result<f64, String> {
     }
 }
 
-fn framework_server(port: u16) -> Result<Server, String> {
+/// `bench-http` on `port`, with `extra` config lines.
+fn framework_server(port: u16, extra: &str) -> Result<Server, String> {
     let dir = scratch_dir("bench-http")?;
     let config = dir.join("config.yaml");
     std::fs::write(
         &config,
-        format!("WEB_SERVER_ADDRESS: \"127.0.0.1:{port}\"\n"),
+        format!("WEB_SERVER_ADDRESS: \"127.0.0.1:{port}\"\n{extra}"),
     )
     .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
     let mut cmd = Command::new(sibling("bench-http"));
@@ -193,11 +194,12 @@ fn axum_server(port: u16) -> Result<Server, String> {
     Server::spawn("bench-axum", scratch_dir("bench-axum")?, cmd)
 }
 
-/// The HTTP case: `[framework, axum, python]`, and the load generator's name.
+/// The HTTP case: `[framework, axum, python, framework without a header read timer]`,
+/// and the load generator's name.
 pub(crate) async fn run(
     plan: &Plan,
     python: Option<&Python>,
-) -> Result<([Cell; 3], &'static str), String> {
+) -> Result<([Cell; 4], &'static str), String> {
     let use_wrk = have_wrk();
     let generator = if use_wrk {
         "wrk -t2 -c20"
@@ -205,16 +207,22 @@ pub(crate) async fn run(
         "in-crate load generator, 20 connections (wrk not found)"
     };
     eprintln!("== HTTP: starting the servers (load: {generator})");
+    // (server, port, index in `cells`)
     let mut servers = Vec::new();
     let port = free_port()?;
-    let mut framework = framework_server(port)?;
+    let mut framework = framework_server(port, "")?;
     wait_ready(port, &mut framework).await?;
-    servers.push((framework, port));
+    servers.push((framework, port, 0));
     let port = free_port()?;
     let mut axum = axum_server(port)?;
     wait_ready(port, &mut axum).await?;
-    servers.push((axum, port));
-    let mut cells = [Cell::empty(), Cell::empty(), Cell::empty()];
+    servers.push((axum, port, 1));
+    // Bare axum arms no timer for a request's head; nameko-web does by default.
+    let port = free_port()?;
+    let mut untimed = framework_server(port, "WEB_HEADER_READ_TIMEOUT: false\n")?;
+    wait_ready(port, &mut untimed).await?;
+    servers.push((untimed, port, 3));
+    let mut cells = [Cell::empty(), Cell::empty(), Cell::empty(), Cell::empty()];
     match python {
         None => cells[2] = Cell::Missing(NO_VENV.to_owned()),
         Some(_) if plan.no_python => cells[2] = Cell::Missing("skipped (--no-python)".into()),
@@ -228,7 +236,7 @@ pub(crate) async fn run(
             );
             match started {
                 Ok(mut s) => match wait_ready(port, &mut s).await {
-                    Ok(()) => servers.push((s, port)),
+                    Ok(()) => servers.push((s, port, 2)),
                     Err(e) => {
                         cells[2] =
                             Cell::Missing(format!("failed: {}", e.lines().next().unwrap_or("")));
@@ -238,14 +246,14 @@ pub(crate) async fn run(
             }
         }
     }
-    for (_, port) in &servers {
+    for (_, port, _) in &servers {
         measure(*port, 1, use_wrk).await?;
     }
     for run in 0..plan.runs {
         eprintln!("== HTTP hello world, run {}/{}", run + 1, plan.runs);
-        for (i, (server, port)) in servers.iter_mut().enumerate() {
+        for (server, port, i) in &mut servers {
             let r = measure(*port, plan.http_secs, use_wrk).await;
-            cells[i].push(r.and_then(|v| server.check_alive().map(|()| v)));
+            cells[*i].push(r.and_then(|v| server.check_alive().map(|()| v)));
         }
     }
     Ok((cells, generator))
