@@ -191,14 +191,14 @@ impl ContainerHandle {
     ///
     /// This saves a task per unit of work where the caller waits for the result anyway
     /// (an HTTP request's connection task).
-    pub fn run_tracked<F>(&self, fut: F) -> Tracked<F>
+    pub fn run_tracked<F>(&self, fut: F) -> Tracked<'_, F>
     where
         F: Future + Send + 'static,
     {
         Tracked {
             fut: Some(Box::pin(fut)),
             token: Some(self.inner.tracker.token()),
-            tracker: self.inner.tracker.clone(),
+            tracker: &self.inner.tracker,
         }
     }
 
@@ -234,12 +234,13 @@ impl ContainerHandle {
         }
         // A free slot is the common case: take it without waiting on `stopping` (waiting
         // registers on the token's shared waiter list, a lock every worker would take).
-        let permit = match Arc::clone(&inner.workers).try_acquire_owned() {
+        // Borrowed permits: no reference count of the shared semaphore to bump per worker.
+        let permit = match inner.workers.try_acquire() {
             Ok(p) => p,
             Err(_) => tokio::select! {
                 biased;
                 _ = inner.stopping.cancelled() => return Outcome::Rejected,
-                permit = Arc::clone(&inner.workers).acquire_owned() => match permit {
+                permit = inner.workers.acquire() => match permit {
                     Ok(p) => p,
                     Err(_) => return Outcome::Rejected,
                 },
@@ -392,13 +393,13 @@ fn log_hook_panic(ctx: &WorkerContext, hook: &str, panic: &PanicError) {
 /// A future run in its caller's task and tracked by a container: see
 /// [`ContainerHandle::run_tracked`].
 #[must_use = "futures do nothing unless polled"]
-pub struct Tracked<F: Future + Send + 'static> {
+pub struct Tracked<'a, F: Future + Send + 'static> {
     fut: Option<std::pin::Pin<Box<F>>>,
     token: Option<tokio_util::task::task_tracker::TaskTrackerToken>,
-    tracker: TaskTracker,
+    tracker: &'a TaskTracker,
 }
 
-impl<F: Future + Send + 'static> std::fmt::Debug for Tracked<F> {
+impl<F: Future + Send + 'static> std::fmt::Debug for Tracked<'_, F> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Tracked")
             .field("done", &self.fut.is_none())
@@ -406,7 +407,7 @@ impl<F: Future + Send + 'static> std::fmt::Debug for Tracked<F> {
     }
 }
 
-impl<F: Future + Send + 'static> Future for Tracked<F> {
+impl<F: Future + Send + 'static> Future for Tracked<'_, F> {
     type Output = F::Output;
 
     fn poll(
@@ -423,7 +424,7 @@ impl<F: Future + Send + 'static> Future for Tracked<F> {
     }
 }
 
-impl<F: Future + Send + 'static> Drop for Tracked<F> {
+impl<F: Future + Send + 'static> Drop for Tracked<'_, F> {
     fn drop(&mut self) {
         // Outside a runtime (it is shutting down) there is nothing to go on with.
         if let Some(fut) = self.fut.take()
