@@ -294,6 +294,74 @@ fn parse_one(raw: &str, config: &Config) -> Result<AMQPUri, AmqpError> {
     Ok(uri)
 }
 
+/// Checks the connection settings that have defaults, so that a typo is an error rather
+/// than a silent default (`QUEUE_TYPE: quorom`, `RECONNECT_INTERVAL_MAX: 10s`).
+fn check_settings(config: &Config) -> Result<(), AmqpError> {
+    let bad = |key: &'static str, message: String| Err(AmqpError::Config { key, message });
+    for key in [RECONNECT_INTERVAL_START, RECONNECT_INTERVAL_MAX] {
+        if let Some(v) = config.get(key)
+            && !v.as_f64().is_some_and(|n| n.is_finite() && n > 0.0)
+        {
+            return bad(
+                key,
+                format!("expected a positive number of seconds, got {v}"),
+            );
+        }
+    }
+    if let Some(v) = config.get(AMQP_CONNECT_FAIL_FAST)
+        && !v.is_boolean()
+    {
+        return bad(
+            AMQP_CONNECT_FAIL_FAST,
+            format!("expected true or false, got {v}"),
+        );
+    }
+    if let Some(v) = config.get(crate::wire::QUEUE_TYPE)
+        && !matches!(v.as_str(), Some("classic" | "quorum"))
+    {
+        return bad(
+            crate::wire::QUEUE_TYPE,
+            format!("expected classic or quorum, got {v}"),
+        );
+    }
+    match config.get(PUBLISH_RETRY_POLICY) {
+        None => {}
+        Some(Value::Object(map)) => {
+            for (key, v) in map {
+                let ok = match key.as_str() {
+                    "max_retries" => v.as_u64().is_some(),
+                    "interval_start" | "interval_step" | "interval_max" => {
+                        v.as_f64().is_some_and(|n| n.is_finite() && n >= 0.0)
+                    }
+                    _ => {
+                        return bad(
+                            PUBLISH_RETRY_POLICY,
+                            format!(
+                                "unknown key `{key}`: expected max_retries, interval_start, interval_step, interval_max"
+                            ),
+                        );
+                    }
+                };
+                if !ok {
+                    return bad(
+                        PUBLISH_RETRY_POLICY,
+                        format!("`{key}` must be a non-negative number, got {v}"),
+                    );
+                }
+            }
+        }
+        Some(v) => {
+            return bad(
+                PUBLISH_RETRY_POLICY,
+                format!(
+                    "expected a map of max_retries, interval_start, interval_step, interval_max, got {v}"
+                ),
+            );
+        }
+    }
+    Ok(())
+}
+
 /// Config key: the SASL mechanism, `PLAIN` (default), `AMQPLAIN` or `EXTERNAL` (the
 /// client certificate of `AMQP_SSL` authenticates).
 pub const LOGIN_METHOD: &str = "LOGIN_METHOD";
@@ -425,6 +493,7 @@ impl AmqpConnection {
     }
 
     fn new(config: &Config) -> Result<Self, AmqpError> {
+        check_settings(config)?;
         let uris = parse_uris(config)?;
         let shown = config
             .amqp_uri()
@@ -930,5 +999,37 @@ mod tests {
             RetryPolicy::from_config(&Config::new()),
             RetryPolicy::default()
         );
+    }
+
+    #[test]
+    fn bad_settings_are_errors() {
+        let base = || Config::new().with("AMQP_URI", "amqp://h");
+        for (key, value) in [
+            ("QUEUE_TYPE", serde_json::json!("quorom")),
+            ("RECONNECT_INTERVAL_MAX", serde_json::json!("10s")),
+            ("RECONNECT_INTERVAL_START", serde_json::json!(0)),
+            ("AMQP_CONNECT_FAIL_FAST", serde_json::json!("yes")),
+            ("PUBLISH_RETRY_POLICY", serde_json::json!(3)),
+            ("PUBLISH_RETRY_POLICY", serde_json::json!({"max_retry": 3})),
+            (
+                "PUBLISH_RETRY_POLICY",
+                serde_json::json!({"interval_max": -1}),
+            ),
+        ] {
+            let err = check_settings(&base().with(key, value.clone())).unwrap_err();
+            assert!(
+                matches!(err, AmqpError::Config { key: k, .. } if k == key),
+                "{key}: {value} -> {err}"
+            );
+        }
+        let good = base()
+            .with("QUEUE_TYPE", "quorum")
+            .with("RECONNECT_INTERVAL_MAX", 5)
+            .with("AMQP_CONNECT_FAIL_FAST", true)
+            .with(
+                "PUBLISH_RETRY_POLICY",
+                serde_json::json!({"max_retries": 1, "interval_start": 0.5}),
+            );
+        assert!(check_settings(&good).is_ok());
     }
 }

@@ -114,6 +114,10 @@ use model::Marker;
 /// | `expected_exceptions(NotFound, std::io::Error)`, `expected_exceptions = NotFound`, `expected_exceptions = (NotFound, Invalid)` | `expected_exceptions=(NotFound, ...)` | a failure whose error, or an error in its `source()` chain, is one of these types is expected: logged at WARNING instead of ERROR (and, by `#[http]`, answered `400` unless the error has its own response). Each is the path of a type that implements `std::error::Error + 'static`; write generic ones with a turbofish, `Wrapper::<u8>` |
 /// | `sensitive_arguments("password", "card.number", "items[0]")`, `sensitive_arguments = "password"`, `sensitive_arguments = ("a", "b")` | `sensitive_arguments=("password", ...)` | arguments, or parts of them, replaced with `********` wherever a call's arguments are logged or shown to dependency providers. Each starts with a parameter's name (for `#[event_handler]` its payload parameter, for `#[http]` a rule variable), followed by `.field` and `[index]` steps into its value. Not on `#[timer]`, whose method takes no arguments |
 ///
+/// (Not compiled here, as no example of this crate is: nameko-macros cannot depend on
+/// the runtime it expands to. The same service is compiled in the guide's "Errors and
+/// failures", `docs/guide/errors.md`.)
+///
 /// ```ignore
 /// use nameko_core::{rpc, service};
 ///
