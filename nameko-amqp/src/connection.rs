@@ -224,7 +224,7 @@ impl std::fmt::Debug for AmqpConnection {
 /// Parses Nameko's `AMQP_URI` (one URI, or several separated by `;` for fail-over) into
 /// lapin's form: `pyamqp://` is `amqp://`, an empty or `//` path is the `/` vhost (as
 /// kombu reads it), `HEARTBEAT` becomes the heartbeat.
-pub fn parse_uris(config: &Config) -> Result<Vec<AMQPUri>, AmqpError> {
+pub(crate) fn parse_uris(config: &Config) -> Result<Vec<AMQPUri>, AmqpError> {
     let raw = config.amqp_uri();
     let mut uris = Vec::new();
     for one in raw.split(';').map(str::trim).filter(|s| !s.is_empty()) {
@@ -240,7 +240,8 @@ pub fn parse_uris(config: &Config) -> Result<Vec<AMQPUri>, AmqpError> {
 }
 
 /// Parses the first URI of `AMQP_URI`: see [`parse_uris`].
-pub fn parse_uri(config: &Config) -> Result<AMQPUri, AmqpError> {
+#[cfg(test)]
+pub(crate) fn parse_uri(config: &Config) -> Result<AMQPUri, AmqpError> {
     let mut uris = parse_uris(config)?;
     Ok(uris.swap_remove(0))
 }
@@ -391,7 +392,7 @@ fn has_explicit_port(rest: &str) -> bool {
 /// client certificate and key), read once. `cert_reqs` must ask for verification
 /// (`CERT_REQUIRED`, 2, the default, or `CERT_OPTIONAL`, 1): nameko-rs always verifies the
 /// broker's certificate.
-pub fn tls_config(config: &Config) -> Result<OwnedTLSConfig, AmqpError> {
+pub(crate) fn tls_config(config: &Config) -> Result<OwnedTLSConfig, AmqpError> {
     let mut tls = OwnedTLSConfig::default();
     let Some(Value::Object(ssl)) = config.get(AMQP_SSL) else {
         return Ok(tls);
@@ -588,6 +589,10 @@ impl AmqpConnection {
     }
 
     /// Opens a new channel (for a consumer) on the current connection.
+    ///
+    /// An escape hatch to [`lapin`] (re-exported as [`nameko_amqp::lapin`](crate::lapin)):
+    /// for what nameko-rs does not wrap (a consumer of your own, a queue inspection). The
+    /// channel does not follow reconnections; open a new one after a loss.
     pub async fn create_channel(&self) -> Result<Channel, AmqpError> {
         self.live().await?.create_channel().await
     }
@@ -606,6 +611,10 @@ impl AmqpConnection {
     /// confirm. While the connection is down, waits for it per the [`RetryPolicy`]; a
     /// publish cut by a lost connection is retried on the next one (at least once), then
     /// fails with [`AmqpError::PublishFailed`].
+    ///
+    /// `properties` are lapin's ([`lapin::BasicProperties`]): this is an escape hatch for
+    /// publishing what nameko-rs does not wrap; services publish events through
+    /// [`EventDispatcher`](crate::EventDispatcher).
     ///
     /// # Cancel safety
     /// Dropping the future after the publish was sent does not unsend it.

@@ -15,7 +15,7 @@ use lapin::options::{
     BasicRejectOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{FieldTable, ShortString};
-use nameko_core::__private::BoxFuture;
+use nameko_core::BoxFuture;
 use nameko_core::ContainerHandle;
 
 use crate::connection::{AmqpConnection, Backoff, CLOSE_TIMEOUT, Live, close_channel};

@@ -184,3 +184,30 @@ impl From<RpcError> for RemoteError {
         }
     }
 }
+
+/// Every error of this crate: what a function that uses several parts of nameko-amqp can
+/// return with `?`.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The connection or a broker operation failed.
+    #[error(transparent)]
+    Amqp(#[from] AmqpError),
+    /// An RPC call failed.
+    #[error(transparent)]
+    Rpc(#[from] RpcError),
+    /// Dispatching an event failed.
+    #[error(transparent)]
+    Dispatch(#[from] crate::events::DispatchError),
+}
+
+impl nameko_core::ToRemoteError for Error {
+    /// As the wrapped error's.
+    fn to_remote_error(&self) -> RemoteError {
+        match self {
+            Error::Amqp(e) => RemoteError::from_error(e),
+            Error::Rpc(e) => e.to_remote_error(),
+            Error::Dispatch(e) => e.to_remote_error(),
+        }
+    }
+}

@@ -54,6 +54,13 @@
 //! connection per `PUBLISH_RETRY_POLICY`. TLS: `amqps://` or `AMQP_SSL` (rustls), with
 //! `LOGIN_METHOD` `PLAIN`, `AMQPLAIN` or `EXTERNAL`. See the guide's "Running in
 //! production".
+//!
+//! ## Escape hatches
+//!
+//! The API speaks Nameko's terms; lapin's types appear only where you step outside them,
+//! and the [`lapin`] crate is re-exported so they name the same version:
+//! [`AmqpConnection::create_channel`] (a raw channel) and [`AmqpConnection::publish`]
+//! (lapin's `BasicProperties`).
 #![forbid(unsafe_code)]
 
 pub mod connection;
@@ -69,7 +76,10 @@ pub mod testing;
 #[doc(hidden)]
 pub mod __private;
 
+/// The AMQP client nameko-amqp is built on, for the escape hatches above.
+pub use lapin;
+
 pub use connection::AmqpConnection;
-pub use error::{AmqpError, RpcError};
+pub use error::{AmqpError, Error, RpcError};
 pub use events::{DispatchError, EventDispatcher, EventHandler, HandlerType, StandaloneDispatcher};
 pub use rpc::{ClusterRpc, Rpc, RpcProxy, RpcReply};

@@ -9,8 +9,7 @@ pub use crate::error::RemoteError;
 pub use crate::ids::uuid_v4;
 pub use crate::payload::{ArgBinder, Arguments, encode_result};
 
-/// A boxed, sendable future.
-pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'static>>;
+pub use crate::BoxFuture;
 
 pub use crate::worker::{CallArguments, EntrypointOptions, MethodError, ToRemoteError, is_error};
 

@@ -107,6 +107,15 @@ pub enum ConfigError {
         /// The text around it.
         text: String,
     },
+    /// A key's value does not fit the type asked for ([`Config::get_as`]).
+    #[error("config key `{key}`: {source}")]
+    Decode {
+        /// The key.
+        key: String,
+        /// serde's error, saying what was expected.
+        #[source]
+        source: serde_json::Error,
+    },
     /// A key has a value of the wrong type or range.
     #[error("config key `{key}`: {message}")]
     Invalid {
@@ -210,6 +219,35 @@ impl Config {
     /// The raw value of any key.
     pub fn get(&self, key: &str) -> Option<&Value> {
         self.raw.get(key)
+    }
+
+    /// The value of `key` deserialised as `T`: `None` when the key is absent, an error
+    /// saying what was expected when the value does not fit.
+    ///
+    /// ```
+    /// use std::collections::HashMap;
+    /// use nameko_core::Config;
+    ///
+    /// let config = Config::from_yaml_str("DB_URIS:\n  orders: postgres://localhost/orders\n")?;
+    /// let uris: HashMap<String, String> = config.get_as("DB_URIS")?.unwrap_or_default();
+    /// assert_eq!(uris["orders"], "postgres://localhost/orders");
+    /// assert_eq!(config.get_as::<u32>("MISSING")?, None);
+    /// assert!(config.get_as::<u32>("DB_URIS").is_err());
+    /// # Ok::<(), nameko_core::ConfigError>(())
+    /// ```
+    pub fn get_as<T: serde::de::DeserializeOwned>(
+        &self,
+        key: &str,
+    ) -> Result<Option<T>, ConfigError> {
+        match self.raw.get(key) {
+            None => Ok(None),
+            Some(value) => T::deserialize(value)
+                .map(Some)
+                .map_err(|source| ConfigError::Decode {
+                    key: key.to_owned(),
+                    source,
+                }),
+        }
     }
 
     /// All keys and values.

@@ -88,4 +88,16 @@ pub trait DependencyProvider: Extension {
     async fn worker_teardown(&self, ctx: &WorkerContext) {
         let _ = ctx;
     }
+
+    /// Turns this dependency into a test double and returns the double's handle, or
+    /// `None` (the default) when the dependency has no double and stays as it is.
+    ///
+    /// The test kit (`nameko::testing`: `worker_factory`, `replace_dependencies`) calls
+    /// it before the container sets the dependency up, so a replaced dependency never
+    /// reaches the network. `RpcProxy` answers with a `FakeRpcProxy`, `EventDispatcher`
+    /// with a `FakeEventDispatcher`; the handle is downcast by the caller to the double's
+    /// type.
+    fn replace_with_double(&self) -> Option<Box<dyn std::any::Any + Send>> {
+        None
+    }
 }

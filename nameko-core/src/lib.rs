@@ -80,5 +80,9 @@ pub use worker::{
     ToRemoteError, WorkerFailure,
 };
 
+/// A boxed, sendable future: what entrypoint handlers return (`Rpc::new`, `Timer::new`,
+/// `Http::new` take closures returning one).
+pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'static>>;
+
 #[cfg(feature = "macros")]
 pub use nameko_macros::{event_handler, http, rpc, service, timer};

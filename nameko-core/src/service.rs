@@ -39,4 +39,12 @@ pub trait Service: Send + Sync + Sized + 'static {
     fn dependencies(&self) -> Vec<&dyn DependencyProvider> {
         Vec::new()
     }
+
+    /// The names of the fields [`dependencies`](Self::dependencies) returns, in the same
+    /// order (`#[service(dependencies(y, dispatch))]` gives `["y", "dispatch"]`). Used in
+    /// error messages and by the test kit to find a dependency by name, as Nameko's
+    /// `replace_dependencies(container, "y")` does. None by default.
+    fn dependency_names(&self) -> &'static [&'static str] {
+        &[]
+    }
 }

@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nameko_core::__private::BoxFuture;
+use nameko_core::BoxFuture;
 use nameko_core::{
     BoxError, Call, ContainerHandle, Entrypoint, EntrypointOptions, Extension, MethodError, Outcome,
 };

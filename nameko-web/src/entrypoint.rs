@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use http::Method;
-use nameko_core::__private::BoxFuture;
+use nameko_core::BoxFuture;
 use nameko_core::{
     BoxError, ContainerHandle, Entrypoint, EntrypointOptions, Extension, RemoteError,
 };

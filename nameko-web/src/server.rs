@@ -58,7 +58,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
-use nameko_core::__private::BoxFuture;
+use nameko_core::BoxFuture;
 use nameko_core::{
     Call, CallArguments, ContainerHandle, EntrypointOptions, Outcome, RemoteError, Resource,
     Resources,

@@ -7,7 +7,7 @@ use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
-use nameko_core::__private::BoxFuture;
+use nameko_core::BoxFuture;
 use nameko_core::{
     BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions, Extension,
     MethodError, Outcome,

@@ -8,7 +8,7 @@ use lapin::message::Delivery;
 use lapin::options::{ExchangeDeclareOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, ExchangeKind};
-use nameko_core::__private::BoxFuture;
+use nameko_core::BoxFuture;
 use nameko_core::{
     Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
     Extension, MethodError, Outcome, RemoteError, Resource,

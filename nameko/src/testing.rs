@@ -1,0 +1,1 @@
+//! The broker-free test kit. (Being built.)
