@@ -36,3 +36,13 @@ where
             .requeue_on_error(requeue_on_error),
     )
 }
+
+// Typed clients: the client struct and its impls come from `rpc_client!`, the methods
+// from the macro.
+pub use crate::__nameko_amqp_rpc_client as rpc_client;
+pub use crate::error::RpcError;
+pub use crate::rpc::typed::{RpcArgument, RpcCaller, RpcClient, RpcReturn, TypedCall, TypedReply};
+pub use nameko_core::__private::async_trait;
+pub use nameko_core::{
+    BoxError, ContainerHandle, DependencyProvider, Extension, WorkerContext, WorkerResult,
+};

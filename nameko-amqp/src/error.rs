@@ -141,6 +141,17 @@ pub enum RpcError {
     /// The transport failed.
     #[error(transparent)]
     Amqp(#[from] AmqpError),
+    /// A test double of the proxy (`nameko_amqp::testing::FakeRpcProxy`) was called for a
+    /// method it was told no answer for.
+    #[error(
+        "FakeRpcProxy of `{service}` has no answer for `{method}`: give one with `.answer(\"{method}\", |args| ...)`, `.returns(\"{method}\", value)` or `.fails(\"{method}\", error)`"
+    )]
+    NoFakeAnswer {
+        /// The service the proxy calls.
+        service: String,
+        /// The method called.
+        method: String,
+    },
 }
 
 impl RpcError {

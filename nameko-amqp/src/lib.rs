@@ -10,10 +10,13 @@
 //!   worker's context data and call-id stack.
 //! - [`ClusterRpc`]: a standalone client (`ClusterRpcProxy`) with `call`, `call_async` and
 //!   a timeout.
+//! - Typed clients ([`rpc::typed`]): `#[service]` generates `ServiceYClient` for
+//!   `impl ServiceY`, with one method per `#[rpc]` method, usable as a dependency or
+//!   through [`ClusterRpc::client`]; a wrong argument or result type is a compile error.
 //! - [`RpcError`]: what a call can fail with; a remote exception arrives as
 //!   [`RpcError::Remote`] with Nameko's `exc_type`.
 //!
-//! ```ignore
+//! ```
 //! use nameko_amqp::{RpcError, RpcProxy};
 //! use nameko_core::{rpc, service};
 //!
@@ -82,4 +85,4 @@ pub use lapin;
 pub use connection::AmqpConnection;
 pub use error::{AmqpError, Error, RpcError};
 pub use events::{DispatchError, EventDispatcher, EventHandler, HandlerType, StandaloneDispatcher};
-pub use rpc::{ClusterRpc, Rpc, RpcProxy, RpcReply};
+pub use rpc::{ClusterRpc, Rpc, RpcCaller, RpcClient, RpcProxy, RpcReply, ServiceRpc, TypedReply};

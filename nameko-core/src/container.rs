@@ -6,6 +6,7 @@
 //! was received but not finished is never acknowledged, so the broker hands it to another
 //! instance.
 
+use std::any::Any;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
@@ -24,7 +25,8 @@ use crate::error::{Error, RemoteError};
 use crate::extension::{Extension, Resources};
 use crate::service::Service;
 use crate::worker::{
-    AsMethodError, Call, CatchPanic, FailureInfo, Outcome, PanicError, WorkerFailure, error_chain,
+    AsMethodError, Call, CatchPanic, FailureInfo, Outcome, PanicError, Watchers, WorkerDone,
+    WorkerFailure, WorkerWatch, error_chain,
 };
 
 /// A result a worker produced, as dependency providers see it.
@@ -45,11 +47,21 @@ impl WorkerOutput for () {}
 
 trait ErasedService: Send + Sync {
     fn dependencies(&self) -> Vec<&dyn DependencyProvider>;
+    fn dependency_names(&self) -> &'static [&'static str];
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
 impl<S: Service> ErasedService for S {
     fn dependencies(&self) -> Vec<&dyn DependencyProvider> {
         Service::dependencies(self)
+    }
+
+    fn dependency_names(&self) -> &'static [&'static str] {
+        Service::dependency_names(self)
+    }
+
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+        self
     }
 }
 
@@ -97,6 +109,7 @@ struct Inner {
     tracker: TaskTracker,
     stopping: CancellationToken,
     killed: CancellationToken,
+    watchers: Arc<Watchers>,
 }
 
 /// A cheap, cloneable handle to a running container, given to extensions.
@@ -173,6 +186,38 @@ impl ContainerHandle {
     /// The number of workers running now.
     pub fn running_workers(&self) -> usize {
         self.inner.max_workers - self.inner.workers.available_permits()
+    }
+
+    /// Watches the workers of entrypoint `entrypoint` (a method name): the returned
+    /// [`WorkerWatch`] receives a [`WorkerDone`] with the result of each one that finishes
+    /// from now on, after its `worker_teardown`. What the test kit's `entrypoint_waiter`
+    /// is made of; it works on any container, served by its transport or fired from a
+    /// test.
+    ///
+    /// While no watch exists, a finished worker costs one atomic load.
+    ///
+    /// ```
+    /// # use nameko_core::{Config, ServiceContainer, Service, Entrypoint};
+    /// # use std::sync::Arc;
+    /// # struct Greeter;
+    /// # impl Service for Greeter {
+    /// #     fn name(&self) -> &str { "greeter" }
+    /// #     fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> { Vec::new() }
+    /// # }
+    /// # async fn run() {
+    /// let container = ServiceContainer::new(Greeter, Arc::new(Config::new()));
+    /// let mut watch = container.handle().watch_workers("hello");
+    /// // ... make a worker of `hello` run ...
+    /// let done = tokio::time::timeout(std::time::Duration::from_secs(5), watch.next()).await;
+    /// # }
+    /// ```
+    pub fn watch_workers(&self, entrypoint: &str) -> WorkerWatch {
+        WorkerWatch::new(&self.inner.watchers, Some(entrypoint))
+    }
+
+    /// Watches the workers of every entrypoint: see [`watch_workers`](Self::watch_workers).
+    pub fn watch_all_workers(&self) -> WorkerWatch {
+        WorkerWatch::new(&self.inner.watchers, None)
     }
 
     /// Spawns a task the container waits for when it stops (one per message or request).
@@ -325,12 +370,35 @@ impl ContainerHandle {
                     log_hook_panic(&ctx, "worker_teardown", &panic);
                 }
             }
+            if inner.watchers.active() {
+                inner
+                    .watchers
+                    .notify(ctx.entrypoint_name(), || worker_done(&ctx, &outcome));
+            }
             outcome
         };
         let outcome = run.instrument(span).await;
         drop(permit);
         outcome
     }
+}
+
+/// What watches of the container learn of a finished worker.
+fn worker_done<T: WorkerOutput, E: AsMethodError>(
+    ctx: &WorkerContext,
+    outcome: &Outcome<T, E>,
+) -> WorkerDone {
+    let result = match outcome {
+        Outcome::Success(value) => Ok(value.json().cloned().unwrap_or(Value::Null)),
+        Outcome::Failed(failure) => Err(failure.remote_error().clone()),
+        Outcome::Rejected | Outcome::Killed => Err(KILLED.clone()),
+    };
+    WorkerDone::new(
+        Arc::from(ctx.entrypoint_name()),
+        ctx.call_id().to_owned(),
+        ctx.data().clone(),
+        result,
+    )
 }
 
 /// Logs a failed worker as Nameko does: ERROR for an unexpected error or a panic, WARNING
@@ -445,6 +513,8 @@ static KILLED: std::sync::LazyLock<RemoteError> =
 enum State {
     Created,
     Running,
+    /// Started by [`ServiceContainer::start_dependencies`]: no entrypoint was set up.
+    DependenciesOnly,
     Stopped,
 }
 
@@ -521,6 +591,7 @@ impl ServiceContainer {
                 tracker: TaskTracker::new(),
                 stopping: CancellationToken::new(),
                 killed: CancellationToken::new(),
+                watchers: Arc::default(),
             }),
         };
         ServiceContainer {
@@ -562,9 +633,68 @@ impl ServiceContainer {
         format!("{} entrypoint `{}`", ep.kind(), ep.method_name())
     }
 
-    /// Whether the container has started and is not stopped.
+    fn describe_dependency(&self, i: usize) -> String {
+        match self.service_deps.dependency_names().get(i) {
+            Some(name) => format!("dependency `{name}`"),
+            None => format!("dependency #{i}"),
+        }
+    }
+
+    /// The service, when it is an `S`.
+    ///
+    /// ```
+    /// # use nameko_core::{Config, ServiceContainer, Service, Entrypoint};
+    /// # use std::sync::Arc;
+    /// # struct Greeter;
+    /// # impl Service for Greeter {
+    /// #     fn name(&self) -> &str { "greeter" }
+    /// #     fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> { Vec::new() }
+    /// # }
+    /// let container = ServiceContainer::new(Greeter, Arc::new(Config::new()));
+    /// let greeter: Arc<Greeter> = container.service::<Greeter>().unwrap();
+    /// ```
+    pub fn service<S: Service>(&self) -> Option<Arc<S>> {
+        Arc::clone(&self.service_deps)
+            .into_any()
+            .downcast::<S>()
+            .ok()
+    }
+
+    /// The names of the service's dependency providers, in order
+    /// ([`Service::dependency_names`]).
+    pub fn dependency_names(&self) -> &'static [&'static str] {
+        self.service_deps.dependency_names()
+    }
+
+    /// The dependency provider named `name` (a field listed in
+    /// `#[service(dependencies(...))]`), if the service names its dependencies.
+    pub fn dependency(&self, name: &str) -> Option<&dyn DependencyProvider> {
+        let i = self
+            .service_deps
+            .dependency_names()
+            .iter()
+            .position(|n| *n == name)?;
+        self.service_deps.dependencies().get(i).copied()
+    }
+
+    /// The dependency providers, in order ([`Service::dependencies`]).
+    pub fn dependencies(&self) -> Vec<&dyn DependencyProvider> {
+        self.service_deps.dependencies()
+    }
+
+    /// Whether the container is running: [`start`](Self::start)ed (or
+    /// [`start_dependencies`](Self::start_dependencies)) and not stopped.
     pub fn is_running(&self) -> bool {
-        matches!(self.state.try_lock().as_deref(), Ok(State::Running))
+        matches!(
+            self.state.try_lock().as_deref(),
+            Ok(State::Running | State::DependenciesOnly)
+        )
+    }
+
+    /// Whether [`start`](Self::start) or [`start_dependencies`](Self::start_dependencies)
+    /// was called (the container may have stopped since).
+    pub fn has_started(&self) -> bool {
+        !matches!(self.state.try_lock().as_deref(), Ok(State::Created))
     }
 
     /// Sets up, then starts, every dependency provider and entrypoint.
@@ -572,27 +702,46 @@ impl ServiceContainer {
     /// On failure the extensions already started are killed and the error says which
     /// extension failed at which stage.
     pub async fn start(&self) -> Result<(), Error> {
+        self.start_as(State::Running).await
+    }
+
+    /// Sets up, then starts, the dependency providers only: no entrypoint is set up, so
+    /// nothing consumes a queue or listens on a port. For tests and tools that run workers
+    /// themselves with [`Entrypoint::fire`] (the test kit's `worker_factory`).
+    ///
+    /// [`stop`](Self::stop) and [`kill`](Self::kill) then stop the dependency providers;
+    /// the container cannot be [`start`](Self::start)ed afterwards.
+    pub async fn start_dependencies(&self) -> Result<(), Error> {
+        self.start_as(State::DependenciesOnly).await
+    }
+
+    async fn start_as(&self, target: State) -> Result<(), Error> {
         let mut state = self.state.lock().await;
         if *state != State::Created {
             return Err(Error::InvalidState("a container can only be started once"));
         }
-        let result = self.start_extensions().await;
+        let entrypoints = target == State::Running;
+        let result = self.start_extensions(entrypoints).await;
         match result {
             Ok(()) => {
-                *state = State::Running;
-                tracing::info!(target: "nameko::container", service = %self.service_name(), "started");
+                *state = target;
+                if entrypoints {
+                    tracing::info!(target: "nameko::container", service = %self.service_name(), "started");
+                } else {
+                    tracing::info!(target: "nameko::container", service = %self.service_name(), "started (dependencies only)");
+                }
                 Ok(())
             }
             Err(e) => {
                 *state = State::Stopped;
                 drop(state);
-                self.kill_extensions().await;
+                self.kill_extensions(entrypoints).await;
                 Err(e)
             }
         }
     }
 
-    async fn start_extensions(&self) -> Result<(), Error> {
+    async fn start_extensions(&self, entrypoints: bool) -> Result<(), Error> {
         let h = &self.handle;
         let err = |extension: String, stage, source| Error::Extension {
             service: self.service_name().to_owned(),
@@ -600,13 +749,14 @@ impl ServiceContainer {
             stage,
             source,
         };
+        let entrypoints: &[Box<dyn Entrypoint>] = if entrypoints { &self.entrypoints } else { &[] };
         let deps = self.service_deps.dependencies();
         for (i, dep) in deps.iter().enumerate() {
             dep.setup(h)
                 .await
-                .map_err(|e| err(format!("dependency #{i}"), "setup", e))?;
+                .map_err(|e| err(self.describe_dependency(i), "setup", e))?;
         }
-        for ep in &self.entrypoints {
+        for ep in entrypoints {
             ep.setup(h)
                 .await
                 .map_err(|e| err(Self::describe(ep.as_ref()), "setup", e))?;
@@ -614,9 +764,9 @@ impl ServiceContainer {
         for (i, dep) in deps.iter().enumerate() {
             dep.start(h)
                 .await
-                .map_err(|e| err(format!("dependency #{i}"), "start", e))?;
+                .map_err(|e| err(self.describe_dependency(i), "start", e))?;
         }
-        for ep in &self.entrypoints {
+        for ep in entrypoints {
             ep.start(h)
                 .await
                 .map_err(|e| err(Self::describe(ep.as_ref()), "start", e))?;
@@ -632,12 +782,15 @@ impl ServiceContainer {
         if *state == State::Stopped {
             return;
         }
+        let entrypoints = *state != State::DependenciesOnly;
         *state = State::Stopped;
         drop(state);
         let name = self.service_name().to_owned();
         tracing::debug!(target: "nameko::container", service = %name, "stopping");
-        for ep in &self.entrypoints {
-            ep.stop().await;
+        if entrypoints {
+            for ep in &self.entrypoints {
+                ep.stop().await;
+            }
         }
         self.handle.inner.stopping.cancel();
         let tracker = &self.handle.inner.tracker;
@@ -652,7 +805,7 @@ impl ServiceContainer {
                 running = self.handle.running_workers(),
                 "workers did not finish within the grace period; killing them"
             );
-            self.kill_extensions().await;
+            self.kill_extensions(entrypoints).await;
             return;
         }
         for dep in self.service_deps.dependencies() {
@@ -664,16 +817,23 @@ impl ServiceContainer {
 
     /// Kills at once: running workers are abandoned and their work handed back.
     pub async fn kill(&self) {
-        *self.state.lock().await = State::Stopped;
-        self.kill_extensions().await;
+        let entrypoints = {
+            let mut state = self.state.lock().await;
+            let entrypoints = *state != State::DependenciesOnly;
+            *state = State::Stopped;
+            entrypoints
+        };
+        self.kill_extensions(entrypoints).await;
     }
 
-    async fn kill_extensions(&self) {
+    async fn kill_extensions(&self, entrypoints: bool) {
         let inner = &self.handle.inner;
         inner.stopping.cancel();
         inner.killed.cancel();
-        for ep in &self.entrypoints {
-            ep.kill().await;
+        if entrypoints {
+            for ep in &self.entrypoints {
+                ep.kill().await;
+            }
         }
         inner.tracker.close();
         // Tasks see the kill token at once; give them a moment to unwind.

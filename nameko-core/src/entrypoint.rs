@@ -1,7 +1,18 @@
 //! The [`Entrypoint`] trait: an extension that starts workers (an RPC method, an event
-//! handler, an HTTP route, a timer).
+//! handler, an HTTP route, a timer), and firing one without its transport ([`Fire`],
+//! [`Fired`]), as a test does.
 
+use std::any::Any;
+
+use async_trait::async_trait;
+use serde_json::Value;
+
+use crate::container::ContainerHandle;
+use crate::context::ContextData;
+use crate::error::{BoxError, RemoteError};
 use crate::extension::Extension;
+use crate::payload::Arguments;
+use crate::worker::{AsMethodError, Outcome};
 
 /// An extension that receives work from outside (a message, a request, a tick) and runs a
 /// worker for it through [`ContainerHandle::invoke`](crate::ContainerHandle::invoke).
@@ -9,10 +20,179 @@ use crate::extension::Extension;
 /// `#[service]` builds one entrypoint per marked method through the transport crate that
 /// owns the marker (`nameko_amqp::rpc::Rpc` for `#[rpc]`); a hand-written
 /// [`Service`](crate::Service) builds the same values itself.
+#[async_trait]
 pub trait Entrypoint: Extension {
     /// The method this entrypoint calls.
     fn method_name(&self) -> &str;
 
     /// What kind of entrypoint this is (`rpc`, `event_handler`, `http`, `timer`), for logs.
     fn kind(&self) -> &'static str;
+
+    /// Runs one worker as the transport would for one message, request or tick, without
+    /// the transport: what the test kit's `entrypoint_hook` calls.
+    ///
+    /// The worker goes through [`ContainerHandle::invoke`](crate::ContainerHandle::invoke)
+    /// like any other (a slot of `max_workers`, the dependency providers' hooks, panics
+    /// caught, the failure logged), with the arguments bound to the method as the
+    /// transport binds them (wrong arguments are an `IncorrectSignature`, as on the wire).
+    /// Its result, or the [`RemoteError`] a caller would receive, comes back as
+    /// [`Fired::Result`]; a transport whose answer is more than a JSON value (an HTTP
+    /// response) returns it as [`Fired::Response`].
+    ///
+    /// The entrypoint need not be set up (nothing consumes or listens): a container whose
+    /// dependencies only were started
+    /// ([`ServiceContainer::start_dependencies`](crate::ServiceContainer::start_dependencies))
+    /// can fire every entrypoint.
+    ///
+    /// By default: [`FireError::Unsupported`].
+    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
+        let _ = (container, fire);
+        Err(FireError::Unsupported {
+            kind: self.kind(),
+            method: self.method_name().to_owned(),
+        })
+    }
+}
+
+/// What [`Entrypoint::fire`] runs a worker with: the call's arguments, its context data,
+/// and what only one transport understands (an HTTP request).
+///
+/// ```
+/// use nameko_core::entrypoint::Fire;
+/// use nameko_core::{Arguments, ContextData};
+///
+/// let mut data = ContextData::new();
+/// data.insert("language".into(), "fr".into());
+/// let fire = Fire::new(Arguments::positional(vec!["hellø".into()])).context_data(data);
+/// assert_eq!(fire.arguments.args.len(), 1);
+/// ```
+#[derive(Debug, Default)]
+#[non_exhaustive]
+pub struct Fire {
+    /// Positional and keyword arguments, bound to the method as its transport binds them
+    /// (an RPC's `args` and `kwargs`; an event handler's one payload; none for a timer).
+    pub arguments: Arguments,
+    /// The incoming context data (`language`, `user_id`, `call_id_stack`, ...), as the
+    /// transport would read it from the message headers.
+    pub context_data: ContextData,
+    /// A transport's own input: an `http::Request<bytes::Bytes>` (or a
+    /// `nameko_web::Request`) for an HTTP entrypoint.
+    pub input: Option<Box<dyn Any + Send>>,
+}
+
+impl Fire {
+    /// Fires with `arguments`, no context data and no transport input.
+    pub fn new(arguments: Arguments) -> Self {
+        Fire {
+            arguments,
+            ..Fire::default()
+        }
+    }
+
+    /// Sets the incoming context data.
+    pub fn context_data(mut self, data: ContextData) -> Self {
+        self.context_data = data;
+        self
+    }
+
+    /// Sets the transport's own input (an HTTP request).
+    pub fn input<T: Any + Send>(mut self, input: T) -> Self {
+        self.input = Some(Box::new(input));
+        self
+    }
+
+    /// Takes the transport input if it is a `T`; leaves it in place otherwise.
+    pub fn take_input<T: Any + Send>(&mut self) -> Option<T> {
+        let input = self.input.take()?;
+        match input.downcast::<T>() {
+            Ok(input) => Some(*input),
+            Err(other) => {
+                self.input = Some(other);
+                None
+            }
+        }
+    }
+}
+
+/// What a fired worker answered (see [`Entrypoint::fire`]).
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Fired {
+    /// The method's result as JSON, or the [`RemoteError`] a caller receives when it
+    /// failed (returned `Err`, panicked, or got arguments that do not fit).
+    Result(Result<Value, RemoteError>),
+    /// A transport's own answer: an `http::Response<bytes::Bytes>` for an HTTP
+    /// entrypoint.
+    Response(Box<dyn Any + Send>),
+}
+
+impl Fired {
+    /// Settles a worker's [`Outcome`] as a transport whose answer is JSON does: success
+    /// and failure are answers; a worker that was rejected or killed is a [`FireError`].
+    pub fn from_outcome<E: AsMethodError>(outcome: Outcome<Value, E>) -> Result<Fired, FireError> {
+        match outcome {
+            Outcome::Success(value) => Ok(Fired::Result(Ok(value))),
+            Outcome::Failed(failure) => Ok(Fired::Result(Err(failure.into_remote_error()))),
+            Outcome::Rejected => Err(FireError::Rejected),
+            Outcome::Killed => Err(FireError::Killed),
+        }
+    }
+
+    /// The JSON result or error, when the answer is one.
+    pub fn into_result(self) -> Option<Result<Value, RemoteError>> {
+        match self {
+            Fired::Result(result) => Some(result),
+            Fired::Response(_) => None,
+        }
+    }
+
+    /// The transport's own answer, when it is a `T`.
+    pub fn into_response<T: Any>(self) -> Option<T> {
+        match self {
+            Fired::Response(response) => response.downcast::<T>().ok().map(|r| *r),
+            Fired::Result(_) => None,
+        }
+    }
+}
+
+/// Why [`Entrypoint::fire`] ran no worker, or the worker never answered.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum FireError {
+    /// The entrypoint's kind has no way to be fired without its transport.
+    #[error("{kind} entrypoint `{method}` cannot be fired from a test")]
+    Unsupported {
+        /// The entrypoint's kind.
+        kind: &'static str,
+        /// The method.
+        method: String,
+    },
+    /// The entrypoint needs a transport input that was not given (an HTTP request).
+    #[error("{kind} entrypoint `{method}` is fired with {expected}")]
+    MissingInput {
+        /// The entrypoint's kind.
+        kind: &'static str,
+        /// The method.
+        method: String,
+        /// What it needs.
+        expected: &'static str,
+    },
+    /// The entrypoint is misconfigured (an HTTP rule that does not parse); its `setup`
+    /// would fail the same way.
+    #[error("{kind} entrypoint `{method}` is invalid: {source}")]
+    Invalid {
+        /// The entrypoint's kind.
+        kind: &'static str,
+        /// The method.
+        method: String,
+        /// What is wrong.
+        #[source]
+        source: BoxError,
+    },
+    /// The container is stopping: no worker was started ([`Outcome::Rejected`]).
+    #[error("the container is stopping: the worker was not started")]
+    Rejected,
+    /// The container was killed while the worker ran ([`Outcome::Killed`]).
+    #[error("the container was killed while the worker ran")]
+    Killed,
 }

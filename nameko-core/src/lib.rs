@@ -10,10 +10,12 @@
 //! [`ServiceRunner`], and [`RemoteError`], the wire form of an exception.
 //!
 //! Transports implement entrypoints and dependencies: `nameko-amqp` (RPC and events over
-//! RabbitMQ), `nameko-web` (HTTP), `nameko-timer`. Depend on this crate and on the
-//! transports you use; the macros come re-exported from here.
+//! RabbitMQ), `nameko-web` (HTTP), `nameko-timer`. Most users depend on the `nameko`
+//! crate, which re-exports this one with the transports and the macros; depending on this
+//! crate and the transports one by one works the same (the macros come re-exported from
+//! here too, feature `macros`).
 //!
-//! ```ignore
+//! ```
 //! use nameko_core::{service, rpc};
 //!
 //! pub struct ServiceY;
@@ -44,6 +46,7 @@
 //! |---|---|---|
 //! | `macros` | yes | re-exports `#[service]`, `#[rpc]`, `#[event_handler]`, `#[http]`, `#[timer]` |
 //! | `cli` | no | `cli::run`: the whole `main` of a service binary, like `nameko run` |
+//! | `testing` | no | `testing`: the core of the broker-free test kit (re-exported as `nameko::testing`) |
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "cli")]
@@ -59,6 +62,8 @@ mod ids;
 pub mod payload;
 pub mod runner;
 pub mod service;
+#[cfg(feature = "testing")]
+pub mod testing;
 pub mod worker;
 
 #[doc(hidden)]

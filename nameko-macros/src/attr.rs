@@ -7,6 +7,7 @@
 mod event_handler;
 mod http;
 mod rpc;
+mod rpc_client;
 mod timer;
 
 use proc_macro2::{Ident, Span, TokenStream, TokenTree};
@@ -21,17 +22,93 @@ use crate::text;
 pub(crate) use event_handler::{EventHandlerArgs, event_handler_args};
 pub(crate) use http::{HttpArgs, http_args};
 pub(crate) use rpc::{RpcArgs, rpc_args};
+pub(crate) use rpc_client::RpcClientArgs;
 pub(crate) use timer::{TimerArgs, timer_args};
 
 /// The keys `#[service(...)]` accepts, as error messages list them.
-const SERVICE_KEYS: &str = "`name = \"...\"`, `dependencies(field, ...)`";
+const SERVICE_KEYS: &str =
+    "`name = \"...\"`, `dependencies(field, ...)`, `client = \"...\"`, `crate = \"...\"`";
 
-/// Arguments of `#[service(name = "...", dependencies(field, ...))]`.
+/// Arguments of `#[service(name = "...", dependencies(field, ...), client = "...", crate = "...")]`.
 pub(crate) struct ServiceArgs {
     /// The service name (Python's `name = "service_x"` class attribute).
     pub(crate) name: LitStr,
     /// Fields of the service struct that are dependency providers, in order.
     pub(crate) dependencies: Vec<Member>,
+    /// The typed client to generate.
+    pub(crate) client: ClientName,
+    /// `crate = "..."`: where the `nameko` facade is.
+    pub(crate) krate: Option<syn::Path>,
+}
+
+/// The name of the typed client a macro generates (`client = "..."`).
+#[derive(Debug, Clone)]
+pub(crate) enum ClientName {
+    /// No `client` key: the service's type name (or the trait's) followed by `Client`.
+    Default,
+    /// `client = "ServiceYRpc"`.
+    Named(Ident),
+    /// `client = false`: no client.
+    Disabled,
+}
+
+/// The value of `client = "Name"` or `client = false`, or an error that shows both forms.
+pub(crate) fn client_name(cx: &mut Ctxt, meta: &Meta, macro_name: &str) -> Option<ClientName> {
+    let message = || {
+        format!(
+            "`client` takes the name of the generated client type as a string, e.g. `#[{macro_name}(..., client = \"ServiceYRpc\")]`, or `client = false` for no client"
+        )
+    };
+    let Meta::NameValue(nv) = meta else {
+        cx.error_spanned_by(meta, message());
+        return None;
+    };
+    match &nv.value {
+        Expr::Lit(ExprLit {
+            lit: Lit::Str(lit), ..
+        }) => match lit.parse::<Ident>() {
+            Ok(ident) => Some(ClientName::Named(ident)),
+            Err(_) => {
+                cx.error_spanned_by(
+                    lit,
+                    format!(
+                        "`client` must name a type, such as `\"ServiceYRpc\"`; {:?} is not an identifier",
+                        lit.value()
+                    ),
+                );
+                None
+            }
+        },
+        Expr::Lit(ExprLit {
+            lit: Lit::Bool(lit),
+            ..
+        }) => Some(if lit.value {
+            ClientName::Default
+        } else {
+            ClientName::Disabled
+        }),
+        other => {
+            cx.error_spanned_by(other, message());
+            None
+        }
+    }
+}
+
+/// The value of `crate = "path"`: the path of the `nameko` crate.
+pub(crate) fn crate_path(cx: &mut Ctxt, meta: &Meta, macro_name: &str) -> Option<syn::Path> {
+    let value = name_value_str(
+        cx,
+        meta,
+        "crate",
+        &format!("#[{macro_name}(..., crate = \"::nameko\")]"),
+    )?;
+    match crate::root::parse_crate_path(&value) {
+        Ok(path) => Some(path),
+        Err(error) => {
+            cx.syn_error(error);
+            None
+        }
+    }
 }
 
 impl Parse for ServiceArgs {
@@ -50,6 +127,8 @@ impl Parse for ServiceArgs {
         let mut cx = Ctxt::new();
         let mut name: Option<LitStr> = None;
         let mut dependencies: Option<Vec<Member>> = None;
+        let mut client: Option<ClientName> = None;
+        let mut krate: Option<syn::Path> = None;
         for meta in metas {
             let path = meta.path();
             if path.is_ident("name") {
@@ -76,6 +155,14 @@ impl Parse for ServiceArgs {
                     cx.error_spanned_by(path, "`dependencies` set multiple times in `#[service]`: list every dependency field in one `dependencies(...)`");
                 } else {
                     dependencies = Some(fields);
+                }
+            } else if path.is_ident("client") {
+                if let Some(value) = client_name(&mut cx, &meta, "service") {
+                    set_once(&mut cx, &mut client, value, path, "client", "service");
+                }
+            } else if path.is_ident("crate") {
+                if let Some(value) = crate_path(&mut cx, &meta, "service") {
+                    set_once(&mut cx, &mut krate, value, path, "crate", "service");
                 }
             } else {
                 let key = path_to_string(path);
@@ -110,6 +197,8 @@ impl Parse for ServiceArgs {
         Ok(ServiceArgs {
             name,
             dependencies: dependencies.unwrap_or_default(),
+            client: client.unwrap_or(ClientName::Default),
+            krate,
         })
     }
 }
@@ -707,7 +796,7 @@ mod tests {
         assert_eq!(
             messages(error),
             [
-                "unknown `#[service]` key `workers`: valid keys are `name = \"...\"`, `dependencies(field, ...)`"
+                "unknown `#[service]` key `workers`: valid keys are `name = \"...\"`, `dependencies(field, ...)`, `client = \"...\"`, `crate = \"...\"`"
             ]
         );
     }

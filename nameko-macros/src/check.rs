@@ -1,8 +1,11 @@
 //! Rules across the model: what an entrypoint method must look like, unique names, and
 //! what `#[service]` may annotate.
 
+mod client;
 mod http;
 mod sensitive;
+
+pub(crate) use client::{clashes as client_clashes, not_a_trait, rpc_client_trait};
 
 use std::collections::HashSet;
 

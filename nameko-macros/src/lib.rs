@@ -1,12 +1,21 @@
-//! Procedural macros of nameko-rs. Depend on `nameko-core` and use them from there
-//! (`nameko_core::service`, `nameko_core::rpc`, ...); this crate is an implementation
-//! detail released in lockstep with it.
+//! Procedural macros of nameko-rs. Depend on `nameko` and use them from there
+//! (`nameko::service`, `nameko::rpc`, ...), or on `nameko-core` (`nameko_core::service`);
+//! this crate is an implementation detail released in lockstep with them.
 //!
 //! `#[service]` reads an impl block, removes the marker attributes (`#[rpc]`,
 //! `#[event_handler]`, `#[http]`, `#[timer]`) from its methods, and generates an
 //! `impl nameko_core::Service`: the dispatch table of entrypoints and the list of
-//! dependency providers. Everything it generates can be written by hand
-//! against `nameko-core`.
+//! dependency providers, and the service's typed RPC client. Everything it generates can
+//! be written by hand against `nameko-core` and `nameko-amqp`. `#[rpc_client]` generates
+//! the typed client of a service written in Python from a trait.
+//!
+//! The generated code names the runtime through the `nameko` facade when the user's crate
+//! depends on it (under any name, found in its `Cargo.toml`), or at the path that
+//! `crate = "..."` gives, as `::nameko::__private::{core, amqp, web, timer}`; otherwise
+//! through the crates one by one, `::nameko_core::__private`, `::nameko_amqp::__private`,
+//! and so on (written that way below). Through the facade, code that needs one of its
+//! features (`amqp`, `web`, `timer`) goes through its `require_<feature>!`, which turns a
+//! facade built without the feature into one error that says which feature to enable.
 //!
 //! Each entrypoint of the table is built by its transport crate's `__private` constructor
 //! from the method's name, the marker's own arguments, an `EntrypointOptions` and a handler
@@ -48,6 +57,7 @@ mod ctxt;
 mod expand;
 mod model;
 mod paths;
+mod root;
 mod text;
 
 use model::Marker;
@@ -64,6 +74,8 @@ use model::Marker;
 /// |---|---|---|
 /// | `name = "service_x"` (required) | `name = "service_x"` class attribute | the name callers use: `ClusterRpcProxy`'s `service_x`, the queue `rpc-service_x` |
 /// | `dependencies(field, ...)` | `field = SomeDependency()` class attributes | fields of the struct that implement `nameko_core::DependencyProvider`; the container sets them up and runs their worker hooks |
+/// | `client = "ServiceYRpc"`, `client = false` | | the name of the typed client (below), `<type name>Client` by default; `false` for none |
+/// | `crate = "::my_nameko"` | | where the `nameko` crate is, when the macros cannot find it in `Cargo.toml` (a facade re-exported by another crate): the path of the crate, as a string, like serde's `crate = "..."` |
 ///
 /// # Example
 ///
@@ -89,6 +101,47 @@ use model::Marker;
 ///     }
 /// }
 /// ```
+///
+/// # The typed client
+///
+/// A service with `#[rpc]` methods also gets a client type, `pub struct ServiceYClient`
+/// for `impl ServiceY` (or the name `client = "..."` gives), with one method per `#[rpc]`
+/// method: the same name, the same parameters, and the method's result as
+/// `Result<T, RpcError>` (`T` is the method's `Ok` type when it returns a `Result`, `()`
+/// when it returns nothing, and the owned form of a borrowed type: `String` for
+/// `&'static str`, `Vec<T>` for a slice). The arguments are sent positionally, as Nameko's proxies
+/// send them, to the method's name. Each method also has an `_async` form that sends the
+/// call and returns a `TypedReply<T>` at once, whose `.result().await` waits for the
+/// reply. A wrong argument or result type is a compile error where the client is used.
+///
+/// ```ignore
+/// pub struct ServiceX {
+///     y: ServiceYClient,
+/// }
+///
+/// #[service(name = "service_x", dependencies(y))]
+/// impl ServiceX {
+///     #[rpc]
+///     async fn remote_method(&self, value: String) -> Result<String, RpcError> {
+///         self.y.append_identifier(format!("{value}-x")).await
+///     }
+/// }
+///
+/// // As a dependency: ServiceX { y: ServiceYClient::new() }, or
+/// // ServiceYClient::new().with_timeout(Duration::from_secs(5)).
+/// // From outside any service, through a ClusterRpc:
+/// let y = cluster.client::<ServiceYClient>();
+/// let out: String = y.append_identifier("hellø".to_owned()).await?;
+/// let pending = y.append_identifier_async("hellø".to_owned()).await?;
+/// let out: String = pending.result().await?;
+/// ```
+///
+/// The client's methods need their parameter types to implement `serde::Serialize` and
+/// their result types `serde::Deserialize`, which the service itself does not: a method
+/// whose types do not is still there, and calling it is the compile error. No remote
+/// method may be named like the client's constructors (`new`, `with_timeout`,
+/// `without_timeout`) or like another method's `_async` form; `client = false` turns the
+/// client off for such a service.
 ///
 /// # Entrypoint methods
 ///
@@ -570,4 +623,54 @@ pub fn http(_args: TokenStream, input: TokenStream) -> TokenStream {
 #[proc_macro_attribute]
 pub fn timer(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::marker_outside_service(Marker::Timer, input.into()).into()
+}
+
+/// Declares the typed RPC client of a service written in Python (or in any language): the
+/// trait lists the remote methods, and the macro replaces it with a client type like the
+/// one `#[service]` generates for a Rust service.
+///
+/// # Parameters
+///
+/// | parameter | meaning |
+/// |---|---|
+/// | `name = "service_y"` (required) | the name of the service the client calls |
+/// | `client = "ServiceYRpc"` | the client type's name; by default the trait's name followed by `Client` |
+/// | `crate = "::my_nameko"` | where the `nameko` crate is, as for [`macro@service`] |
+///
+/// # The trait
+///
+/// One `async fn` declaration per remote method, without a body, taking `&self` and the
+/// method's arguments, by name: they are sent positionally, in this order, as Nameko's
+/// proxies send them. The arguments' types must implement `serde::Serialize` (borrowed
+/// types such as `&str` are fine), the result's `serde::Deserialize`; a result written
+/// `Result<T, E>` is the client's `Result<T, RpcError>`. The client has the trait's
+/// visibility and docs, and each method its declaration's docs.
+///
+/// ```ignore
+/// use nameko::{ClusterRpc, RpcError, rpc_client};
+///
+/// /// `service_y`, written in Python.
+/// #[rpc_client(name = "service_y")]
+/// pub trait ServiceY {
+///     /// Returns `"<value>-y"`.
+///     async fn append_identifier(&self, value: &str) -> String;
+/// }
+///
+/// async fn call(cluster: &ClusterRpc) -> Result<String, RpcError> {
+///     cluster.client::<ServiceYClient>().append_identifier("hellø").await
+/// }
+/// ```
+///
+/// As a dependency of a Rust service: a field `y: ServiceYClient` listed in
+/// `dependencies(y)`, set to `ServiceYClient::new()`.
+///
+/// Mistakes are compile errors at the offending declaration, for example:
+///
+/// ```text
+/// error: `#[rpc_client]` methods must be `async fn`, as the client's methods are: write `async fn append_identifier(...)`
+/// error: `#[rpc_client]` methods take `&self`, as the client's methods do: add `&self` as the first parameter
+/// ```
+#[proc_macro_attribute]
+pub fn rpc_client(args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::rpc_client(args.into(), input.into()).into()
 }

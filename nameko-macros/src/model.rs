@@ -10,6 +10,10 @@ use syn::{
 use crate::attr::{self, EventHandlerArgs, HttpArgs, RpcArgs, ServiceArgs, TimerArgs, WorkerArgs};
 use crate::ctxt::Ctxt;
 
+mod client;
+
+pub(crate) use client::{ClientMethod, ClientModel, ClientOutput, ClientSource};
+
 /// The marker attributes `#[service]` owns.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum Marker {
@@ -240,7 +244,7 @@ fn misplaced(cx: &mut Ctxt, attrs: &mut Vec<Attribute>, paths: &mut Vec<syn::Pat
     }
 }
 
-fn params(sig: &Signature) -> Vec<ParamModel> {
+pub(crate) fn params(sig: &Signature) -> Vec<ParamModel> {
     sig.inputs
         .iter()
         .filter_map(|arg| match arg {
@@ -259,7 +263,7 @@ fn params(sig: &Signature) -> Vec<ParamModel> {
         .collect()
 }
 
-fn output(output: &ReturnType) -> OutputModel {
+pub(crate) fn output(output: &ReturnType) -> OutputModel {
     let ReturnType::Type(_, ty) = output else {
         return OutputModel::Unit;
     };

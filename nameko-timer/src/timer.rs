@@ -4,6 +4,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nameko_core::BoxFuture;
+use nameko_core::entrypoint::{Fire, FireError, Fired};
+use nameko_core::payload::ArgBinder;
 use nameko_core::{
     BoxError, Call, ContainerHandle, Entrypoint, EntrypointOptions, Extension, MethodError, Outcome,
 };
@@ -143,6 +145,7 @@ impl Extension for Timer {
     }
 }
 
+#[nameko_core::async_trait]
 impl Entrypoint for Timer {
     fn method_name(&self) -> &str {
         self.method
@@ -150,6 +153,28 @@ impl Entrypoint for Timer {
 
     fn kind(&self) -> &'static str {
         "timer"
+    }
+
+    /// Runs one tick, as the schedule would: a worker with no arguments (any argument is
+    /// an `IncorrectSignature`) and the context data given. Answers [`Fired::Result`]
+    /// with the method's result or error.
+    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
+        let Fire {
+            arguments,
+            context_data,
+            ..
+        } = fire;
+        let method = self.method;
+        let call = Call::new(method, "timer", &self.options).context_data(context_data);
+        let tick = Arc::clone(&self.tick);
+        let outcome = container
+            .invoke(call, async move {
+                // A tick takes no argument: Python's wording for any given.
+                ArgBinder::new(method, &[], arguments).map_err(MethodError::from)?;
+                tick().await
+            })
+            .await;
+        Fired::from_outcome(outcome)
     }
 }
 

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use http::Method;
 use nameko_core::BoxFuture;
+use nameko_core::entrypoint::{Fire, FireError, Fired};
 use nameko_core::{
     BoxError, ContainerHandle, Entrypoint, EntrypointOptions, Extension, RemoteError,
 };
@@ -214,6 +215,7 @@ impl Extension for Http {
     }
 }
 
+#[nameko_core::async_trait]
 impl Entrypoint for Http {
     fn method_name(&self) -> &str {
         self.method_name
@@ -221,5 +223,64 @@ impl Entrypoint for Http {
 
     fn kind(&self) -> &'static str {
         "http"
+    }
+
+    /// Answers one request as the server would answer it on this route, without a
+    /// server: `fire.input` is the request, an `http::Request<bytes::Bytes>` or a
+    /// [`Request`]. The path is matched against the rule (`404`, or the trailing-slash
+    /// redirect, when it does not match; `405` for a method the route does not allow),
+    /// its values bound to the method's parameters, and the worker runs with
+    /// `fire.context_data`; its result or error becomes a response by the same
+    /// conventions as on the server. Answers [`Fired::Response`] with an
+    /// `http::Response<bytes::Bytes>` (no body for `HEAD`, as the server sends).
+    ///
+    /// `nameko_web::testing::fire_http` (feature `testing`) does this by method name.
+    async fn fire(&self, container: &ContainerHandle, mut fire: Fire) -> Result<Fired, FireError> {
+        let invalid = |source: BoxError| FireError::Invalid {
+            kind: "http",
+            method: self.method_name.to_owned(),
+            source,
+        };
+        self.check().map_err(|e| invalid(Box::new(e)))?;
+        let (Ok(rule), Ok(methods)) = (&self.rule, &self.methods) else {
+            return Err(invalid("the rule or the methods do not parse".into()));
+        };
+        let request = match fire.take_input::<http::Request<bytes::Bytes>>() {
+            Some(request) => Request::new(request),
+            None => match fire.take_input::<Request>() {
+                Some(request) => request,
+                None => {
+                    return Err(FireError::MissingInput {
+                        kind: "http",
+                        method: self.method_name.to_owned(),
+                        expected: "a request: an `http::Request<bytes::Bytes>` (see `nameko_web::testing::fire_http`)",
+                    });
+                }
+            },
+        };
+        let head = request.method() == Method::HEAD;
+        let route = Arc::new(Route::new(
+            rule.clone(),
+            methods.clone(),
+            self.method_name,
+            container.clone(),
+            Arc::clone(&self.handler),
+            Arc::clone(&self.expected),
+            Arc::clone(&self.options),
+            self.error_responder.clone(),
+        ));
+        let response = route.answer_alone(request, fire.context_data).await;
+        let (parts, body) = response.into_inner().into_parts();
+        let body = if head {
+            bytes::Bytes::new()
+        } else {
+            http_body_util::BodyExt::collect(body)
+                .await
+                .map_err(|e| invalid(e.into()))?
+                .to_bytes()
+        };
+        Ok(Fired::Response(Box::new(http::Response::from_parts(
+            parts, body,
+        ))))
     }
 }

@@ -1,10 +1,10 @@
 //! # nameko-web
 //!
 //! The HTTP entrypoint of [nameko-rs](https://github.com/nameko-rs/nameko-rs): Nameko's
-//! `@http(method, url)` on [axum] and hyper, with werkzeug's rule syntax and Nameko's
+//! `@http(method, url)` on hyper, with werkzeug's rule syntax and Nameko's
 //! return conventions and error responses.
 //!
-//! ```ignore
+//! ```
 //! use nameko_core::{http, service};
 //! use nameko_web::Request;
 //!
@@ -89,7 +89,9 @@
 //!
 //! ## Feature flags
 //!
-//! None.
+//! | feature | default | what it does |
+//! |---|---|---|
+//! | `testing` | no | [`testing::fire_http`]: a route fired with a request in a unit test, without a server |
 #![forbid(unsafe_code)]
 
 pub mod config;
@@ -99,6 +101,8 @@ pub mod py_json;
 pub mod request;
 pub mod response;
 pub mod server;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 #[doc(hidden)]
 pub mod __private;

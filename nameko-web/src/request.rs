@@ -75,6 +75,10 @@ impl Request {
         self
     }
 
+    pub(crate) fn parts(&self) -> &http::request::Parts {
+        &self.parts
+    }
+
     /// The method (`GET`, `POST`, ...).
     pub fn method(&self) -> &Method {
         &self.parts.method

@@ -60,8 +60,8 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use nameko_core::BoxFuture;
 use nameko_core::{
-    Call, CallArguments, ContainerHandle, EntrypointOptions, Outcome, RemoteError, Resource,
-    Resources,
+    Call, CallArguments, ContainerHandle, ContextData, EntrypointOptions, Outcome, RemoteError,
+    Resource, Resources,
 };
 use nameko_rule::Rule;
 use tokio::net::TcpListener;
@@ -160,13 +160,18 @@ impl Route {
     /// The worker runs in the connection's task, tracked by the container so that a
     /// graceful stop waits for it; if the client goes away first, it goes on in a task of
     /// its own (as in Nameko, a request's worker is not cut short).
-    async fn run(&self, request: Request, params: PathParams) -> Response {
+    async fn run(
+        &self,
+        request: Request,
+        params: PathParams,
+        context_data: ContextData,
+    ) -> Response {
         let mut named = serde_json::Map::new();
         for (name, value) in params.iter() {
             named.insert(name.to_owned(), serde_json::Value::String(value.to_owned()));
         }
-        // Nameko's WebServer.context_data_from_headers returns {}.
         let call = Call::new(Arc::clone(&self.method_name), "http", &self.options)
+            .context_data(context_data)
             .arguments(CallArguments::Named(named));
         let handler = Arc::clone(&self.handler);
         let container = self.container.clone();
@@ -192,6 +197,32 @@ impl Route {
                 self.error_response(&RemoteError::container_being_killed(), None, false)
             }
         }
+    }
+
+    /// Answers `request` as the server would if this were its only route: `404` (or the
+    /// trailing-slash redirect) when the path does not match the rule, `405` when the
+    /// method is not allowed, else the handler's response through [`run`](Self::run).
+    /// For [`Http::fire`](crate::Http).
+    pub(crate) async fn answer_alone(
+        self: &Arc<Self>,
+        request: Request,
+        context_data: ContextData,
+    ) -> Response {
+        let Some(values) = self.rule.match_path(request.path()) else {
+            return redirect_to_slash(std::slice::from_ref(self), request.parts(), request.path())
+                .unwrap_or_else(|| error_page(StatusCode::NOT_FOUND));
+        };
+        if !self.allows(request.method()) {
+            return method_not_allowed(self.methods.iter().collect());
+        }
+        let values: Vec<(String, String)> = values
+            .into_iter()
+            .map(|(n, v)| (n.to_owned(), v.to_owned()))
+            .collect();
+        let remote_addr = request.remote_addr();
+        let request = request.with_route(values.clone(), remote_addr);
+        self.run(request, PathParams::new(values), context_data)
+            .await
     }
 
     /// The response to a failed worker (the container logged the failure): the error's
@@ -486,7 +517,10 @@ impl WebServer {
             }
         };
         let request = Request::from_parts(parts, body).with_route(values.clone(), Some(peer));
-        route.run(request, PathParams::new(values)).await
+        // Nameko's WebServer.context_data_from_headers returns {}.
+        route
+            .run(request, PathParams::new(values), ContextData::new())
+            .await
     }
 
     /// Reads the whole body, within `WEB_MAX_BODY_SIZE` and `WEB_BODY_READ_TIMEOUT`.

@@ -43,6 +43,58 @@
 //! }
 //! ```
 //!
+//! ## Typed clients
+//!
+//! `#[service]` also generates a client for each service, `ServiceYClient` for
+//! `impl ServiceY`, with one method per `#[rpc]` method: the same parameters, the method's
+//! result as `Result<T, RpcError>`, and an `_async` form that sends the call without
+//! waiting. A wrong argument or result type is a compile error. For a service written in
+//! Python, [`rpc_client`] declares one on a trait.
+//!
+//! ```no_run
+//! use nameko::{ClusterRpc, Config, RpcError, rpc, rpc_client, service};
+//!
+//! pub struct ServiceY;
+//!
+//! #[service(name = "service_y")]
+//! impl ServiceY {
+//!     #[rpc]
+//!     async fn append_identifier(&self, value: String) -> String {
+//!         format!("{value}-y")
+//!     }
+//! }
+//!
+//! pub struct ServiceX {
+//!     /// `ServiceYClient::new()`: a dependency, as `RpcProxy` is.
+//!     y: ServiceYClient,
+//! }
+//!
+//! #[service(name = "service_x", dependencies(y))]
+//! impl ServiceX {
+//!     #[rpc]
+//!     async fn remote_method(&self, value: String) -> Result<String, RpcError> {
+//!         self.y.append_identifier(format!("{value}-x")).await
+//!     }
+//! }
+//!
+//! /// `service_z`, written in Python.
+//! #[rpc_client(name = "service_z")]
+//! pub trait ServiceZ {
+//!     async fn lookup(&self, key: &str) -> Option<u64>;
+//! }
+//!
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! let cluster = ClusterRpc::connect(&Config::new()).await?;
+//! let x = cluster.client::<ServiceXClient>();
+//! assert_eq!(x.remote_method("hellø".to_owned()).await?, "hellø-x-y");
+//! let pending = x.remote_method_async("a".to_owned()).await?;
+//! let found: Option<u64> = cluster.client::<ServiceZClient>().lookup("k").await?;
+//! assert_eq!(pending.result().await?, "a-x-y");
+//! # let _ = found;
+//! # Ok(()) }
+//! # fn main() { let _ = ServiceX { y: ServiceYClient::new() }; }
+//! ```
+//!
 //! ## Feature flags
 //!
 //! | feature | default | what it does |
@@ -56,25 +108,25 @@
 //! ## Crates
 //!
 //! This crate re-exports the others; depending on them one by one works the same
-//! (`nameko-core`, `nameko-amqp`, `nameko-web`, `nameko-timer`). When this crate is
-//! renamed in `Cargo.toml`, tell the macros where it is:
-//! `#[service(name = "...", crate = "my_nameko")]`.
+//! (`nameko-core`, `nameko-amqp`, `nameko-web`, `nameko-timer`). The macros find this
+//! crate in `Cargo.toml`, renamed or not; when they cannot (it is re-exported by another
+//! crate), tell them where it is: `#[service(name = "...", crate = "other::nameko")]`.
 #![forbid(unsafe_code)]
 
 // The macros name `::nameko`; this makes that path work inside this crate's own tests.
 #[allow(unused_extern_crates)]
 extern crate self as nameko;
 
-/// The attribute macros: `#[service]` on an impl block, and the entrypoint markers on its
-/// methods.
-pub use nameko_macros::{event_handler, http, rpc, service, timer};
+/// The attribute macros: `#[service]` on an impl block, the entrypoint markers on its
+/// methods, and `#[rpc_client]`, the typed client of a service written in Python.
+pub use nameko_macros::{event_handler, http, rpc, rpc_client, service, timer};
 
 pub use nameko_core::{
-    Arguments, AsMethodError, BoxError, Call, CallArguments, Config, ConfigError,
-    ContainerHandle, ContextData, DependencyProvider, Entrypoint, EntrypointOptions, Error,
-    Extension, IntoArguments, MethodError, Outcome, PanicError, RemoteError, Resource,
-    Resources, Service, ServiceContainer, ServiceRunner, ToRemoteError, Tracked,
-    WorkerContext, WorkerFailure, WorkerOutput, WorkerResult, async_trait,
+    Arguments, AsMethodError, BoxError, Call, CallArguments, Config, ConfigError, ContainerHandle,
+    ContextData, DependencyProvider, Entrypoint, EntrypointOptions, Error, Extension,
+    IntoArguments, MethodError, Outcome, PanicError, RemoteError, Resource, Resources, Service,
+    ServiceContainer, ServiceRunner, ToRemoteError, Tracked, WorkerContext, WorkerFailure,
+    WorkerOutput, WorkerResult, async_trait,
 };
 pub use nameko_core::{config, container, context, dependency, entrypoint, extension, worker};
 
@@ -86,8 +138,8 @@ pub use nameko_core::cli;
 pub use nameko_amqp as amqp;
 #[cfg(feature = "amqp")]
 pub use nameko_amqp::{
-    ClusterRpc, DispatchError, EventDispatcher, HandlerType, RpcError, RpcProxy, RpcReply,
-    StandaloneDispatcher,
+    ClusterRpc, DispatchError, EventDispatcher, HandlerType, RpcCaller, RpcClient, RpcError,
+    RpcProxy, RpcReply, ServiceRpc, StandaloneDispatcher, TypedReply,
 };
 
 /// HTTP entrypoints (the `nameko-web` crate).
@@ -107,6 +159,12 @@ pub use serde_json::{self, Value, json};
 pub mod testing;
 
 /// Items used by code that the macros generate. Not a public API: no stability promise.
+///
+/// Besides each crate's own `__private`, the feature gates: generated code that needs a
+/// feature goes through ``require_<feature>! { "`#[marker]`" => tokens }``, which is the
+/// tokens when the feature is on and one error saying which feature to enable when it is
+/// off, and code that only goes with it through `if_<feature>! { tokens }`, which is
+/// nothing when it is off.
 #[doc(hidden)]
 pub mod __private {
     pub use nameko_core::__private as core;
@@ -119,4 +177,112 @@ pub mod __private {
 
     #[cfg(feature = "timer")]
     pub use nameko_timer::__private as timer;
+
+    pub use crate::{
+        __nameko_if_amqp as if_amqp, __nameko_if_timer as if_timer, __nameko_if_web as if_web,
+        __nameko_require_amqp as require_amqp, __nameko_require_timer as require_timer,
+        __nameko_require_web as require_web,
+    };
+}
+
+// The feature gates of `__private` (see its docs), defined for each feature with it on and
+// with it off.
+
+#[cfg(feature = "amqp")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_require_amqp {
+    ($what:literal => $($tokens:tt)*) => { $($tokens)* };
+}
+
+#[cfg(not(feature = "amqp"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_require_amqp {
+    ($what:literal => $($tokens:tt)*) => {
+        ::core::compile_error! { ::core::concat!(
+            $what,
+            " needs the `amqp` feature of `nameko`: enable it in Cargo.toml, e.g. `nameko = { version = \"0.1\", features = [\"amqp\"] }`"
+        ) }
+    };
+}
+
+#[cfg(feature = "amqp")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_if_amqp {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+#[cfg(not(feature = "amqp"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_if_amqp {
+    ($($tokens:tt)*) => {};
+}
+
+#[cfg(feature = "web")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_require_web {
+    ($what:literal => $($tokens:tt)*) => { $($tokens)* };
+}
+
+#[cfg(not(feature = "web"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_require_web {
+    ($what:literal => $($tokens:tt)*) => {
+        ::core::compile_error! { ::core::concat!(
+            $what,
+            " needs the `web` feature of `nameko`: enable it in Cargo.toml, e.g. `nameko = { version = \"0.1\", features = [\"web\"] }`"
+        ) }
+    };
+}
+
+#[cfg(feature = "web")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_if_web {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+#[cfg(not(feature = "web"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_if_web {
+    ($($tokens:tt)*) => {};
+}
+
+#[cfg(feature = "timer")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_require_timer {
+    ($what:literal => $($tokens:tt)*) => { $($tokens)* };
+}
+
+#[cfg(not(feature = "timer"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_require_timer {
+    ($what:literal => $($tokens:tt)*) => {
+        ::core::compile_error! { ::core::concat!(
+            $what,
+            " needs the `timer` feature of `nameko`: enable it in Cargo.toml, e.g. `nameko = { version = \"0.1\", features = [\"timer\"] }`"
+        ) }
+    };
+}
+
+#[cfg(feature = "timer")]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_if_timer {
+    ($($tokens:tt)*) => { $($tokens)* };
+}
+
+#[cfg(not(feature = "timer"))]
+#[doc(hidden)]
+#[macro_export]
+macro_rules! __nameko_if_timer {
+    ($($tokens:tt)*) => {};
 }

@@ -4,8 +4,7 @@
 //! Run with `cargo run -p example-events -- --config config.yaml`, then
 //! `cargo run -p example-events --bin example-events-client -- --config config.yaml`.
 
-use nameko_amqp::{DispatchError, EventDispatcher};
-use nameko_core::{event_handler, rpc, service};
+use nameko::{DispatchError, EventDispatcher, event_handler, rpc, service};
 use serde_json::Value;
 
 /// Event dispatching service.

@@ -4,7 +4,7 @@
 use example_events::{ListenerService, ServiceA, ServiceB};
 
 fn main() -> std::process::ExitCode {
-    nameko_core::cli::run("example-events", |runner| {
+    nameko::cli::run("example-events", |runner| {
         runner.add_service(ServiceA::default())?;
         runner.add_service(ServiceB)?;
         runner.add_service(ListenerService)?;

@@ -23,9 +23,9 @@
 //! returns a body, `(status, body)`, `(status, headers, body)`, a [`Response`], or a
 //! `Result` of one whose error picks its response ([`ResponseFromError`]).
 
-use nameko_core::{http, service};
-use nameko_web::http::StatusCode;
-use nameko_web::{Request, Response, ResponseFromError, py_json};
+use nameko::web::http::StatusCode;
+use nameko::web::{Request, Response, ResponseFromError, py_json};
+use nameko::{http, service};
 use serde_json::json;
 
 /// The answer to a service's HTTP errors, the seed's overridden `response_from_exception`:

@@ -5,7 +5,7 @@
 use example_http::{AdvancedHttpService, HttpService};
 
 fn main() -> std::process::ExitCode {
-    nameko_core::cli::run("example-http", |runner| {
+    nameko::cli::run("example-http", |runner| {
         runner.add_service(HttpService)?;
         runner.add_service(AdvancedHttpService)?;
         Ok(())

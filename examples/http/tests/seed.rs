@@ -7,7 +7,7 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use example_http::{AdvancedHttpService, HttpService};
-use nameko_core::{Config, ServiceRunner};
+use nameko::{Config, ServiceRunner};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -96,7 +96,7 @@ async fn start() -> (ServiceRunner, SocketAddr) {
     runner.add_service(HttpService).unwrap();
     runner.add_service(AdvancedHttpService).unwrap();
     runner.start().await.unwrap();
-    let addr = nameko_web::bound_address(runner.shared()).unwrap();
+    let addr = nameko::web::bound_address(runner.shared()).unwrap();
     (runner, addr)
 }
 

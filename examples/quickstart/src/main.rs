@@ -6,7 +6,7 @@ use example_http::{AdvancedHttpService, HttpService};
 use example_rpc::{ServiceX, ServiceY};
 
 fn main() -> std::process::ExitCode {
-    nameko_core::cli::run("example-quickstart", |runner| {
+    nameko::cli::run("example-quickstart", |runner| {
         // RPC
         runner.add_service(ServiceY)?;
         runner.add_service(ServiceX::default())?;

@@ -4,8 +4,7 @@
 //! Run the services with `cargo run -p example-rpc -- --config config.yaml`, then call them
 //! with `cargo run -p example-rpc --bin example-rpc-client -- --config config.yaml`.
 
-use nameko_amqp::{RpcError, RpcProxy};
-use nameko_core::{rpc, service};
+use nameko::{RpcError, RpcProxy, rpc, service};
 
 /// Appends its identifier to the value it is given.
 #[derive(Debug, Default)]

@@ -4,7 +4,7 @@
 use example_rpc::{ServiceX, ServiceY};
 
 fn main() -> std::process::ExitCode {
-    nameko_core::cli::run("example-rpc", |runner| {
+    nameko::cli::run("example-rpc", |runner| {
         runner.add_service(ServiceY)?;
         runner.add_service(ServiceX::default())?;
         Ok(())

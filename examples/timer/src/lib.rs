@@ -1,7 +1,7 @@
 //! The seed's timer example: `service` prints `pong` every second, on every running
 //! instance. Run with `cargo run -p example-timer -- --config config.yaml`.
 
-use nameko_core::{service, timer};
+use nameko::{service, timer};
 
 /// Prints `pong` every second.
 #[derive(Debug, Default)]

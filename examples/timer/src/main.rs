@@ -2,7 +2,7 @@
 //! `cargo run -p example-timer -- --config config.yaml`.
 
 fn main() -> std::process::ExitCode {
-    nameko_core::cli::run("example-timer", |runner| {
+    nameko::cli::run("example-timer", |runner| {
         runner.add_service(example_timer::Service)?;
         Ok(())
     })

@@ -167,6 +167,9 @@ pub(crate) async fn declare_events_exchange_on(
 #[derive(Debug, Default)]
 pub struct EventDispatcher {
     state: OnceLock<(Arc<str>, Arc<Publisher>)>,
+    /// The test double events go to instead, once replaced.
+    #[cfg(feature = "testing")]
+    fake: OnceLock<crate::testing::FakeEventDispatcher>,
 }
 
 impl EventDispatcher {
@@ -194,6 +197,10 @@ impl EventDispatcher {
         event_type: &str,
         payload: &impl Serialize,
     ) -> Result<(), DispatchError> {
+        #[cfg(feature = "testing")]
+        if let Some(fake) = self.fake.get() {
+            return fake.dispatch(event_type, payload);
+        }
         let (service, publisher) = self.state().await?;
         let context = WorkerContext::current()
             .map(|ctx| ctx.outgoing_data())
@@ -230,13 +237,30 @@ async fn container_publisher(
 #[nameko_core::async_trait]
 impl Extension for EventDispatcher {
     async fn setup(&self, container: &ContainerHandle) -> Result<(), BoxError> {
+        #[cfg(feature = "testing")]
+        if self.fake.get().is_some() {
+            return Ok(());
+        }
         let state = container_publisher(container).await?;
         let _ = self.state.set(state);
         Ok(())
     }
 }
 
-impl DependencyProvider for EventDispatcher {}
+impl DependencyProvider for EventDispatcher {
+    /// With feature `testing`: turns the dispatcher into a
+    /// [`FakeEventDispatcher`](crate::testing::FakeEventDispatcher) (the same one if it
+    /// was turned already) and returns its handle. Events are then recorded there, with
+    /// the worker's context data; `setup` connects to nothing. Without the feature:
+    /// `None`.
+    #[cfg(feature = "testing")]
+    fn replace_with_double(&self) -> Option<Box<dyn std::any::Any + Send>> {
+        let fake = self
+            .fake
+            .get_or_init(crate::testing::FakeEventDispatcher::new);
+        Some(Box::new(fake.clone()))
+    }
+}
 
 /// Dispatches events from outside any service, Nameko's standalone `event_dispatcher`.
 ///

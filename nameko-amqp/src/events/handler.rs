@@ -8,9 +8,11 @@ use lapin::message::Delivery;
 use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
 use nameko_core::BoxFuture;
+use nameko_core::entrypoint::{Fire, FireError, Fired};
+use nameko_core::payload::ArgBinder;
 use nameko_core::{
-    BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions, Extension,
-    MethodError, Outcome,
+    Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
+    Extension, MethodError, Outcome, RemoteError,
 };
 use serde_json::{Map, Value};
 
@@ -175,6 +177,16 @@ impl EventHandler {
         self
     }
 
+    /// The name of the payload parameter: the first of the options' `params`, or
+    /// `payload`.
+    fn payload_name(&self) -> &'static str {
+        self.options
+            .param_names()
+            .first()
+            .copied()
+            .unwrap_or("payload")
+    }
+
     /// The queue this handler consumes in service `service`; `broadcast_identifier` is
     /// used by a broadcast handler without an identifier of its own.
     pub fn queue_name(&self, service: &str, broadcast_identifier: &str) -> String {
@@ -240,12 +252,7 @@ impl EventHandler {
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
             method: Arc::from(self.method),
-            payload_name: self
-                .options
-                .param_names()
-                .first()
-                .copied()
-                .unwrap_or("payload"),
+            payload_name: self.payload_name(),
             options: Arc::clone(&self.options),
             source_service: self.source_service.clone(),
             event_type: self.event_type.clone(),
@@ -293,6 +300,7 @@ impl Drop for EventHandler {
     }
 }
 
+#[nameko_core::async_trait]
 impl Entrypoint for EventHandler {
     fn method_name(&self) -> &str {
         self.method
@@ -301,6 +309,50 @@ impl Entrypoint for EventHandler {
     fn kind(&self) -> &'static str {
         "event_handler"
     }
+
+    /// Runs one worker as an event on the handler's queue would: `fire.arguments` hold
+    /// the payload, one positional argument (or a keyword argument named like the
+    /// method's parameter), `fire.context_data` the event's `nameko.*` headers. Answers
+    /// [`Fired::Result`] with the handler's result, or the error it failed with (a
+    /// payload that does not fit the parameter's type is a `MalformedRequest`).
+    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
+        let Fire {
+            arguments,
+            context_data,
+            ..
+        } = fire;
+        let payload_name = self.payload_name();
+        let payload = bind_payload(self.method, payload_name, arguments);
+        let mut named = Map::new();
+        if let Ok(payload) = &payload {
+            named.insert(payload_name.to_owned(), payload.clone());
+        }
+        let call = Call::new(self.method, "event_handler", &self.options)
+            .context_data(context_data)
+            .arguments(CallArguments::Named(named));
+        let handler = Arc::clone(&self.handler);
+        let outcome = container
+            .invoke(call, async move {
+                let payload = payload.map_err(MethodError::from)?;
+                handler(payload).await
+            })
+            .await;
+        Fired::from_outcome(outcome)
+    }
+}
+
+/// Binds the arguments of a fired event handler to its one parameter, the payload, as
+/// Python binds `handler(payload)`.
+fn bind_payload(method: &str, name: &str, arguments: Arguments) -> Result<Value, RemoteError> {
+    if arguments.args.is_empty() && !arguments.kwargs.contains_key(name) {
+        let unexpected = arguments.kwargs.keys().next();
+        return Err(RemoteError::incorrect_signature(match unexpected {
+            Some(key) => format!("{method}() got an unexpected keyword argument '{key}'"),
+            None => format!("{method}() missing 1 required positional argument: '{name}'"),
+        }));
+    }
+    let params = [name];
+    ArgBinder::new(method, &params, arguments)?.take(0)
 }
 
 struct Dispatch {

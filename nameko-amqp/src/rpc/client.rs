@@ -377,6 +377,19 @@ pub struct RpcReply {
 }
 
 impl RpcReply {
+    /// A reply that is there already (a test double's answer).
+    #[cfg(feature = "testing")]
+    pub(crate) fn ready(service: &str, method: &str, result: Result<Value, RpcError>) -> Self {
+        let (tx, rx) = oneshot::channel();
+        let _ = tx.send(result);
+        RpcReply {
+            rx,
+            service: service.to_owned(),
+            method: method.to_owned(),
+            timeout: None,
+        }
+    }
+
     /// Waits for the reply and decodes its result into `T`.
     ///
     /// # Cancel safety
@@ -452,6 +465,9 @@ pub struct RpcProxy {
     /// Set by the user; `None`: the config's `RPC_TIMEOUT`.
     timeout: Option<Option<Duration>>,
     listener: OnceLock<Arc<ReplyListener>>,
+    /// The test double calls go to instead, once replaced.
+    #[cfg(feature = "testing")]
+    fake: OnceLock<crate::testing::FakeRpcProxy>,
 }
 
 impl RpcProxy {
@@ -461,6 +477,8 @@ impl RpcProxy {
             target: target.into(),
             timeout: None,
             listener: OnceLock::new(),
+            #[cfg(feature = "testing")]
+            fake: OnceLock::new(),
         }
     }
 
@@ -513,6 +531,10 @@ impl RpcProxy {
         method: &str,
         args: impl IntoArguments,
     ) -> Result<RpcReply, RpcError> {
+        #[cfg(feature = "testing")]
+        if let Some(fake) = self.fake.get() {
+            return fake.call_async(method, args, outgoing_context(&ContextData::new()));
+        }
         let listener = self.listener().await?;
         let context = outgoing_context(&ContextData::new());
         let timeout = self.timeout.unwrap_or(listener.default_timeout);
@@ -537,13 +559,30 @@ async fn container_listener(container: &ContainerHandle) -> Result<Arc<ReplyList
 #[nameko_core::async_trait]
 impl Extension for RpcProxy {
     async fn setup(&self, container: &ContainerHandle) -> Result<(), BoxError> {
+        #[cfg(feature = "testing")]
+        if self.fake.get().is_some() {
+            return Ok(());
+        }
         let listener = container_listener(container).await?;
         let _ = self.listener.set(listener);
         Ok(())
     }
 }
 
-impl DependencyProvider for RpcProxy {}
+impl DependencyProvider for RpcProxy {
+    /// With feature `testing`: turns the proxy into a
+    /// [`FakeRpcProxy`](crate::testing::FakeRpcProxy) of its target (the same one if it
+    /// was turned already) and returns the fake's handle. Calls then go to the fake,
+    /// inside or outside a worker, with the worker's context data; `setup` connects to
+    /// nothing. Without the feature: `None`.
+    #[cfg(feature = "testing")]
+    fn replace_with_double(&self) -> Option<Box<dyn std::any::Any + Send>> {
+        let fake = self
+            .fake
+            .get_or_init(|| crate::testing::FakeRpcProxy::new(self.target.clone()));
+        Some(Box::new(fake.clone()))
+    }
+}
 
 /// A standalone RPC client for code outside any service: Nameko's `ClusterRpcProxy`.
 ///

@@ -9,6 +9,7 @@ use lapin::options::{ExchangeDeclareOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, ExchangeKind};
 use nameko_core::BoxFuture;
+use nameko_core::entrypoint::{Fire, FireError, Fired};
 use nameko_core::{
     Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
     Extension, MethodError, Outcome, RemoteError, Resource,
@@ -127,6 +128,7 @@ impl Extension for Rpc {
     }
 }
 
+#[nameko_core::async_trait]
 impl Entrypoint for Rpc {
     fn method_name(&self) -> &str {
         self.method
@@ -134,6 +136,27 @@ impl Entrypoint for Rpc {
 
     fn kind(&self) -> &'static str {
         "rpc"
+    }
+
+    /// Runs one worker as a request on the service's queue would: `fire.arguments` are
+    /// the request's `args` and `kwargs`, bound to the method as on the wire (wrong ones
+    /// are an `IncorrectSignature`), `fire.context_data` its `nameko.*` headers. Answers
+    /// [`Fired::Result`] with the reply's `result` or `error`.
+    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
+        let Fire {
+            arguments,
+            context_data,
+            ..
+        } = fire;
+        let entry = &self.entry;
+        let call = Call::new(Arc::clone(&entry.name), "rpc", &entry.options)
+            .context_data(context_data)
+            .arguments(CallArguments::Rpc(arguments.clone()));
+        let handler = Arc::clone(&entry.handler);
+        let outcome = container
+            .invoke(call, async move { handler(arguments).await })
+            .await;
+        Fired::from_outcome(outcome)
     }
 }
 

@@ -2,6 +2,8 @@
 
 pub mod client;
 pub mod entrypoint;
+pub mod typed;
 
 pub use client::{ClusterRpc, ReplyListener, RpcProxy, RpcReply, ServiceRpc};
 pub use entrypoint::{Rpc, RpcConsumer, RpcHandler};
+pub use typed::{RpcArgument, RpcCaller, RpcClient, RpcReturn, TypedReply};

@@ -27,6 +27,7 @@
 mod failure;
 mod options;
 mod panic;
+mod watch;
 
 use std::sync::Arc;
 
@@ -35,9 +36,11 @@ pub use failure::{
     WorkerFailure,
 };
 pub use options::{CallArguments, EntrypointOptions, REDACTED, is_error};
+pub use watch::{WorkerDone, WorkerWatch};
 
 pub(crate) use failure::error_chain;
 pub(crate) use panic::{CatchPanic, install_hook};
+pub(crate) use watch::Watchers;
 
 use crate::context::ContextData;
 

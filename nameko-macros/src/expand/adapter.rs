@@ -356,7 +356,7 @@ fn encode_output(p: &Paths, output: &OutputModel) -> TokenStream {
 
 /// `tokens` with every token's span set to `span`, so that the compiler points at the
 /// user's type for the whole call, not at the `#[service]` attribute.
-fn respan(tokens: TokenStream, span: Span) -> TokenStream {
+pub(super) fn respan(tokens: TokenStream, span: Span) -> TokenStream {
     tokens
         .into_iter()
         .map(|mut token| {

@@ -1,21 +1,21 @@
 //! `impl Service`: the service's name, its dispatch table and its dependency providers.
 
-use proc_macro2::TokenStream;
+use proc_macro2::{Literal, TokenStream};
 use quote::{quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use super::adapter;
-use crate::attr::ServiceArgs;
-use crate::model::ServiceModel;
-use crate::paths::Paths;
+use crate::attr::{ServiceArgs, member_to_string};
+use crate::model::{EntrypointKind, ServiceModel};
+use crate::paths::{Feature, Paths};
 
 /// The `impl Service`: name, dispatch table and dependency providers.
 ///
 /// The adapters decode each parameter and encode each result with calls spanned at the
 /// user's types, so a type that does not implement `Deserialize` or `Serialize` gets
-/// exactly one error, pointing at that type.
-pub(super) fn expand(model: &ServiceModel, args: &ServiceArgs) -> TokenStream {
-    let p = Paths::new();
+/// exactly one error, pointing at that type. Through the facade, each entrypoint is behind
+/// the gate of the feature its transport needs.
+pub(super) fn expand(p: &Paths, model: &ServiceModel, args: &ServiceArgs) -> TokenStream {
     let Paths {
         service,
         entrypoint,
@@ -25,23 +25,41 @@ pub(super) fn expand(model: &ServiceModel, args: &ServiceArgs) -> TokenStream {
         vec_macro,
         boxed,
         ..
-    } = &p;
+    } = p;
     let self_ty = &model.item.self_ty;
     let name = &args.name;
     let entrypoints = model.methods.iter().flat_map(|method| {
-        method
-            .entrypoints
-            .iter()
-            .map(|entrypoint| adapter::entrypoint(&p, method, entrypoint))
+        method.entrypoints.iter().map(|entrypoint| {
+            let feature = match &entrypoint.kind {
+                EntrypointKind::Rpc(_) | EntrypointKind::EventHandler(_) => Feature::Amqp,
+                EntrypointKind::Http(_) => Feature::Web,
+                EntrypointKind::Timer(_) => Feature::Timer,
+            };
+            let what = format!("`#[{}]`", entrypoint.kind.marker().name());
+            p.require(
+                feature,
+                &what,
+                entrypoint.attr.span(),
+                adapter::entrypoint(p, method, entrypoint),
+            )
+        })
     });
     let dependencies = (!args.dependencies.is_empty()).then(|| {
         let fields = args
             .dependencies
             .iter()
             .map(|field| quote_spanned!(field.span()=> &self.#field as &dyn #dependency_provider));
+        let names = args
+            .dependencies
+            .iter()
+            .map(|field| Literal::string(&member_to_string(field)));
         quote! {
             fn dependencies(&self) -> #vec<&dyn #dependency_provider> {
                 #vec_macro[#(#fields),*]
+            }
+
+            fn dependency_names(&self) -> &'static [&'static str] {
+                &[#(#names),*]
             }
         }
     });
@@ -67,7 +85,7 @@ pub(super) fn expand(model: &ServiceModel, args: &ServiceArgs) -> TokenStream {
 
 /// A stand-in `impl Service` emitted next to errors, so code that uses the service as a
 /// `Service` does not add errors of its own.
-pub(super) fn fallback(model: &ServiceModel, args: &ServiceArgs) -> TokenStream {
+pub(super) fn fallback(p: &Paths, model: &ServiceModel, args: &ServiceArgs) -> TokenStream {
     let item = &model.item;
     if item.trait_.is_some()
         || !item.generics.params.is_empty()
@@ -82,7 +100,7 @@ pub(super) fn fallback(model: &ServiceModel, args: &ServiceArgs) -> TokenStream 
         vec,
         boxed,
         ..
-    } = &Paths::new();
+    } = p;
     let self_ty = &item.self_ty;
     let name = &args.name;
     quote! {

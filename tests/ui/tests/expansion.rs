@@ -9,12 +9,12 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nameko_core::{
+use nameko::web::http::StatusCode;
+use nameko::web::{Request, Response, ResponseFromError};
+use nameko::{
     Config, DependencyProvider, Extension, RemoteError, Service, ServiceContainer, ServiceRunner,
     WorkerContext, WorkerResult, event_handler, http, rpc, service, timer,
 };
-use nameko_web::http::StatusCode;
-use nameko_web::{Request, Response, ResponseFromError};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
@@ -279,7 +279,7 @@ async fn macro_http_routes() {
     let mut runner = ServiceRunner::new(Config::new().with("WEB_SERVER_ADDRESS", "127.0.0.1:0"));
     runner.add_service(Web).unwrap();
     runner.start().await.unwrap();
-    let addr = nameko_web::bound_address(runner.shared()).unwrap();
+    let addr = nameko::web::bound_address(runner.shared()).unwrap();
     let client = reqwest::Client::new();
     let call = |method: reqwest::Method, path: &str| {
         let request = client.request(method, format!("http://{addr}{path}"));
@@ -358,7 +358,7 @@ struct Recorder(Arc<Mutex<Vec<Record>>>);
 
 impl Extension for Recorder {}
 
-#[nameko_core::async_trait]
+#[nameko::async_trait]
 impl DependencyProvider for Recorder {
     async fn worker_result(&self, ctx: &WorkerContext, result: WorkerResult<'_>) {
         let expected = result.failure().map(|failure| failure.is_expected());
@@ -418,7 +418,7 @@ async fn macro_worker_options() {
     let mut runner = ServiceRunner::new(Config::new().with("WEB_SERVER_ADDRESS", "127.0.0.1:0"));
     runner.add_service(guarded).unwrap();
     runner.start().await.unwrap();
-    let addr = nameko_web::bound_address(runner.shared()).unwrap();
+    let addr = nameko::web::bound_address(runner.shared()).unwrap();
     let get = |path: &str| {
         let request = reqwest::get(format!("http://{addr}{path}"));
         async move {
@@ -439,8 +439,8 @@ async fn macro_worker_options() {
     assert!(timers_ran.is_ok(), "{:?}", records.lock().unwrap());
     let mut records = records.lock().unwrap().clone();
     records.sort_by(|a, b| (&a.0, a.2).cmp(&(&b.0, b.2)));
-    let redacted = serde_json::json!({"token": nameko_core::worker::REDACTED, "n": "5"});
-    let failed = serde_json::json!({"token": nameko_core::worker::REDACTED, "n": "0"});
+    let redacted = serde_json::json!({"token": nameko::worker::REDACTED, "n": "5"});
+    let failed = serde_json::json!({"token": nameko::worker::REDACTED, "n": "0"});
     let none = serde_json::json!({});
     assert_eq!(
         records,

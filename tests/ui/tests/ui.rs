@@ -38,3 +38,17 @@ fn timer() {
     t.pass("tests/timer/pass/*.rs");
     t.compile_fail("tests/timer/fail/*.rs");
 }
+
+#[test]
+fn client() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/client/pass/*.rs");
+    t.compile_fail("tests/client/fail/*.rs");
+}
+
+#[test]
+fn rpc_client() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/rpc_client/pass/*.rs");
+    t.compile_fail("tests/rpc_client/fail/*.rs");
+}

@@ -5,8 +5,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use nameko_amqp::{ClusterRpc, StandaloneDispatcher};
-use nameko_core::cli::RunArgs;
+use nameko::cli::RunArgs;
+use nameko::{ClusterRpc, StandaloneDispatcher};
 use serde_json::json;
 
 async fn run(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
@@ -32,5 +32,5 @@ async fn run(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> ExitCode {
-    nameko_core::cli::run_client("example-events-client", run)
+    nameko::cli::run_client("example-events-client", run)
 }

@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use clap::{Parser, ValueEnum};
-use nameko_core::{Config, Entrypoint, Service, ServiceRunner};
-use nameko_web::{Http, into_http_result};
+use nameko::web::{Http, into_http_result};
+use nameko::{Config, Entrypoint, Service, ServiceRunner};
 
 #[derive(Clone, Copy, Debug, ValueEnum)]
 enum Server {

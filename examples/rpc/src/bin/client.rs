@@ -4,8 +4,8 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
-use nameko_amqp::ClusterRpc;
-use nameko_core::cli::RunArgs;
+use nameko::ClusterRpc;
+use nameko::cli::RunArgs;
 
 async fn calls(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
     let config = args.load_config()?;
@@ -30,5 +30,5 @@ async fn calls(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
 }
 
 fn main() -> ExitCode {
-    nameko_core::cli::run_client("example-rpc-client", calls)
+    nameko::cli::run_client("example-rpc-client", calls)
 }

@@ -1,4 +1,4 @@
-use nameko_core::event_handler;
+use nameko::event_handler;
 
 pub struct ServiceX;
 

@@ -1,4 +1,4 @@
-use nameko_core::{event_handler, service};
+use nameko::{event_handler, service};
 
 pub struct ServiceB;
 

@@ -1,4 +1,4 @@
-use nameko_core::{event_handler, service};
+use nameko::{event_handler, service};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

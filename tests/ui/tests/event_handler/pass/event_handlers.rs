@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use nameko_core::{RemoteError, event_handler, service};
+use nameko::{RemoteError, event_handler, service};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
@@ -126,7 +126,7 @@ impl Shop {
     async fn broadcast_uppercase(&self, _payload: Value) {}
 
     /// Python's keyword names for the first two, options in any order.
-    #[nameko_core::event_handler(
+    #[nameko::event_handler(
         requeue_on_error = false,
         source_service = "shop",
         event_type = "order_placed"
@@ -167,7 +167,7 @@ impl Shop {
 }
 
 fn main() {
-    use nameko_core::Service;
+    use nameko::Service;
     use std::sync::Arc;
 
     let service = Arc::new(Shop);

@@ -3,7 +3,7 @@
 #![deny(warnings)]
 #![allow(dead_code)]
 
-use ::nameko_core::{event_handler, service};
+use ::nameko::{event_handler, service};
 
 struct Value;
 struct RemoteError;
@@ -11,6 +11,7 @@ struct HandlerType;
 struct Result;
 mod serde_json {}
 mod nameko_amqp {}
+mod nameko {}
 mod std {}
 #[allow(unused_macros)]
 macro_rules! format {
@@ -33,7 +34,7 @@ impl Listener {
 }
 
 fn main() {
-    use ::nameko_core::Service;
+    use ::nameko::Service;
     let service = ::std::sync::Arc::new(Listener);
     assert_eq!(Service::entrypoints(&service).len(), 2);
 }

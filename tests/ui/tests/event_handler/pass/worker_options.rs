@@ -1,7 +1,7 @@
 //! `expected_exceptions` and `sensitive_arguments` on `#[event_handler]`, in both forms.
 #![deny(warnings)]
 
-use nameko_core::{RemoteError, event_handler, service};
+use nameko::{RemoteError, event_handler, service};
 use serde::Deserialize;
 
 #[derive(Debug, Deserialize)]

@@ -1,5 +1,5 @@
-use nameko_core::http;
-use nameko_web::Request;
+use nameko::http;
+use nameko::web::Request;
 
 pub struct ServiceX;
 

@@ -1,5 +1,5 @@
-use nameko_core::{http, service};
-use nameko_web::Request;
+use nameko::web::Request;
+use nameko::{http, service};
 
 pub struct ServiceX;
 

@@ -1,4 +1,4 @@
-use nameko_core::{http, service};
+use nameko::{http, service};
 
 pub struct ServiceX;
 

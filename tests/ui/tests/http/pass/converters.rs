@@ -2,8 +2,8 @@
 //! any order, methods without the request, and qualified type paths.
 #![deny(warnings)]
 
-use nameko_core::{http, service};
-use nameko_web::Request;
+use nameko::web::Request;
+use nameko::{http, service};
 use uuid::Uuid;
 
 pub struct Converters;
@@ -58,7 +58,7 @@ impl Converters {
     #[http("get, post", "/q/<uuid:id>/<type>")]
     async fn qualified(
         &self,
-        _request: ::nameko_web::Request,
+        _request: ::nameko::web::Request,
         id: ::uuid::Uuid,
         r#type: ::std::string::String,
     ) -> String {
@@ -67,16 +67,16 @@ impl Converters {
 
     /// `Result` of a response, the error a `RemoteError`.
     #[http("PATCH", "/result/<int:n>")]
-    async fn result(&self, n: u64) -> Result<(u16, String), nameko_core::RemoteError> {
+    async fn result(&self, n: u64) -> Result<(u16, String), nameko::RemoteError> {
         if n == 0 {
-            return Err(nameko_core::RemoteError::malformed_request("zero"));
+            return Err(nameko::RemoteError::malformed_request("zero"));
         }
         Ok((200, n.to_string()))
     }
 }
 
 fn main() {
-    use nameko_core::Service;
+    use nameko::Service;
     let service = std::sync::Arc::new(Converters);
     let names: Vec<String> = service
         .entrypoints()

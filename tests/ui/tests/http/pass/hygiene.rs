@@ -3,7 +3,7 @@
 #![deny(warnings)]
 #![allow(dead_code)]
 
-use ::nameko_core::{http, service};
+use ::nameko::{http, service};
 
 struct Response;
 struct HttpResult;
@@ -17,6 +17,7 @@ fn into_http_result() {}
 mod std {}
 mod core {}
 mod nameko_web {}
+mod nameko {}
 #[allow(unused_macros)]
 macro_rules! http_error {
     () => {};
@@ -39,16 +40,16 @@ impl Web {
     #[http("GET", "/b/<int:__nameko_out>")]
     async fn b(
         &self,
-        __nameko_service: ::nameko_web::Request,
+        __nameko_service: ::nameko::web::Request,
         __nameko_out: u8,
-    ) -> ::core::result::Result<&'static str, ::nameko_core::RemoteError> {
+    ) -> ::core::result::Result<&'static str, ::nameko::RemoteError> {
         let _ = (__nameko_service, __nameko_out);
         ::core::result::Result::Ok("b")
     }
 }
 
 fn main() {
-    use ::nameko_core::Service;
+    use ::nameko::Service;
     let service = ::std::sync::Arc::new(Web);
     assert_eq!(Service::entrypoints(&service).len(), 2);
 }

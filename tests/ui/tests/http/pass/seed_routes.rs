@@ -7,9 +7,9 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 
-use nameko_core::{RemoteError, http, service};
-use nameko_web::http::{HeaderMap, StatusCode};
-use nameko_web::{HttpError, Request, Response, ResponseFromError, py_json};
+use nameko::web::http::{HeaderMap, StatusCode};
+use nameko::web::{HttpError, Request, Response, ResponseFromError, py_json};
+use nameko::{RemoteError, http, service};
 
 /// The seed's `InvalidArgumentsError`: its own response, `400` with a JSON body.
 #[derive(Debug)]
@@ -154,8 +154,8 @@ impl AdvancedHttpService {
     }
 
     #[http("GET", "/http_response")]
-    async fn http_response(&self) -> nameko_web::http::Response<String> {
-        nameko_web::http::Response::new("raw".to_owned())
+    async fn http_response(&self) -> nameko::web::http::Response<String> {
+        nameko::web::http::Response::new("raw".to_owned())
     }
 
     #[http("GET", "/remote")]
@@ -185,7 +185,7 @@ impl AdvancedHttpService {
 }
 
 fn main() {
-    use nameko_core::Service;
+    use nameko::Service;
     let service = std::sync::Arc::new(HttpService);
     let table: Vec<(String, &str)> = service
         .entrypoints()

@@ -1,8 +1,8 @@
 //! `expected_exceptions` and `sensitive_arguments` on `#[http]`, in both forms.
 #![deny(warnings)]
 
-use nameko_core::{RemoteError, http, service};
-use nameko_web::Request;
+use nameko::web::Request;
+use nameko::{RemoteError, http, service};
 
 pub struct Users;
 

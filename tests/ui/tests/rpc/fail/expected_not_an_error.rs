@@ -1,4 +1,4 @@
-use nameko_core::{rpc, service};
+use nameko::{rpc, service};
 
 /// Displayable, but not a `std::error::Error`.
 #[derive(Debug)]

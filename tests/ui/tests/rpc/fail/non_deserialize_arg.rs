@@ -1,4 +1,4 @@
-use nameko_core::{rpc, service};
+use nameko::{rpc, service};
 
 /// Has no `#[derive(Deserialize)]`.
 pub struct Point {

@@ -1,6 +1,6 @@
 use std::rc::Rc;
 
-use nameko_core::{rpc, service};
+use nameko::{rpc, service};
 
 pub struct ServiceX;
 

@@ -1,4 +1,4 @@
-use nameko_core::{rpc, service};
+use nameko::{rpc, service};
 
 /// Has no `#[derive(Serialize)]`.
 pub struct Point {
@@ -11,7 +11,7 @@ pub struct ServiceX;
 #[service(name = "service_x")]
 impl ServiceX {
     #[rpc]
-    async fn origin(&self) -> Result<Point, nameko_core::RemoteError> {
+    async fn origin(&self) -> Result<Point, nameko::RemoteError> {
         Ok(Point { x: 0, y: 0 })
     }
 }

@@ -1,4 +1,4 @@
-use nameko_core::rpc;
+use nameko::rpc;
 
 pub struct ServiceX;
 

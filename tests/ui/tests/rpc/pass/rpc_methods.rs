@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::fmt;
 
-use nameko_core::{RemoteError, rpc, service};
+use nameko::{RemoteError, rpc, service};
 use serde::{Deserialize, Serialize};
 
 #[derive(Debug, Deserialize)]
@@ -97,7 +97,7 @@ impl ServiceX {
     #[rpc]
     async fn nothing(&self) {}
 
-    #[nameko_core::rpc]
+    #[nameko::rpc]
     async fn qualified(&self) -> &'static str {
         "qualified"
     }
@@ -109,7 +109,7 @@ impl ServiceX {
 }
 
 fn main() {
-    use nameko_core::Service;
+    use nameko::Service;
     use std::sync::Arc;
 
     let service = Arc::new(ServiceX {

@@ -4,7 +4,7 @@
 
 use std::fmt;
 
-use nameko_core::{RemoteError, rpc, service};
+use nameko::{RemoteError, rpc, service};
 use serde::Deserialize;
 
 #[derive(Debug)]

@@ -1,4 +1,4 @@
-use nameko_core::service;
+use nameko::service;
 
 #[service(name = "service_x")]
 pub struct ServiceX;

@@ -4,9 +4,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use nameko_core::{
-    DependencyProvider, Extension, Service, WorkerContext, WorkerResult, rpc, service,
-};
+use nameko::{DependencyProvider, Extension, Service, WorkerContext, WorkerResult, rpc, service};
 
 /// Counts the calls that failed.
 #[derive(Default)]
@@ -14,7 +12,7 @@ pub struct FailureCounter(AtomicUsize);
 
 impl Extension for FailureCounter {}
 
-#[nameko_core::async_trait]
+#[nameko::async_trait]
 impl DependencyProvider for FailureCounter {
     async fn worker_result(&self, _ctx: &WorkerContext, result: WorkerResult<'_>) {
         if !result.is_success() {

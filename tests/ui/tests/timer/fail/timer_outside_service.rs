@@ -1,4 +1,4 @@
-use nameko_core::timer;
+use nameko::timer;
 
 pub struct ServiceX;
 

@@ -1,4 +1,4 @@
-use nameko_core::{service, timer};
+use nameko::{service, timer};
 
 pub struct ServiceX;
 

@@ -3,13 +3,14 @@
 #![deny(warnings)]
 #![allow(dead_code)]
 
-use ::nameko_core::{service, timer};
+use ::nameko::{service, timer};
 
 struct Value;
 struct RemoteError;
 struct Result;
 struct Box;
 mod nameko_timer {}
+mod nameko {}
 mod std {}
 mod core {}
 
@@ -27,7 +28,7 @@ impl Clock {
 }
 
 fn main() {
-    use ::nameko_core::Service;
+    use ::nameko::Service;
     let service = ::std::sync::Arc::new(Clock);
     assert_eq!(Service::entrypoints(&service).len(), 2);
 }

@@ -4,7 +4,7 @@
 
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use nameko_core::{RemoteError, service, timer};
+use nameko::{RemoteError, service, timer};
 
 pub struct Ticker {
     ticks: AtomicU64,
@@ -32,12 +32,12 @@ impl Ticker {
         Ok(self.ticks.load(Ordering::Relaxed))
     }
 
-    #[nameko_core::timer(eager = true, interval = 3600)]
+    #[nameko::timer(eager = true, interval = 3600)]
     async fn hourly(&self) {}
 }
 
 fn main() {
-    use nameko_core::Service;
+    use nameko::Service;
     use std::sync::Arc;
 
     let service = Arc::new(Ticker {

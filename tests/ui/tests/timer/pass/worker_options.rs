@@ -1,7 +1,7 @@
 //! `expected_exceptions` on `#[timer]`, in both forms.
 #![deny(warnings)]
 
-use nameko_core::{RemoteError, service, timer};
+use nameko::{RemoteError, service, timer};
 
 pub struct Poller;
 

@@ -1,4 +1,17 @@
-//! Helpers for integration tests against a real RabbitMQ (feature `testing`).
+//! Test helpers (feature `testing`): doubles of the AMQP dependencies for unit tests
+//! without a broker, and helpers for integration tests against a real RabbitMQ.
+//!
+//! ## Unit tests: doubles
+//!
+//! [`FakeRpcProxy`] and [`FakeEventDispatcher`] are what an [`RpcProxy`](crate::RpcProxy)
+//! and an [`EventDispatcher`](crate::EventDispatcher) become in the test kit's
+//! `worker_factory` and `replace_dependencies` (`nameko_core::testing`, gathered with a
+//! complete unit test in `nameko::testing`): the fake proxy answers as the test says and
+//! records every call, the fake dispatcher records every event; nothing connects. The
+//! `#[rpc]` and `#[event_handler]` entrypoints are fired by the kit's `entrypoint_hook`
+//! with the same argument binding as on the wire.
+//!
+//! ## Integration tests: brokers
 //!
 //! [`TestVhost`] creates a virtual host of its own for one test, so tests running at once
 //! never see each other's queues, and deletes it (with everything declared in it) when
@@ -18,6 +31,10 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use nameko_core::Config;
+
+mod fakes;
+
+pub use fakes::{DispatchedEvent, FakeEventDispatcher, FakeRpcProxy, RecordedCall};
 
 /// Base URI of the test broker: `NAMEKO_TEST_AMQP_URI`, or the local default.
 pub fn base_uri() -> String {

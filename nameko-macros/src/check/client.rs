@@ -1,0 +1,429 @@
+//! Rules of typed clients: method names that the client already uses, and what an
+//! `#[rpc_client]` trait may declare.
+
+use quote::{ToTokens, quote};
+use syn::ext::IdentExt;
+use syn::{FnArg, Item, ItemTrait, Pat, ReturnType, TraitItem, TraitItemFn, Type};
+
+use crate::ctxt::Ctxt;
+use crate::model::{ClientModel, ClientSource};
+
+/// The client type's own methods, which no remote method may be called.
+const RESERVED: [&str; 3] = ["new", "with_timeout", "without_timeout"];
+
+/// How an `#[rpc_client]` trait is written, as error messages show it.
+const TRAIT_EXAMPLE: &str = "`#[rpc_client(name = \"service_y\")] trait ServiceY { async fn append_identifier(&self, value: String) -> String; }`";
+
+/// Reports remote methods whose client methods would clash: with the client's own
+/// constructors, or with another method's `_async` form.
+pub(crate) fn clashes(cx: &mut Ctxt, client: &ClientModel) {
+    let fix = match client.source {
+        ClientSource::Service => {
+            "rename the method, or turn the client off with `#[service(..., client = false)]`"
+        }
+        ClientSource::Trait => "rename the method",
+    };
+    let names: Vec<String> = client
+        .methods
+        .iter()
+        .map(|method| method.ident.unraw().to_string())
+        .collect();
+    let client_name = &client.ident;
+    for (method, name) in client.methods.iter().zip(&names) {
+        if RESERVED.contains(&name.as_str()) {
+            cx.error_spanned_by(
+                &method.ident,
+                format!(
+                    "remote method `{name}` clashes with `{client_name}::{name}`, which the typed client `{client_name}` has already; {fix}"
+                ),
+            );
+            continue;
+        }
+        if let Some(base) = name.strip_suffix("_async") {
+            if names.iter().any(|other| other == base) {
+                cx.error_spanned_by(
+                    &method.ident,
+                    format!(
+                        "remote method `{name}` clashes with the `_async` form of `{base}` on the typed client `{client_name}` (`{base}_async` sends a call of `{base}` without waiting for its reply); {fix}"
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Reports what `#[rpc_client]` annotates when it is not a trait.
+pub(crate) fn not_a_trait(cx: &mut Ctxt, item: &Item) {
+    let (tokens, what): (&dyn ToTokens, &str) = match item {
+        Item::Struct(s) => (&s.ident, "a struct"),
+        Item::Enum(e) => (&e.ident, "an enum"),
+        Item::Impl(i) => (&i.self_ty, "an impl block"),
+        Item::Fn(f) => (&f.sig.ident, "a function"),
+        Item::Mod(m) => (&m.ident, "a module"),
+        other => (other, "this item"),
+    };
+    let hint = if matches!(item, Item::Impl(_)) {
+        "; a Rust service's `#[service]` generates its client already"
+    } else {
+        ""
+    };
+    cx.error_spanned_by(
+        tokens,
+        format!(
+            "`#[rpc_client]` goes on a trait that declares the remote service's methods, not on {what}: {TRAIT_EXAMPLE}{hint}"
+        ),
+    );
+}
+
+/// Checks an `#[rpc_client]` trait: plain, with `async fn` declarations only, each taking
+/// `&self` and named, typed arguments.
+pub(crate) fn rpc_client_trait(cx: &mut Ctxt, item: &ItemTrait) {
+    if !item.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &item.generics,
+            "`#[rpc_client]` traits cannot be generic: declare the remote methods with concrete types",
+        );
+    } else if let Some(where_clause) = &item.generics.where_clause {
+        cx.error_spanned_by(
+            where_clause,
+            "`#[rpc_client]` traits cannot have a `where` clause",
+        );
+    }
+    if let Some(colon) = &item.colon_token {
+        let supertraits = &item.supertraits;
+        cx.error_spanned_by(
+            quote!(#colon #supertraits),
+            "`#[rpc_client]` traits cannot have supertraits: the trait only declares the remote methods, and becomes a client type",
+        );
+    }
+    if let Some(unsafety) = &item.unsafety {
+        cx.error_spanned_by(unsafety, "`#[rpc_client]` traits cannot be `unsafe`");
+    }
+    if let Some(auto) = &item.auto_token {
+        cx.error_spanned_by(auto, "`#[rpc_client]` traits cannot be `auto`");
+    }
+    for trait_item in &item.items {
+        match trait_item {
+            TraitItem::Fn(f) => method(cx, f),
+            TraitItem::Const(c) => cx.error_spanned_by(
+                &c.ident,
+                "`#[rpc_client]` traits declare only the remote methods: remove this constant",
+            ),
+            TraitItem::Type(t) => cx.error_spanned_by(
+                &t.ident,
+                "`#[rpc_client]` traits declare only the remote methods: remove this associated type",
+            ),
+            other => cx.error_spanned_by(
+                other,
+                "`#[rpc_client]` traits declare only the remote methods, as `async fn method(&self, arg: Type) -> Result;`",
+            ),
+        }
+    }
+    duplicates(cx, item);
+}
+
+fn method(cx: &mut Ctxt, f: &TraitItemFn) {
+    let sig = &f.sig;
+    let name = sig.ident.unraw();
+    if sig.asyncness.is_none() {
+        cx.error_spanned_by(
+            sig.fn_token,
+            format!(
+                "`#[rpc_client]` methods must be `async fn`, as the client's methods are: write `async fn {name}(...)`"
+            ),
+        );
+    }
+    if let Some(constness) = &sig.constness {
+        cx.error_spanned_by(constness, "`#[rpc_client]` methods cannot be `const`");
+    }
+    if let Some(unsafety) = &sig.unsafety {
+        cx.error_spanned_by(unsafety, "`#[rpc_client]` methods cannot be `unsafe`");
+    }
+    if let Some(abi) = &sig.abi {
+        cx.error_spanned_by(abi, "`#[rpc_client]` methods cannot have an ABI");
+    }
+    if let Some(variadic) = &sig.variadic {
+        cx.error_spanned_by(variadic, "`#[rpc_client]` methods cannot be variadic");
+    }
+    if !sig.generics.params.is_empty() {
+        cx.error_spanned_by(
+            &sig.generics,
+            "`#[rpc_client]` methods cannot have generic or lifetime parameters: give each argument a concrete type (an elided borrow such as `&str` is fine)",
+        );
+    } else if let Some(where_clause) = &sig.generics.where_clause {
+        cx.error_spanned_by(
+            where_clause,
+            "`#[rpc_client]` methods cannot have a `where` clause",
+        );
+    }
+    if let Some(body) = &f.default {
+        cx.error_spanned_by(
+            body,
+            format!(
+                "`#[rpc_client]` methods are declarations of the remote service's methods, without a body: end it with `;`, as in `async fn {name}(&self, ...) -> ...;`"
+            ),
+        );
+    }
+    receiver(cx, f);
+    for input in &sig.inputs {
+        let FnArg::Typed(arg) = input else { continue };
+        if !matches!(&*arg.pat, Pat::Ident(pat) if pat.by_ref.is_none() && pat.subpat.is_none()) {
+            cx.error_spanned_by(
+                &arg.pat,
+                "use a plain name for `#[rpc_client]` arguments, e.g. `point: (i32, i32)`: it names the client method's parameter",
+            );
+        }
+        if let Some(impl_trait) = find_impl_trait(&arg.ty) {
+            cx.error_spanned_by(
+                impl_trait,
+                "`#[rpc_client]` arguments cannot be `impl Trait`: use a concrete type that implements `Serialize`",
+            );
+        }
+    }
+    if let ReturnType::Type(_, ty) = &sig.output {
+        if let Some(impl_trait) = find_impl_trait(ty) {
+            cx.error_spanned_by(
+                impl_trait,
+                "`#[rpc_client]` methods cannot return `impl Trait`: name the result type, which must implement `Deserialize`",
+            );
+        } else if let Some(borrow) = find_reference(ty) {
+            let owned = match &*borrow.elem {
+                Type::Path(p) if p.qself.is_none() && p.path.is_ident("str") => {
+                    "`String` instead of `&str`".to_owned()
+                }
+                Type::Slice(s) => {
+                    format!("`Vec<{}>` instead of a slice", crate::text::code(&*s.elem))
+                }
+                other => format!("`{}`", crate::text::code(other)),
+            };
+            cx.error_spanned_by(
+                borrow,
+                format!(
+                    "`#[rpc_client]` results cannot borrow: the reply is decoded into an owned value; use {owned}"
+                ),
+            );
+        }
+    }
+}
+
+fn receiver(cx: &mut Ctxt, f: &TraitItemFn) {
+    let sig = &f.sig;
+    let message = "`#[rpc_client]` methods take `&self`, as the client's methods do: add `&self` as the first parameter";
+    let Some(receiver) = sig.receiver() else {
+        match sig.inputs.first() {
+            Some(first) => cx.error_spanned_by(first, message),
+            None => cx.error_at(sig.paren_token.span.join(), message),
+        }
+        return;
+    };
+    let shared = receiver.reference.is_some()
+        && receiver.mutability.is_none()
+        && receiver.colon_token.is_none();
+    if !shared {
+        cx.error_spanned_by(
+            receiver,
+            "`#[rpc_client]` methods take `&self`, as the client's methods do: write `&self`",
+        );
+    }
+}
+
+/// The first `impl Trait` inside `ty`, if any.
+fn find_impl_trait(ty: &Type) -> Option<&Type> {
+    match ty {
+        Type::ImplTrait(_) => Some(ty),
+        Type::Path(p) => p
+            .path
+            .segments
+            .iter()
+            .find_map(|segment| match &segment.arguments {
+                syn::PathArguments::AngleBracketed(args) => {
+                    args.args.iter().find_map(|arg| match arg {
+                        syn::GenericArgument::Type(ty) => find_impl_trait(ty),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            }),
+        Type::Tuple(t) => t.elems.iter().find_map(find_impl_trait),
+        Type::Array(a) => find_impl_trait(&a.elem),
+        Type::Slice(s) => find_impl_trait(&s.elem),
+        Type::Paren(p) => find_impl_trait(&p.elem),
+        Type::Group(g) => find_impl_trait(&g.elem),
+        Type::Reference(r) => find_impl_trait(&r.elem),
+        _ => None,
+    }
+}
+
+/// The first reference inside `ty`, if any.
+fn find_reference(ty: &Type) -> Option<&syn::TypeReference> {
+    match ty {
+        Type::Reference(r) => Some(r),
+        Type::Path(p) => p
+            .path
+            .segments
+            .iter()
+            .find_map(|segment| match &segment.arguments {
+                syn::PathArguments::AngleBracketed(args) => {
+                    args.args.iter().find_map(|arg| match arg {
+                        syn::GenericArgument::Type(ty) => find_reference(ty),
+                        _ => None,
+                    })
+                }
+                _ => None,
+            }),
+        Type::Tuple(t) => t.elems.iter().find_map(find_reference),
+        Type::Array(a) => find_reference(&a.elem),
+        Type::Slice(s) => find_reference(&s.elem),
+        Type::Paren(p) => find_reference(&p.elem),
+        Type::Group(g) => find_reference(&g.elem),
+        _ => None,
+    }
+}
+
+/// Two methods with one name would be one method on the wire.
+fn duplicates(cx: &mut Ctxt, item: &ItemTrait) {
+    let mut seen: Vec<String> = Vec::new();
+    for trait_item in &item.items {
+        let TraitItem::Fn(f) = trait_item else {
+            continue;
+        };
+        let name = f.sig.ident.unraw().to_string();
+        if seen.contains(&name) {
+            cx.error_spanned_by(
+                &f.sig.ident,
+                format!("method `{name}` is declared twice: declare each remote method once"),
+            );
+        } else {
+            seen.push(name);
+        }
+    }
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used, clippy::expect_used)]
+mod tests {
+    use super::*;
+    use crate::attr::ClientName;
+    use syn::parse_quote;
+
+    fn trait_errors(item: ItemTrait) -> Vec<String> {
+        let mut cx = Ctxt::new();
+        rpc_client_trait(&mut cx, &item);
+        let client = ClientModel::from_trait(&item, parse_quote!("s"), &ClientName::Default);
+        clashes(&mut cx, &client);
+        match cx.into_result() {
+            Ok(()) => Vec::new(),
+            Err(error) => error.into_iter().map(|e| e.to_string()).collect(),
+        }
+    }
+
+    #[test]
+    fn valid_trait() {
+        let errors = trait_errors(parse_quote! {
+            pub trait ServiceY {
+                /// Docs.
+                async fn append_identifier(&self, value: String) -> String;
+                async fn borrowing(&self, value: &str, mut n: u8) -> Result<u8, RpcError>;
+                async fn r#type(&self);
+            }
+        });
+        assert!(errors.is_empty(), "{errors:?}");
+    }
+
+    #[test]
+    fn bad_methods() {
+        let errors = trait_errors(parse_quote! {
+            trait S {
+                fn not_async(&self) -> u8;
+                async fn no_self(value: String);
+                async fn mut_self(&mut self);
+                async fn by_value(self);
+                async fn generic<T>(&self, t: T);
+                async fn body(&self) {}
+                async fn pattern(&self, (a, b): (u8, u8));
+                async fn impl_trait(&self, a: impl Serialize) -> Vec<impl Debug>;
+                async fn borrowed(&self, a: &str) -> Option<&'static str>;
+                const X: u8;
+                type T;
+            }
+        });
+        let starts = [
+            "`#[rpc_client]` methods must be `async fn`",
+            "`#[rpc_client]` methods take `&self`, as the client's methods do: add `&self`",
+            "`#[rpc_client]` methods take `&self`, as the client's methods do: write `&self`",
+            "`#[rpc_client]` methods take `&self`, as the client's methods do: write `&self`",
+            "`#[rpc_client]` methods cannot have generic or lifetime parameters",
+            "`#[rpc_client]` methods are declarations of the remote service's methods, without a body",
+            "use a plain name for `#[rpc_client]` arguments",
+            "`#[rpc_client]` arguments cannot be `impl Trait`",
+            "`#[rpc_client]` methods cannot return `impl Trait`",
+            "`#[rpc_client]` results cannot borrow: the reply is decoded into an owned value; use `String` instead of `&str`",
+            "`#[rpc_client]` traits declare only the remote methods: remove this constant",
+            "`#[rpc_client]` traits declare only the remote methods: remove this associated type",
+        ];
+        assert_eq!(errors.len(), starts.len(), "{errors:#?}");
+        for (error, start) in errors.iter().zip(starts) {
+            assert!(error.starts_with(start), "{error} / {start}");
+        }
+    }
+
+    #[test]
+    fn bad_traits() {
+        let errors = trait_errors(parse_quote! {
+            trait S<T>: Send {
+                async fn a(&self);
+                async fn a(&self, x: u8);
+            }
+        });
+        assert_eq!(errors.len(), 3, "{errors:#?}");
+        assert!(errors[0].starts_with("`#[rpc_client]` traits cannot be generic"));
+        assert!(errors[1].starts_with("`#[rpc_client]` traits cannot have supertraits"));
+        assert_eq!(
+            errors[2],
+            "method `a` is declared twice: declare each remote method once"
+        );
+    }
+
+    #[test]
+    fn clashing_names() {
+        let errors = trait_errors(parse_quote! {
+            trait S {
+                async fn new(&self);
+                async fn get(&self);
+                async fn get_async(&self);
+                async fn other_async(&self);
+            }
+        });
+        assert_eq!(errors.len(), 2, "{errors:#?}");
+        assert_eq!(
+            errors[0],
+            "remote method `new` clashes with `SClient::new`, which the typed client `SClient` has already; rename the method"
+        );
+        assert!(errors[1].starts_with(
+            "remote method `get_async` clashes with the `_async` form of `get` on the typed client `SClient`"
+        ));
+    }
+
+    #[test]
+    fn not_traits() {
+        let mut cx = Ctxt::new();
+        not_a_trait(&mut cx, &parse_quote!(impl S {}));
+        not_a_trait(
+            &mut cx,
+            &parse_quote!(
+                struct S;
+            ),
+        );
+        let messages: Vec<String> = cx
+            .into_result()
+            .unwrap_err()
+            .into_iter()
+            .map(|e| e.to_string())
+            .collect();
+        assert!(messages[0].starts_with(
+            "`#[rpc_client]` goes on a trait that declares the remote service's methods, not on an impl block"
+        ));
+        assert!(messages[0].ends_with("generates its client already"));
+        assert!(messages[1].contains("not on a struct"));
+    }
+}
