@@ -79,9 +79,8 @@ use model::Marker;
 ///
 /// # Example
 ///
-/// ```ignore
-/// use nameko_amqp::{RpcError, RpcProxy};
-/// use nameko_core::{rpc, service};
+/// ```
+/// use nameko::{RpcError, RpcProxy, rpc, service};
 ///
 /// pub struct ServiceX {
 ///     /// `RpcProxy::new("service_y")`: a dependency provider.
@@ -114,7 +113,16 @@ use model::Marker;
 /// call and returns a `TypedReply<T>` at once, whose `.result().await` waits for the
 /// reply. A wrong argument or result type is a compile error where the client is used.
 ///
-/// ```ignore
+/// ```no_run
+/// # use nameko::{ClusterRpc, RpcError, rpc, service};
+/// # pub struct ServiceY;
+/// # #[service(name = "service_y")]
+/// # impl ServiceY {
+/// #     #[rpc]
+/// #     async fn append_identifier(&self, value: String) -> String {
+/// #         format!("{value}-y")
+/// #     }
+/// # }
 /// pub struct ServiceX {
 ///     y: ServiceYClient,
 /// }
@@ -130,10 +138,14 @@ use model::Marker;
 /// // As a dependency: ServiceX { y: ServiceYClient::new() }, or
 /// // ServiceYClient::new().with_timeout(Duration::from_secs(5)).
 /// // From outside any service, through a ClusterRpc:
+/// # async fn run(cluster: &ClusterRpc) -> Result<(), RpcError> {
 /// let y = cluster.client::<ServiceYClient>();
 /// let out: String = y.append_identifier("hellø".to_owned()).await?;
 /// let pending = y.append_identifier_async("hellø".to_owned()).await?;
 /// let out: String = pending.result().await?;
+/// # let _ = out;
+/// # Ok(()) }
+/// # fn main() { let _ = ServiceX { y: ServiceYClient::new() }; }
 /// ```
 ///
 /// The client's methods need their parameter types to implement `serde::Serialize` and
@@ -167,12 +179,8 @@ use model::Marker;
 /// | `expected_exceptions(NotFound, std::io::Error)`, `expected_exceptions = NotFound`, `expected_exceptions = (NotFound, Invalid)` | `expected_exceptions=(NotFound, ...)` | a failure whose error, or an error in its `source()` chain, is one of these types is expected: logged at WARNING instead of ERROR (and, by `#[http]`, answered `400` unless the error has its own response). Each is the path of a type that implements `std::error::Error + 'static`; write generic ones with a turbofish, `Wrapper::<u8>` |
 /// | `sensitive_arguments("password", "card.number", "items[0]")`, `sensitive_arguments = "password"`, `sensitive_arguments = ("a", "b")` | `sensitive_arguments=("password", ...)` | arguments, or parts of them, replaced with `********` wherever a call's arguments are logged or shown to dependency providers. Each starts with a parameter's name (for `#[event_handler]` its payload parameter, for `#[http]` a rule variable), followed by `.field` and `[index]` steps into its value. Not on `#[timer]`, whose method takes no arguments |
 ///
-/// (Not compiled here, as no example of this crate is: nameko-macros cannot depend on
-/// the runtime it expands to. The same service is compiled in the guide's "Errors and
-/// failures", `docs/guide/errors.md`.)
-///
-/// ```ignore
-/// use nameko_core::{rpc, service};
+/// ```
+/// use nameko::{rpc, service};
 ///
 /// #[derive(Debug, thiserror::Error)]
 /// #[error("no such user: {0}")]
@@ -227,8 +235,8 @@ pub fn service(args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// # Example
 ///
-/// ```ignore
-/// use nameko_core::{RemoteError, rpc, service};
+/// ```
+/// use nameko::{RemoteError, rpc, service};
 ///
 /// pub struct ServiceY;
 ///
@@ -296,10 +304,9 @@ pub fn rpc(_args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// # Examples
 ///
-/// ```ignore
-/// use nameko_core::{RemoteError, event_handler, service};
+/// ```
+/// use nameko::{RemoteError, Value, event_handler, service};
 /// use serde::Deserialize;
-/// use serde_json::Value;
 ///
 /// #[derive(Deserialize)]
 /// pub struct Order {
@@ -436,9 +443,9 @@ pub fn event_handler(_args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// The seed's `http_service`:
 ///
-/// ```ignore
-/// use nameko_core::{http, service};
-/// use nameko_web::{Request, Response, ResponseFromError};
+/// ```
+/// use nameko::web::{Response, ResponseFromError};
+/// use nameko::{Request, http, service};
 ///
 /// pub struct HttpService;
 ///
@@ -462,7 +469,7 @@ pub fn event_handler(_args: TokenStream, input: TokenStream) -> TokenStream {
 ///         request.method().to_string()
 ///     }
 ///
-///     /// An error with its own response (see `nameko_web::ResponseFromError`).
+///     /// An error with its own response (see `nameko::web::ResponseFromError`).
 ///     #[http("GET", "/custom_exception")]
 ///     async fn custom_exception(&self) -> Result<String, InvalidArgumentsError> {
 ///         Err(InvalidArgumentsError("Argument `foo` is required.".into()))
@@ -474,18 +481,18 @@ pub fn event_handler(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// # }
 /// # impl ResponseFromError for InvalidArgumentsError {
 /// #     fn response_from_error(&self) -> Response {
-/// #         Response::new(self.0.clone()).with_status(nameko_web::http::StatusCode::BAD_REQUEST)
+/// #         Response::new(self.0.clone()).with_status(nameko::web::http::StatusCode::BAD_REQUEST)
 /// #     }
 /// # }
 /// ```
 ///
 /// The seed's `advanced_http_service`, and the other return conventions:
 ///
-/// ```ignore
+/// ```
 /// use std::collections::HashMap;
 ///
-/// use nameko_core::{RemoteError, http, service};
-/// use nameko_web::Response;
+/// use nameko::web::Response;
+/// use nameko::{RemoteError, http, service};
 ///
 /// pub struct AdvancedHttpService;
 ///
@@ -525,8 +532,8 @@ pub fn event_handler(_args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// Every converter, the rule's variables bound by name in any order:
 ///
-/// ```ignore
-/// use nameko_core::{http, service};
+/// ```
+/// use nameko::{http, service};
 /// use uuid::Uuid;
 ///
 /// pub struct Files;
@@ -590,8 +597,8 @@ pub fn http(_args: TokenStream, input: TokenStream) -> TokenStream {
 ///
 /// # Examples
 ///
-/// ```ignore
-/// use nameko_core::{RemoteError, service, timer};
+/// ```
+/// use nameko::{RemoteError, service, timer};
 ///
 /// pub struct Service;
 ///
@@ -646,7 +653,7 @@ pub fn timer(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// `Result<T, E>` is the client's `Result<T, RpcError>`. The client has the trait's
 /// visibility and docs, and each method its declaration's docs.
 ///
-/// ```ignore
+/// ```
 /// use nameko::{ClusterRpc, RpcError, rpc_client};
 ///
 /// /// `service_y`, written in Python.

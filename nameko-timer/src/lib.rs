@@ -16,7 +16,7 @@
 //! Ticks are workers like any other: they count against `max_workers` and get a
 //! [`WorkerContext`](nameko_core::WorkerContext).
 //!
-//! ```ignore
+//! ```
 //! use nameko_core::{service, timer};
 //!
 //! pub struct Pinger;

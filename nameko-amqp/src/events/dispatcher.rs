@@ -151,7 +151,11 @@ pub(crate) async fn declare_events_exchange_on(
 /// persistent, carrying the worker's context data and call-id stack; `dispatch` returns
 /// once the broker has confirmed the event.
 ///
-/// ```ignore
+/// ```
+/// use nameko_amqp::{DispatchError, EventDispatcher};
+/// use nameko_core::{rpc, service};
+/// use serde_json::Value;
+///
 /// pub struct ServiceA {
 ///     dispatch: EventDispatcher,
 /// }

@@ -1,5 +1,6 @@
 //! RPC clients: [`RpcProxy`] (a dependency, for calls between services) and [`ClusterRpc`]
-//! (standalone, Nameko's `ClusterRpcProxy`), both over a [`ReplyListener`].
+//! (standalone, Nameko's `ClusterRpcProxy`), both over a reply listener: one reply queue
+//! per container or client.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
@@ -36,7 +37,7 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 /// A caller's reply queue (`rpc.reply-<caller>-<uuid>`, bound with routing key `<uuid>`,
 /// `x-expires` 300 s) and the table of calls waiting for replies, matched by
 /// `correlation_id`.
-pub struct ReplyListener {
+pub(crate) struct ReplyListener {
     connection: Arc<AmqpConnection>,
     exchange: String,
     routing_key: String,
@@ -59,7 +60,7 @@ impl ReplyListener {
     /// Declares the reply queue of `caller_service` and starts consuming replies. After a
     /// lost connection it declares the queue again and resumes; calls whose queue expired
     /// meanwhile fail with [`RpcError::ReplyQueueLost`].
-    pub async fn start(
+    pub(crate) async fn start(
         connection: Arc<AmqpConnection>,
         config: &Config,
         caller_service: &str,
@@ -142,14 +143,8 @@ impl ReplyListener {
         }
     }
 
-    /// The config's `RPC_TIMEOUT`: how long a call waits for its reply unless its caller
-    /// says otherwise.
-    pub fn default_timeout(&self) -> Option<Duration> {
-        self.default_timeout
-    }
-
     /// Makes a call and returns a handle to its reply.
-    pub async fn call_async(
+    pub(crate) async fn call_async(
         &self,
         service: &str,
         method: &str,
@@ -167,7 +162,7 @@ impl ReplyListener {
     }
 
     /// Stops consuming replies; calls still waiting fail with [`RpcError::Disconnected`].
-    pub async fn close(&self) {
+    pub(crate) async fn close(&self) {
         self.task.abort();
         lock(&self.pending).clear();
         let channel = lock(&self.channel).clone();
@@ -446,7 +441,10 @@ fn outgoing_context(fallback: &ContextData) -> ContextData {
 /// Calls made inside a worker carry its context data and call-id stack. The proxy uses
 /// the container's reply queue `rpc.reply-<service>-<uuid>`.
 ///
-/// ```ignore
+/// ```
+/// use nameko_amqp::{RpcError, RpcProxy};
+/// use nameko_core::{rpc, service};
+///
 /// pub struct ServiceX {
 ///     y: RpcProxy,
 /// }

@@ -1,4 +1,4 @@
-//! The `#[rpc]` entrypoint: [`Rpc`], and the per-container [`RpcConsumer`] that reads the
+//! The `#[rpc]` entrypoint: [`Rpc`], and the per-container consumer that reads the
 //! service's queue and dispatches each request to its method.
 
 use std::collections::HashMap;
@@ -28,7 +28,7 @@ pub type RpcHandler =
 
 /// The `#[rpc]` entrypoint of one method.
 ///
-/// All RPC entrypoints of a container share one [`RpcConsumer`] on the queue
+/// All RPC entrypoints of a container share one consumer on the queue
 /// `rpc-<service>`, bound to the RPC exchange with `<service>.*`, as in Nameko.
 ///
 /// ```
@@ -166,7 +166,7 @@ impl Entrypoint for Rpc {
 /// or an ack. The request is acknowledged only after its reply was published and confirmed;
 /// if the container is killed first, the channel closes and the broker redelivers it.
 #[derive(Default)]
-pub struct RpcConsumer {
+pub(crate) struct RpcConsumer {
     handlers: Mutex<HashMap<String, RpcMethod>>,
     running: tokio::sync::Mutex<Option<QueueConsumer>>,
 }

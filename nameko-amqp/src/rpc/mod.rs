@@ -4,6 +4,6 @@ pub mod client;
 pub mod entrypoint;
 pub mod typed;
 
-pub use client::{ClusterRpc, ReplyListener, RpcProxy, RpcReply, ServiceRpc};
-pub use entrypoint::{Rpc, RpcConsumer, RpcHandler};
+pub use client::{ClusterRpc, RpcProxy, RpcReply, ServiceRpc};
+pub use entrypoint::{Rpc, RpcHandler};
 pub use typed::{RpcArgument, RpcCaller, RpcClient, RpcReturn, TypedReply};

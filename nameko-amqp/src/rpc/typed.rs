@@ -13,8 +13,9 @@
 //! - from outside any service, through a [`ClusterRpc`]:
 //!   [`cluster.client::<ServiceYClient>()`](ClusterRpc::client).
 //!
-//! ```ignore
-//! use nameko::{RpcError, rpc, service};
+//! ```no_run
+//! use nameko_amqp::RpcError;
+//! use nameko_core::{rpc, service};
 //!
 //! pub struct ServiceY;
 //!
@@ -40,7 +41,7 @@
 //!
 //! // ServiceX { y: ServiceYClient::new() }
 //!
-//! # async fn run(cluster: &nameko::ClusterRpc) -> Result<(), RpcError> {
+//! # async fn run(cluster: &nameko_amqp::ClusterRpc) -> Result<(), RpcError> {
 //! let y = cluster.client::<ServiceYClient>();
 //! assert_eq!(y.append_identifier("a".to_owned()).await?, "a-y");
 //! // Several calls in flight at once:
@@ -138,9 +139,22 @@ impl ClusterRpc {
     /// `#[service]` or `#[rpc_client]` generated. The calls carry this proxy's timeout and
     /// context data.
     ///
-    /// ```ignore
+    /// ```no_run
+    /// # use nameko_amqp::{ClusterRpc, RpcError};
+    /// # use nameko_core::{rpc, service};
+    /// # pub struct ServiceY;
+    /// # #[service(name = "service_y")]
+    /// # impl ServiceY {
+    /// #     #[rpc]
+    /// #     async fn append_identifier(&self, value: String) -> String {
+    /// #         format!("{value}-y")
+    /// #     }
+    /// # }
+    /// # async fn run(cluster: &ClusterRpc) -> Result<(), RpcError> {
     /// let y = cluster.client::<ServiceYClient>();
     /// let out: String = y.append_identifier("hellø".to_owned()).await?;
+    /// # let _ = out;
+    /// # Ok(()) }
     /// ```
     pub fn client<T: RpcClient>(&self) -> T::With<ServiceRpc<'_>> {
         T::with_caller(self.service(T::SERVICE_NAME))

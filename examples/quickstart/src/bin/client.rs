@@ -5,6 +5,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use example_rpc::ServiceXClient;
 use nameko::cli::RunArgs;
 use nameko::{ClusterRpc, StandaloneDispatcher};
 use serde_json::json;
@@ -26,6 +27,13 @@ async fn run(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
         hello_res.result::<String>().await?,
         world_res.result::<String>().await?
     );
+
+    // The same call through the typed client `#[service]` generated for service_x.
+    let typed = cluster
+        .client::<ServiceXClient>()
+        .remote_method("hellø".to_owned())
+        .await?;
+    println!("rpc (typed): ServiceXClient.remote_method(\"hellø\") = {typed:?}");
 
     // Events: service_a dispatches, service_b handles.
     let payload = json!({"greeting": "hellø"});

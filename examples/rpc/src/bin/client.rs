@@ -4,6 +4,7 @@
 use std::process::ExitCode;
 use std::time::Duration;
 
+use example_rpc::ServiceXClient;
 use nameko::ClusterRpc;
 use nameko::cli::RunArgs;
 
@@ -24,6 +25,17 @@ async fn calls(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
     let world: String = world_res.result().await?;
     println!("call_async(\"hello\").result() = {hello:?}");
     println!("call_async(\"world\").result() = {world:?}");
+
+    // The same calls through the typed client `#[service]` generated for service_x: the
+    // argument and result types are the method's own, checked when compiling.
+    let x = cluster.client::<ServiceXClient>();
+    let typed = x.remote_method("hellø".to_owned()).await?;
+    println!("ServiceXClient.remote_method(\"hellø\") = {typed:?}");
+    let pending = x.remote_method_async("hello".to_owned()).await?;
+    println!(
+        "ServiceXClient.remote_method_async(\"hello\").result() = {:?}",
+        pending.result().await?
+    );
 
     cluster.close().await;
     Ok(())
