@@ -30,9 +30,14 @@ impl Root {
         if let Some(path) = krate {
             return Root::Facade(path.to_token_stream());
         }
-        match proc_macro_crate::crate_name("nameko") {
-            Ok(FoundCrate::Itself) => Root::Facade(quote!(::nameko)),
-            Ok(FoundCrate::Name(name)) => match syn::parse_str::<Ident>(&name) {
+        Root::from_manifest(find_facade())
+    }
+
+    /// The root for what the user's manifest says about `nameko`.
+    fn from_manifest(found: Option<FoundCrate>) -> Root {
+        match found {
+            Some(FoundCrate::Itself) => Root::Facade(quote!(::nameko)),
+            Some(FoundCrate::Name(name)) => match syn::parse_str::<Ident>(&name) {
                 Ok(ident) => {
                     let ident = Ident::new(&ident.to_string(), Span::call_site());
                     Root::Facade(quote!(::#ident))
@@ -40,9 +45,24 @@ impl Root {
                 Err(_) => Root::Crates,
             },
             // Not a dependency, or no manifest to read: the crates one by one.
-            Err(_) => Root::Crates,
+            None => Root::Crates,
         }
     }
+}
+
+/// The `nameko` dependency of the crate being compiled, from its manifest.
+#[cfg(not(test))]
+fn find_facade() -> Option<FoundCrate> {
+    proc_macro_crate::crate_name("nameko").ok()
+}
+
+/// This crate's own unit tests expand without a user's manifest (this crate's manifest,
+/// which has `nameko` as a dev-dependency for its doctests, is not one): they check the
+/// crates-one-by-one paths, and `Root::from_manifest` on its own. The facade paths are
+/// checked by the UI tests, which depend on `nameko`.
+#[cfg(test)]
+fn find_facade() -> Option<FoundCrate> {
+    None
 }
 
 /// Parses the value of `crate = "..."`: the path of the `nameko` crate, as a string.
@@ -102,8 +122,20 @@ mod tests {
     }
 
     #[test]
-    fn without_the_facade_the_crates() {
-        // This crate's manifest does not depend on `nameko`.
-        assert!(matches!(Root::resolve(None), Root::Crates));
+    fn what_the_manifest_says() {
+        let facade = |found| match Root::from_manifest(found) {
+            Root::Facade(tokens) => Some(tokens.to_string()),
+            Root::Crates => None,
+        };
+        assert_eq!(
+            facade(Some(FoundCrate::Itself)).as_deref(),
+            Some(":: nameko")
+        );
+        assert_eq!(
+            facade(Some(FoundCrate::Name("my_nameko".into()))).as_deref(),
+            Some(":: my_nameko")
+        );
+        assert_eq!(facade(Some(FoundCrate::Name("not an ident".into()))), None);
+        assert_eq!(facade(None), None);
     }
 }
