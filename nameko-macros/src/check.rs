@@ -321,26 +321,37 @@ fn param_type(cx: &mut Ctxt, m: &str, ty: &Type) {
 }
 
 /// The first `impl Trait` inside `ty`, if any.
-fn find_impl_trait(ty: &Type) -> Option<&Type> {
+pub(crate) fn find_impl_trait(ty: &Type) -> Option<&Type> {
+    find_in_type(ty, &|ty| matches!(ty, Type::ImplTrait(_)).then_some(ty))
+}
+
+/// The first type inside `ty` (`ty` itself first, then its generic arguments, elements
+/// and referents, depth first) that `pick` picks.
+pub(crate) fn find_in_type<'a, T>(
+    ty: &'a Type,
+    pick: &impl Fn(&'a Type) -> Option<T>,
+) -> Option<T> {
+    if let Some(found) = pick(ty) {
+        return Some(found);
+    }
     match ty {
-        Type::ImplTrait(_) => Some(ty),
         Type::Path(p) => p
             .path
             .segments
             .iter()
             .find_map(|segment| match &segment.arguments {
                 PathArguments::AngleBracketed(args) => args.args.iter().find_map(|arg| match arg {
-                    GenericArgument::Type(ty) => find_impl_trait(ty),
+                    GenericArgument::Type(ty) => find_in_type(ty, pick),
                     _ => None,
                 }),
                 _ => None,
             }),
-        Type::Tuple(t) => t.elems.iter().find_map(find_impl_trait),
-        Type::Array(a) => find_impl_trait(&a.elem),
-        Type::Slice(s) => find_impl_trait(&s.elem),
-        Type::Paren(p) => find_impl_trait(&p.elem),
-        Type::Group(g) => find_impl_trait(&g.elem),
-        Type::Reference(r) => find_impl_trait(&r.elem),
+        Type::Tuple(t) => t.elems.iter().find_map(|ty| find_in_type(ty, pick)),
+        Type::Array(a) => find_in_type(&a.elem, pick),
+        Type::Slice(s) => find_in_type(&s.elem, pick),
+        Type::Paren(p) => find_in_type(&p.elem, pick),
+        Type::Group(g) => find_in_type(&g.elem, pick),
+        Type::Reference(r) => find_in_type(&r.elem, pick),
         _ => None,
     }
 }

@@ -5,6 +5,7 @@ use quote::{ToTokens, quote};
 use syn::ext::IdentExt;
 use syn::{FnArg, Item, ItemTrait, Pat, ReturnType, TraitItem, TraitItemFn, Type};
 
+use crate::check::{find_impl_trait, find_in_type};
 use crate::ctxt::Ctxt;
 use crate::model::{ClientModel, ClientSource};
 
@@ -227,57 +228,12 @@ fn receiver(cx: &mut Ctxt, f: &TraitItemFn) {
     }
 }
 
-/// The first `impl Trait` inside `ty`, if any.
-fn find_impl_trait(ty: &Type) -> Option<&Type> {
-    match ty {
-        Type::ImplTrait(_) => Some(ty),
-        Type::Path(p) => p
-            .path
-            .segments
-            .iter()
-            .find_map(|segment| match &segment.arguments {
-                syn::PathArguments::AngleBracketed(args) => {
-                    args.args.iter().find_map(|arg| match arg {
-                        syn::GenericArgument::Type(ty) => find_impl_trait(ty),
-                        _ => None,
-                    })
-                }
-                _ => None,
-            }),
-        Type::Tuple(t) => t.elems.iter().find_map(find_impl_trait),
-        Type::Array(a) => find_impl_trait(&a.elem),
-        Type::Slice(s) => find_impl_trait(&s.elem),
-        Type::Paren(p) => find_impl_trait(&p.elem),
-        Type::Group(g) => find_impl_trait(&g.elem),
-        Type::Reference(r) => find_impl_trait(&r.elem),
-        _ => None,
-    }
-}
-
 /// The first reference inside `ty`, if any.
 fn find_reference(ty: &Type) -> Option<&syn::TypeReference> {
-    match ty {
+    find_in_type(ty, &|ty| match ty {
         Type::Reference(r) => Some(r),
-        Type::Path(p) => p
-            .path
-            .segments
-            .iter()
-            .find_map(|segment| match &segment.arguments {
-                syn::PathArguments::AngleBracketed(args) => {
-                    args.args.iter().find_map(|arg| match arg {
-                        syn::GenericArgument::Type(ty) => find_reference(ty),
-                        _ => None,
-                    })
-                }
-                _ => None,
-            }),
-        Type::Tuple(t) => t.elems.iter().find_map(find_reference),
-        Type::Array(a) => find_reference(&a.elem),
-        Type::Slice(s) => find_reference(&s.elem),
-        Type::Paren(p) => find_reference(&p.elem),
-        Type::Group(g) => find_reference(&g.elem),
         _ => None,
-    }
+    })
 }
 
 /// Two methods with one name would be one method on the wire.
