@@ -35,8 +35,14 @@ pub mod errors {}
 #[doc = include_str!("../guide/production.md")]
 pub mod production {}
 
+#[doc = include_str!("../guide/observability.md")]
+pub mod observability {}
+
 #[doc = include_str!("../guide/configuration.md")]
 pub mod configuration {}
+
+#[doc = include_str!("../guide/operations.md")]
+pub mod operations {}
 
 #[doc = include_str!("../guide/migrating-from-python.md")]
 pub mod migrating_from_python {}
@@ -69,4 +75,7 @@ pub mod crates {
 
     #[doc = include_str!("../../nameko-timer/README.md")]
     pub mod nameko_timer {}
+
+    #[doc = include_str!("../../nameko-cli/README.md")]
+    pub mod nameko_cli {}
 }

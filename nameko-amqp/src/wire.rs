@@ -6,8 +6,10 @@
 use lapin::types::{AMQPValue, FieldArray, FieldTable, LongString, ShortString};
 use nameko_core::RemoteError;
 use nameko_core::context::{ContextData, HEADER_PREFIX};
+use nameko_core::trace::{Messaging, TRACEPARENT, TraceParent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use std::sync::Arc;
 
 /// Content type of every message body.
 pub const CONTENT_TYPE_JSON: &str = "application/json";
@@ -147,20 +149,55 @@ pub fn context_to_headers(data: &ContextData) -> FieldTable {
     table
 }
 
-/// Context data from AMQP headers: the `nameko.`-prefixed ones, prefix stripped.
+/// Context data from AMQP headers: the `nameko.`-prefixed ones, prefix stripped, and a
+/// plain W3C `traceparent` header as the `traceparent` key unless `nameko.traceparent`
+/// is there too (as Python Nameko, which keeps every header, reads it).
 pub fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
     let mut data = ContextData::new();
     if let Some(headers) = headers {
+        let mut plain_traceparent = None;
         for (key, value) in headers {
             if let Some(key) = key.as_str().strip_prefix(HEADER_PREFIX) {
                 let value = amqp_to_json(value);
                 if !value.is_null() {
                     data.insert(key.to_owned(), value);
                 }
+            } else if key.as_str() == TRACEPARENT {
+                plain_traceparent = Some(value);
             }
+        }
+        if let Some(value) = plain_traceparent
+            && !data.contains_key(TRACEPARENT)
+        {
+            data.insert(TRACEPARENT.to_owned(), amqp_to_json(value));
         }
     }
     data
+}
+
+/// The header of the trace context: `nameko.traceparent`.
+pub const TRACEPARENT_HEADER: &str = "nameko.traceparent";
+
+/// Context data as AMQP headers (see [`context_to_headers`]), with `trace` as
+/// `nameko.traceparent`.
+pub fn headers_with_trace(data: &ContextData, trace: &TraceParent) -> FieldTable {
+    let mut table = context_to_headers(data);
+    table.insert(
+        ShortString::from(TRACEPARENT_HEADER),
+        AMQPValue::LongString(LongString::from(trace.header_value())),
+    );
+    table
+}
+
+/// The messaging attributes of the worker span of `delivery`, received from `exchange`.
+pub fn messaging_source(exchange: &Arc<str>, delivery: &lapin::message::Delivery) -> Messaging {
+    Messaging::rabbitmq(Arc::clone(exchange), delivery.routing_key.as_str()).conversation_id(
+        delivery
+            .properties
+            .correlation_id()
+            .as_ref()
+            .map(|id| id.as_str().to_owned()),
+    )
 }
 
 /// A JSON value as an AMQP field value, as kombu encodes Python values.
@@ -267,6 +304,38 @@ mod tests {
         let mut expected = data.clone();
         expected.remove("dropped");
         assert_eq!(back, expected);
+    }
+
+    #[test]
+    fn trace_headers() {
+        let tp = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let other = "00-11111111111111111111111111111111-2222222222222222-01";
+        // `nameko.traceparent` is context data `traceparent`, as in Python Nameko.
+        let mut headers = FieldTable::default();
+        headers.insert(
+            "nameko.traceparent".into(),
+            AMQPValue::LongString(tp.into()),
+        );
+        let data = headers_to_context(Some(&headers));
+        assert_eq!(data["traceparent"], tp);
+        assert!(
+            context_to_headers(&data)
+                .inner()
+                .contains_key("nameko.traceparent")
+        );
+        // A plain `traceparent` header is read when `nameko.traceparent` is absent...
+        let mut plain = FieldTable::default();
+        plain.insert("traceparent".into(), AMQPValue::LongString(other.into()));
+        assert_eq!(headers_to_context(Some(&plain))["traceparent"], other);
+        // ... and loses to it otherwise, in either order.
+        let mut both = headers.clone();
+        both.insert("traceparent".into(), AMQPValue::LongString(other.into()));
+        assert_eq!(headers_to_context(Some(&both))["traceparent"], tp);
+        // Sending: the span's own trace context replaces the worker's.
+        let own = TraceParent::parse(other).unwrap();
+        let sent = headers_with_trace(&data, &own);
+        let back = headers_to_context(Some(&sent));
+        assert_eq!(back["traceparent"], other);
     }
 
     #[test]

@@ -22,8 +22,13 @@
 //!   it, an empty config: every key has its default);
 //! - `--broker URI`: overrides `AMQP_URI`;
 //! - `--log-level LEVEL`: `error`, `warn`, `info`, `debug` or `trace`; default: the root
-//!   level of the config's `LOGGING` (Python's dictConfig), else `info`; `RUST_LOG` wins when
-//!   set.
+//!   level of the config's `LOGGING` (Python's dictConfig; per-logger levels and a JSON
+//!   formatter are read too, see [`crate::logging`]), else `info`; `RUST_LOG` wins when
+//!   set;
+//! - `--log-format FORMAT`: `text` or `json` (one JSON object per line, with the worker's
+//!   `service`, `entrypoint` and `call_id` on every line logged inside a worker);
+//! - `--describe`: prints a JSON description of the services instead of running them (see
+//!   [`describe`]), and exits; nothing is connected to. `nameko describe` reads it.
 //!
 //! It starts every service, stops them gracefully on the first SIGINT or SIGTERM (running
 //! workers finish within `SHUTDOWN_GRACE_PERIOD`), kills them on the second, and exits
@@ -57,6 +62,14 @@ pub struct RunArgs {
     /// `LOGGING.root.level`, else info. RUST_LOG overrides it.
     #[arg(long, value_name = "LEVEL")]
     pub log_level: Option<String>,
+    /// Log line format: text or json; default: json when the config's `LOGGING` root
+    /// handler uses a JSON formatter, else text.
+    #[arg(long, value_name = "FORMAT")]
+    pub log_format: Option<crate::logging::LogFormat>,
+    /// Print a JSON description of the services this binary hosts (their entrypoints,
+    /// rules and parameter names) and exit, without connecting to anything.
+    #[arg(long)]
+    pub describe: bool,
 }
 
 impl RunArgs {
@@ -89,6 +102,21 @@ impl RunArgs {
                 other => other.to_owned(),
             })
             .unwrap_or_else(|| "info".to_owned())
+    }
+}
+
+impl RunArgs {
+    /// The logging settings: the config's `LOGGING` ([`crate::logging`]), with
+    /// `--log-level` and `--log-format` applied.
+    pub fn log_settings(&self, config: &Config) -> Result<crate::logging::LogSettings, Error> {
+        let mut settings = crate::logging::LogSettings::from_config(config)?;
+        if let Some(level) = &self.log_level {
+            settings.level = level.clone();
+        }
+        if let Some(format) = self.log_format {
+            settings.format = format;
+        }
+        Ok(settings)
     }
 }
 
@@ -125,7 +153,10 @@ where
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    init_tracing(&args.log_level(&config));
+    match args.log_settings(&config) {
+        Ok(settings) => settings.init(),
+        Err(e) => return fail(&e),
+    }
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -136,6 +167,18 @@ where
     let mut runner = ServiceRunner::new(config);
     if let Err(e) = add_services(&mut runner) {
         return fail(&e);
+    }
+    if args.describe {
+        return match serde_json::to_string_pretty(&describe(name, &runner)) {
+            Ok(text) => {
+                use std::io::Write;
+                match writeln!(std::io::stdout(), "{text}") {
+                    Ok(()) => ExitCode::SUCCESS,
+                    Err(e) => fail(&e),
+                }
+            }
+            Err(e) => fail(&e),
+        };
     }
     rt.block_on(async move {
         // Start-up may wait for the broker (it retries until it is reachable): a signal
@@ -180,6 +223,44 @@ where
                 ExitCode::from(130)
             }
         }
+    })
+}
+
+/// What `--describe` prints: the services `runner` hosts, each with its entrypoints
+/// ([`Entrypoint::describe`](crate::Entrypoint::describe)) and dependency names, and the
+/// config's RPC exchange.
+///
+/// ```json
+/// {
+///   "binary": "my-services",
+///   "rpc_exchange": "nameko-rpc",
+///   "services": [
+///     {
+///       "name": "service_y",
+///       "dependencies": [],
+///       "entrypoints": [
+///         { "kind": "rpc", "method": "append_identifier", "params": ["value"] }
+///       ]
+///     }
+///   ]
+/// }
+/// ```
+pub fn describe(name: &str, runner: &ServiceRunner) -> serde_json::Value {
+    let services: Vec<serde_json::Value> = runner
+        .containers()
+        .iter()
+        .map(|c| {
+            serde_json::json!({
+                "name": c.service_name(),
+                "dependencies": c.dependency_names(),
+                "entrypoints": c.entrypoints().iter().map(|e| e.describe()).collect::<Vec<_>>(),
+            })
+        })
+        .collect();
+    serde_json::json!({
+        "binary": name,
+        "rpc_exchange": runner.config().rpc_exchange(),
+        "services": services,
     })
 }
 
@@ -237,5 +318,67 @@ where
             eprintln!("{name}: error: {e}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::Arc;
+
+    use serde_json::json;
+
+    use super::*;
+    use crate::{Entrypoint, Extension, Service};
+
+    /// An entrypoint of a transport that does not describe itself: the default.
+    #[derive(Debug)]
+    struct Plain;
+
+    impl Extension for Plain {}
+
+    impl Entrypoint for Plain {
+        fn method_name(&self) -> &str {
+            "poll"
+        }
+
+        fn kind(&self) -> &'static str {
+            "poller"
+        }
+    }
+
+    struct Polling;
+
+    impl Service for Polling {
+        fn name(&self) -> &str {
+            "polling"
+        }
+
+        fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> {
+            vec![Box::new(Plain)]
+        }
+    }
+
+    #[test]
+    fn describe_lists_services_and_entrypoints() {
+        let mut runner = ServiceRunner::new(Config::new().with("rpc_exchange", "custom-rpc"));
+        runner.add_service(Polling).unwrap();
+        assert_eq!(
+            describe("bin", &runner),
+            json!({
+                "binary": "bin",
+                "rpc_exchange": "custom-rpc",
+                "services": [{
+                    "name": "polling",
+                    "dependencies": [],
+                    "entrypoints": [{"kind": "poller", "method": "poll", "params": []}]
+                }]
+            })
+        );
+    }
+
+    #[test]
+    fn describe_is_an_option() {
+        let args = RunArgs::try_parse_from(["bin", "--describe"]).unwrap();
+        assert!(args.describe);
     }
 }

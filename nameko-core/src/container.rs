@@ -24,6 +24,7 @@ use crate::entrypoint::Entrypoint;
 use crate::error::{Error, RemoteError};
 use crate::extension::{Extension, Resources};
 use crate::service::Service;
+use crate::trace::{Hex, Messaging};
 use crate::worker::{
     AsMethodError, Call, CatchPanic, FailureInfo, Outcome, PanicError, Watchers, WorkerDone,
     WorkerFailure, WorkerWatch, error_chain,
@@ -297,6 +298,7 @@ impl ContainerHandle {
             options,
             context_data,
             arguments,
+            messaging,
         } = call;
         let mut ctx = WorkerContext::new(
             Arc::clone(&inner.name),
@@ -306,13 +308,16 @@ impl ContainerHandle {
         );
         ctx.set_container(self.clone());
         ctx.set_call(options, arguments);
-        let span = tracing::debug_span!(
-            target: "nameko::worker",
-            "worker",
-            service = %inner.name,
-            entrypoint = %ctx.entrypoint_name(),
-            call_id = %ctx.call_id(),
-        );
+        let span = worker_span(&ctx, kind, messaging.as_ref());
+        #[cfg(feature = "otel")]
+        if let Some(trace) = crate::trace::otel::link(&span, ctx.remote_parent().as_ref()) {
+            ctx.set_trace_parent(trace);
+        }
+        if !span.is_disabled() {
+            let trace = ctx.trace_parent();
+            span.record("trace_id", tracing::field::display(Hex(trace.trace_id())));
+            span.record("span_id", tracing::field::display(Hex(trace.span_id())));
+        }
         let ctx = Arc::new(ctx);
         let run = async {
             let deps = inner.service.dependencies();
@@ -380,6 +385,47 @@ impl ContainerHandle {
         let outcome = run.instrument(span).await;
         drop(permit);
         outcome
+    }
+}
+
+/// The span of a worker (target `nameko::worker`, `DEBUG`), with the OpenTelemetry
+/// messaging attributes when the call came as a message. Its fields are only computed
+/// when a subscriber records it.
+fn worker_span(
+    ctx: &WorkerContext,
+    kind: &'static str,
+    messaging: Option<&Messaging>,
+) -> tracing::Span {
+    let otel_kind = match (kind, messaging) {
+        (_, Some(_)) | ("rpc" | "event_handler", None) => "consumer",
+        ("http", None) => "server",
+        _ => "internal",
+    };
+    tracing::debug_span!(
+        target: "nameko::worker",
+        "worker",
+        otel.name = %WorkerName(ctx),
+        otel.kind = otel_kind,
+        service = %ctx.service_name(),
+        entrypoint = %ctx.entrypoint_name(),
+        call_id = %ctx.call_id(),
+        kind,
+        trace_id = tracing::field::Empty,
+        span_id = tracing::field::Empty,
+        messaging.system = messaging.map(Messaging::system),
+        messaging.destination.name = messaging.map(Messaging::destination),
+        messaging.operation.type = messaging.map(|_| "process"),
+        messaging.rabbitmq.destination.routing_key = messaging.map(Messaging::routing_key),
+        messaging.message.conversation_id = messaging.and_then(Messaging::correlation_id),
+    )
+}
+
+/// `<service>.<entrypoint>`, formatted only when recorded.
+struct WorkerName<'a>(&'a WorkerContext);
+
+impl std::fmt::Display for WorkerName<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}.{}", self.0.service_name(), self.0.entrypoint_name())
     }
 }
 

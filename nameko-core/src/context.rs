@@ -3,7 +3,8 @@
 //!
 //! Nameko carries context data as AMQP headers named `nameko.<key>`: the call-id stack
 //! (`nameko.call_id_stack`), `language`, `user_id`, `user_agent`, `auth_token` (Nameko's
-//! `authorization`) and any key a user sets. Transports turn headers into a
+//! `authorization`), the W3C trace context (`nameko.traceparent`, see [`crate::trace`])
+//! and any key a user sets. Transports turn headers into a
 //! [`ContextData`] map with [`ContextData`] keys stripped of the prefix, and back.
 
 use std::future::Future;
@@ -11,6 +12,7 @@ use std::sync::Arc;
 
 use serde_json::{Map, Value};
 
+use crate::trace::{TRACEPARENT, TraceParent};
 use crate::worker::{CallArguments, EntrypointOptions};
 
 /// Header prefix of context data on the wire.
@@ -47,6 +49,8 @@ pub struct WorkerContext {
     call_id: String,
     call_id_stack: Vec<String>,
     data: ContextData,
+    trace: TraceParent,
+    remote_parent: Option<TraceParent>,
     container: Option<crate::container::ContainerHandle>,
     options: Option<Arc<EntrypointOptions>>,
     arguments: CallArguments,
@@ -91,12 +95,23 @@ impl WorkerContext {
             call_id_stack.drain(..call_id_stack.len() - keep);
         }
         data.retain(|_, v| !v.is_null());
+        // The caller's span, if it sent a valid one: this worker continues its trace.
+        let remote_parent = match data.remove(TRACEPARENT) {
+            Some(Value::String(s)) => TraceParent::parse(&s).ok(),
+            _ => None,
+        };
+        let trace = match &remote_parent {
+            Some(parent) => parent.child(),
+            None => TraceParent::new_root(),
+        };
         WorkerContext {
             service_name,
             entrypoint_name,
             call_id,
             call_id_stack,
             data,
+            trace,
+            remote_parent,
             container: None,
             options: None,
             arguments: CallArguments::None,
@@ -132,6 +147,27 @@ impl WorkerContext {
     /// [`ContainerHandle::invoke`](crate::ContainerHandle::invoke)).
     pub fn container(&self) -> Option<&crate::container::ContainerHandle> {
         self.container.as_ref()
+    }
+
+    /// Replaces the worker's own trace context (with the ids OpenTelemetry gave its span).
+    #[cfg(feature = "otel")]
+    pub(crate) fn set_trace_parent(&mut self, trace: TraceParent) {
+        self.trace = trace;
+    }
+
+    /// The trace context of this worker's span: the caller's trace id (a new one when the
+    /// caller sent none, in header `nameko.traceparent`, a plain `traceparent` header or
+    /// an HTTP `traceparent` header) and this worker's own span id.
+    ///
+    /// Calls and events the worker sends carry it, each with a span id of its own, as
+    /// header `nameko.traceparent`.
+    pub fn trace_parent(&self) -> TraceParent {
+        self.trace
+    }
+
+    /// The caller's trace context as received, if it sent a valid one.
+    pub fn remote_parent(&self) -> Option<TraceParent> {
+        self.remote_parent
     }
 
     pub(crate) fn set_container(&mut self, handle: crate::container::ContainerHandle) {
@@ -179,7 +215,8 @@ impl WorkerContext {
         (n >= 2).then(|| self.call_id_stack[n - 2].as_str())
     }
 
-    /// The incoming context data (without the call-id stack).
+    /// The incoming context data (without the call-id stack and the trace context: see
+    /// [`call_id_stack`](Self::call_id_stack) and [`trace_parent`](Self::trace_parent)).
     pub fn data(&self) -> &ContextData {
         &self.data
     }
@@ -214,9 +251,14 @@ impl WorkerContext {
     }
 
     /// The context data to send with an outgoing call or event: this worker's data plus its
-    /// call-id stack.
+    /// call-id stack and its trace context (`traceparent`, whose parent is this worker's
+    /// span; transports replace it with the span of each call or publish).
     pub fn outgoing_data(&self) -> ContextData {
         let mut data = self.data.clone();
+        data.insert(
+            TRACEPARENT.to_owned(),
+            Value::String(self.trace.header_value()),
+        );
         data.insert(
             CALL_ID_STACK.to_owned(),
             Value::Array(
@@ -299,6 +341,26 @@ mod tests {
         let out = ctx.outgoing_data();
         assert_eq!(out["language"], "fr");
         assert_eq!(out["call_id_stack"].as_array().unwrap().len(), 2);
+    }
+
+    #[test]
+    fn trace_context_is_continued_and_propagated() {
+        let parent = "00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01";
+        let incoming = data(json!({"traceparent": parent, "custom": 1}));
+        let ctx = WorkerContext::new("s", "m", incoming, 10);
+        assert!(ctx.get("traceparent").is_none(), "not plain context data");
+        let remote = ctx.remote_parent().unwrap();
+        assert_eq!(remote.to_string(), parent);
+        let own = ctx.trace_parent();
+        assert_eq!(own.trace_id(), remote.trace_id());
+        assert_ne!(own.span_id(), remote.span_id());
+        let out = ctx.outgoing_data();
+        assert_eq!(out["traceparent"], own.to_string());
+
+        // None, or an invalid one: a new trace.
+        let fresh = WorkerContext::new("s", "m", data(json!({"traceparent": "bogus"})), 10);
+        assert!(fresh.remote_parent().is_none());
+        assert_ne!(fresh.trace_parent().trace_id(), remote.trace_id());
     }
 
     #[tokio::test]

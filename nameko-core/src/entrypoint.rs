@@ -5,14 +5,14 @@
 use std::any::Any;
 
 use async_trait::async_trait;
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::container::ContainerHandle;
 use crate::context::ContextData;
 use crate::error::{BoxError, RemoteError};
 use crate::extension::Extension;
 use crate::payload::Arguments;
-use crate::worker::{AsMethodError, Outcome};
+use crate::worker::{AsMethodError, EntrypointOptions, Outcome};
 
 /// An extension that receives work from outside (a message, a request, a tick) and runs a
 /// worker for it through [`ContainerHandle::invoke`](crate::ContainerHandle::invoke).
@@ -52,6 +52,56 @@ pub trait Entrypoint: Extension {
             method: self.method_name().to_owned(),
         })
     }
+
+    /// What this entrypoint is, as JSON, for tools (a service binary's `--describe`,
+    /// `nameko describe`): at least `kind` and `method`, and `params` (the method's
+    /// parameter names, as `#[service]` records them); each transport adds its own
+    /// details (an event handler's source service and event type, an HTTP route's
+    /// methods and rule, a timer's interval).
+    ///
+    /// By default: [`describe_entrypoint`] with no options (`kind`, `method`, no
+    /// `params`).
+    fn describe(&self) -> Value {
+        Value::Object(describe_entrypoint(self.kind(), self.method_name(), None))
+    }
+}
+
+/// The common part of an [`Entrypoint::describe`]: `kind`, `method`, and from `options`
+/// (when given) `params`, `expected_exceptions` and `sensitive_arguments` (the last two
+/// only when there are some). A transport adds its own keys to the map.
+///
+/// ```
+/// use nameko_core::entrypoint::describe_entrypoint;
+/// use nameko_core::EntrypointOptions;
+///
+/// let options = EntrypointOptions::new().params(&["value"]);
+/// let d = describe_entrypoint("rpc", "echo", Some(&options));
+/// assert_eq!(d["kind"], "rpc");
+/// assert_eq!(d["params"], serde_json::json!(["value"]));
+/// ```
+pub fn describe_entrypoint(
+    kind: &str,
+    method: &str,
+    options: Option<&EntrypointOptions>,
+) -> Map<String, Value> {
+    let mut map = Map::new();
+    map.insert("kind".into(), Value::from(kind));
+    map.insert("method".into(), Value::from(method));
+    let params: Vec<Value> = options
+        .map(|o| o.param_names().iter().map(|p| Value::from(*p)).collect())
+        .unwrap_or_default();
+    map.insert("params".into(), Value::Array(params));
+    if let Some(options) = options {
+        let expected: Vec<Value> = options.expected_names().map(Value::from).collect();
+        if !expected.is_empty() {
+            map.insert("expected_exceptions".into(), Value::Array(expected));
+        }
+        let sensitive: Vec<Value> = options.sensitive_arguments().map(Value::from).collect();
+        if !sensitive.is_empty() {
+            map.insert("sensitive_arguments".into(), Value::Array(sensitive));
+        }
+    }
+    map
 }
 
 /// What [`Entrypoint::fire`] runs a worker with: the call's arguments, its context data,

@@ -47,6 +47,7 @@
 //! | `macros` | yes | re-exports `#[service]`, `#[rpc]`, `#[event_handler]`, `#[http]`, `#[timer]` |
 //! | `cli` | no | `cli::run`: the whole `main` of a service binary, like `nameko run` |
 //! | `testing` | no | `testing`: the core of the broker-free test kit (re-exported as `nameko::testing`) |
+//! | `otel` | no | `trace::otel`: worker, call and publish spans become OpenTelemetry spans with the W3C ids on the wire |
 #![forbid(unsafe_code)]
 
 #[cfg(feature = "cli")]
@@ -59,11 +60,14 @@ pub mod entrypoint;
 pub mod error;
 pub mod extension;
 mod ids;
+#[cfg(feature = "cli")]
+pub mod logging;
 pub mod payload;
 pub mod runner;
 pub mod service;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod trace;
 pub mod worker;
 
 #[doc(hidden)]
@@ -80,6 +84,7 @@ pub use extension::{Extension, Resource, Resources};
 pub use payload::{Arguments, IntoArguments};
 pub use runner::ServiceRunner;
 pub use service::Service;
+pub use trace::TraceParent;
 pub use worker::{
     AsMethodError, Call, CallArguments, EntrypointOptions, MethodError, Outcome, PanicError,
     ToRemoteError, WorkerFailure,

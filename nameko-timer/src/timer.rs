@@ -155,6 +155,15 @@ impl Entrypoint for Timer {
         "timer"
     }
 
+    /// `kind`, `method`, `params` (none), `interval` (seconds) and `eager`.
+    fn describe(&self) -> Value {
+        let mut d =
+            nameko_core::entrypoint::describe_entrypoint("timer", self.method, Some(&self.options));
+        d.insert("interval".into(), Value::from(self.interval.as_secs_f64()));
+        d.insert("eager".into(), Value::from(self.eager));
+        Value::Object(d)
+    }
+
     /// Runs one tick, as the schedule would: a worker with no arguments (any argument is
     /// an `IncorrectSignature`) and the context data given. Answers [`Fired::Result`]
     /// with the method's result or error.

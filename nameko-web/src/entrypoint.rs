@@ -225,6 +225,19 @@ impl Entrypoint for Http {
         "http"
     }
 
+    /// `kind`, `method`, `params`, `http_methods` (as written, e.g. `"GET,POST"`) and
+    /// `rule` (werkzeug syntax, as written).
+    fn describe(&self) -> serde_json::Value {
+        let mut d = nameko_core::entrypoint::describe_entrypoint(
+            "http",
+            self.method_name,
+            Some(&self.options),
+        );
+        d.insert("http_methods".into(), self.methods_source.as_str().into());
+        d.insert("rule".into(), self.rule_source.as_str().into());
+        serde_json::Value::Object(d)
+    }
+
     /// Answers one request as the server would answer it on this route, without a
     /// server: `fire.input` is the request, an `http::Request<bytes::Bytes>` or a
     /// [`Request`]. The path is matched against the rule (`404`, or the trailing-slash

@@ -119,3 +119,7 @@ pub use server::{HandlerFn, HttpResult, WebServer, bound_address};
 /// Re-exported for building responses: `StatusCode`, `HeaderMap`, `HeaderName`,
 /// `HeaderValue`, `Method`.
 pub use http;
+
+/// The body type of [`Response::into_inner`], the one escape hatch where an axum type
+/// appears; re-exported so it names the same version.
+pub use axum;

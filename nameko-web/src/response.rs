@@ -105,6 +105,7 @@ impl Response {
         B: http_body::Body<Data = Bytes> + Send + 'static,
         B::Error: Into<axum::BoxError>,
     {
+        // The body's error type is boxed as axum's (`Box<dyn Error + Send + Sync>`).
         Response {
             inner: response.map(Body::new),
         }
@@ -147,7 +148,9 @@ impl Response {
         self.inner.headers_mut()
     }
 
-    /// The `http` response.
+    /// The `http` response, its body axum's [`Body`]: an escape hatch for handing the
+    /// response to axum or hyper code of your own (the crate re-exports [`axum`] so the
+    /// type is nameable).
     pub fn into_inner(self) -> http::Response<Body> {
         self.inner
     }

@@ -59,6 +59,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use nameko_core::BoxFuture;
+use nameko_core::trace::TRACEPARENT;
 use nameko_core::{
     Call, CallArguments, ContainerHandle, ContextData, EntrypointOptions, Outcome, RemoteError,
     Resource, Resources,
@@ -72,6 +73,9 @@ use crate::config::ServerConfig;
 use crate::error::{Error, HttpError};
 use crate::request::{PathParams, Request, decode_path};
 use crate::response::{Response, error_page};
+
+/// The HTTP header of the W3C trace context.
+const TRACEPARENT_HEADER: http::HeaderName = http::HeaderName::from_static("traceparent");
 
 /// What a handler returns.
 pub type HttpResult = Result<Response, HttpError>;
@@ -516,10 +520,17 @@ impl WebServer {
                 Err(response) => return response,
             }
         };
+        // Nameko's WebServer.context_data_from_headers returns {}; the W3C `traceparent`
+        // header is the one taken, so that the worker continues the caller's trace.
+        let mut context_data = ContextData::new();
+        if let Some(tp) = parts.headers.get(TRACEPARENT_HEADER)
+            && let Ok(tp) = tp.to_str()
+        {
+            context_data.insert(TRACEPARENT.to_owned(), tp.into());
+        }
         let request = Request::from_parts(parts, body).with_route(values.clone(), Some(peer));
-        // Nameko's WebServer.context_data_from_headers returns {}.
         route
-            .run(request, PathParams::new(values), ContextData::new())
+            .run(request, PathParams::new(values), context_data)
             .await
     }
 

@@ -33,7 +33,12 @@ impl Service for Shouter {
                 }
                 let ctx = WorkerContext::current().unwrap();
                 let parent = ctx.immediate_parent_call_id().unwrap_or("none").to_owned();
-                Ok::<Value, MethodError>(json!({ "word": word.to_uppercase(), "parent": parent }))
+                let trace = ctx.trace_parent();
+                Ok::<Value, MethodError>(json!({
+                    "word": word.to_uppercase(), "parent": parent,
+                    "trace_id": trace.trace_id_hex(),
+                    "trace_parent": ctx.remote_parent().map(|p| p.to_string()),
+                }))
             })
         }))]
     }
@@ -68,6 +73,85 @@ fn gateway() -> TestService {
             },
         )]
     })
+}
+
+/// `GET /trace`: the HTTP worker's trace context, and the one `shouter.shout` saw.
+fn traced_gateway() -> TestService {
+    let proxy = Arc::new(RpcProxy::new("shouter"));
+    TestService::new("traced_gateway", move || {
+        let proxy = Arc::clone(&proxy);
+        vec![route(
+            "trace",
+            "GET",
+            "/trace",
+            move |_r: Request, _p: PathParams| {
+                let proxy = Arc::clone(&proxy);
+                async move {
+                    let ctx = WorkerContext::current().unwrap();
+                    let reply: Value = proxy.call("shout", ("x",)).await.unwrap();
+                    let out = json!({
+                        "trace": ctx.trace_parent().to_string(),
+                        "remote": ctx.remote_parent().map(|p| p.to_string()),
+                        "shouter_trace_id": reply["trace_id"],
+                        "shouter_parent": reply["trace_parent"],
+                    });
+                    into_http_result(out.to_string())
+                }
+            },
+        )]
+    })
+}
+
+#[tokio::test]
+async fn http_traceparent_is_continued_over_rpc() {
+    common::init_tracing();
+    let vhost = TestVhost::create("http-trace").unwrap();
+    let config = vhost.config().with("WEB_SERVER_ADDRESS", "127.0.0.1:0");
+    let mut runner = nameko_core::ServiceRunner::new(config);
+    runner.add_service(Shouter).unwrap();
+    runner.add_service(traced_gateway()).unwrap();
+    runner.start().await.unwrap();
+    let addr = nameko_web::bound_address(runner.shared()).unwrap();
+    let client = reqwest::Client::new();
+    let get = |traceparent: Option<&'static str>| {
+        let mut req = client.get(format!("http://{addr}/trace"));
+        if let Some(tp) = traceparent {
+            req = req.header("traceparent", tp);
+        }
+        async move {
+            let text = req.send().await.unwrap().text().await.unwrap();
+            serde_json::from_str::<Value>(&text).unwrap()
+        }
+    };
+
+    let sent = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
+    let v = get(Some(sent)).await;
+    assert_eq!(v["remote"], sent);
+    let trace = nameko_core::TraceParent::parse(v["trace"].as_str().unwrap()).unwrap();
+    assert_eq!(trace.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+    assert_ne!(
+        trace.span_id_hex(),
+        "00f067aa0ba902b7",
+        "the worker has a span of its own"
+    );
+    assert_eq!(v["shouter_trace_id"], "4bf92f3577b34da6a3ce929d0e0e4736");
+    // The RPC worker's parent is the call's span, a child of the HTTP worker's.
+    let call = nameko_core::TraceParent::parse(v["shouter_parent"].as_str().unwrap()).unwrap();
+    assert_eq!(call.trace_id(), trace.trace_id());
+    assert_ne!(call.span_id(), trace.span_id());
+
+    // Without the header (or with an invalid one): a new trace, followed over RPC.
+    for tp in [
+        None,
+        Some("00-00000000000000000000000000000000-00f067aa0ba902b7-01"),
+    ] {
+        let v = get(tp).await;
+        assert_eq!(v["remote"], Value::Null);
+        let trace = nameko_core::TraceParent::parse(v["trace"].as_str().unwrap()).unwrap();
+        assert_ne!(trace.trace_id_hex(), "4bf92f3577b34da6a3ce929d0e0e4736");
+        assert_eq!(v["shouter_trace_id"], trace.trace_id_hex());
+    }
+    runner.stop().await;
 }
 
 #[tokio::test]

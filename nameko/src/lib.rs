@@ -104,6 +104,7 @@
 //! | `timer` | yes | timer entrypoints: `#[timer]` ([`timer`](mod@timer)) |
 //! | `cli` | yes | [`cli::run`]: the whole `main` of a service binary, like `nameko run` |
 //! | `testing` | no | `nameko::testing`: the broker-free test kit (`worker_factory`, `entrypoint_hook`, `entrypoint_waiter`, `replace_dependencies`, fakes) |
+//! | `otel` | no | `nameko::trace::otel`: worker, RPC call and publish spans become OpenTelemetry spans whose ids are the W3C trace context on the wire (`nameko.traceparent`) |
 //!
 //! ## Crates
 //!
@@ -128,7 +129,9 @@ pub use nameko_core::{
     ServiceContainer, ServiceRunner, ToRemoteError, Tracked, WorkerContext, WorkerFailure,
     WorkerOutput, WorkerResult, async_trait,
 };
-pub use nameko_core::{config, container, context, dependency, entrypoint, extension, worker};
+pub use nameko_core::{
+    config, container, context, dependency, entrypoint, extension, trace, worker,
+};
 
 #[cfg(feature = "cli")]
 pub use nameko_core::cli;

@@ -255,6 +255,7 @@ impl EventHandler {
             payload_name: self.payload_name(),
             options: Arc::clone(&self.options),
             source_service: self.source_service.clone(),
+            exchange: Arc::from(wire::events_exchange(&self.source_service)),
             event_type: self.event_type.clone(),
             requeue_on_error: self.requeue_on_error,
             handler: Arc::clone(&self.handler),
@@ -310,6 +311,35 @@ impl Entrypoint for EventHandler {
         "event_handler"
     }
 
+    /// `kind`, `method`, `params` (the payload parameter), `source_service`,
+    /// `event_type`, `handler_type`, `reliable_delivery`, `requeue_on_error`.
+    fn describe(&self) -> Value {
+        let mut d = nameko_core::entrypoint::describe_entrypoint(
+            "event_handler",
+            self.method,
+            Some(&self.options),
+        );
+        d.insert("params".into(), Value::from(vec![self.payload_name()]));
+        d.insert(
+            "source_service".into(),
+            Value::from(self.source_service.as_str()),
+        );
+        d.insert("event_type".into(), Value::from(self.event_type.as_str()));
+        d.insert(
+            "handler_type".into(),
+            Value::from(self.handler_type.as_str()),
+        );
+        d.insert(
+            "reliable_delivery".into(),
+            Value::from(self.reliable_delivery),
+        );
+        d.insert(
+            "requeue_on_error".into(),
+            Value::from(self.requeue_on_error),
+        );
+        Value::Object(d)
+    }
+
     /// Runs one worker as an event on the handler's queue would: `fire.arguments` hold
     /// the payload, one positional argument (or a keyword argument named like the
     /// method's parameter), `fire.context_data` the event's `nameko.*` headers. Answers
@@ -361,6 +391,8 @@ struct Dispatch {
     payload_name: &'static str,
     options: Arc<EntrypointOptions>,
     source_service: String,
+    /// `<source_service>.events`, for the worker span's `messaging.destination.name`.
+    exchange: Arc<str>,
     event_type: String,
     requeue_on_error: bool,
     handler: EventHandlerFn,
@@ -383,7 +415,8 @@ impl Dispatch {
             .context_data(wire::headers_to_context(
                 delivery.properties.headers().as_ref(),
             ))
-            .arguments(CallArguments::Named(named));
+            .arguments(CallArguments::Named(named))
+            .messaging(wire::messaging_source(&self.exchange, &delivery));
         let handler = Arc::clone(&self.handler);
         let failure = match self
             .container

@@ -11,6 +11,7 @@ use lapin::options::{BasicConsumeOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Channel};
 use nameko_core::context::{CALL_ID_STACK, ContextData};
+use nameko_core::trace::TraceParent;
 use nameko_core::{
     BoxError, Config, ContainerHandle, DependencyProvider, Extension, IntoArguments, Resource,
     WorkerContext,
@@ -18,6 +19,7 @@ use nameko_core::{
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::oneshot;
+use tracing::Instrument;
 
 use crate::connection::{AmqpConnection, Backoff, Live, Published};
 use crate::consumer::declare_bound_queue;
@@ -97,14 +99,19 @@ impl ReplyListener {
         })
     }
 
-    /// Publishes a request and returns the receiver of its reply.
+    /// Publishes a request and returns the receiver of its reply, and the call's span
+    /// (target `nameko_amqp::rpc`), which ends with the reply.
+    ///
+    /// The request carries `nameko.traceparent`: the call span's trace context, a child
+    /// of the context's `traceparent` (the worker's, or one the caller gave), or a new
+    /// trace.
     async fn send(
         &self,
         service: &str,
         method: &str,
         args: impl IntoArguments,
         context: &ContextData,
-    ) -> Result<oneshot::Receiver<Result<Value, RpcError>>, RpcError> {
+    ) -> Result<(oneshot::Receiver<Result<Value, RpcError>>, tracing::Span), RpcError> {
         let args = args
             .into_arguments()
             .map_err(|source| RpcError::EncodeArguments {
@@ -116,6 +123,23 @@ impl ReplyListener {
             source,
         })?;
         let correlation_id = nameko_core::__private::uuid_v4().to_string();
+        let routing_key = wire::rpc_routing_key(service, method);
+        let span = tracing::debug_span!(
+            target: "nameko_amqp::rpc",
+            "rpc_call",
+            otel.name = %format_args!("send {routing_key}"),
+            otel.kind = "client",
+            messaging.system = "rabbitmq",
+            messaging.destination.name = %self.exchange,
+            messaging.operation.type = "send",
+            messaging.rabbitmq.destination.routing_key = %routing_key,
+            messaging.message.conversation_id = %correlation_id,
+            trace_id = tracing::field::Empty,
+            span_id = tracing::field::Empty,
+        );
+        let trace =
+            nameko_core::trace::span_context(&span, TraceParent::from_context(context).as_ref());
+        record_ids(&span, &trace);
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(correlation_id.clone(), tx);
         let properties = BasicProperties::default()
@@ -124,14 +148,14 @@ impl ReplyListener {
             .with_delivery_mode(wire::PERSISTENT)
             .with_reply_to(self.routing_key.as_str().into())
             .with_correlation_id(correlation_id.as_str().into())
-            .with_headers(wire::context_to_headers(context));
-        let routing_key = wire::rpc_routing_key(service, method);
+            .with_headers(wire::headers_with_trace(context, &trace));
         let published = self
             .connection
             .publish(&self.exchange, &routing_key, true, &body, properties)
+            .instrument(span.clone())
             .await;
         match published {
-            Ok(Published::Routed) => Ok(rx),
+            Ok(Published::Routed) => Ok((rx, span)),
             Ok(Published::Returned) => {
                 lock(&self.pending).remove(&correlation_id);
                 Err(RpcError::UnknownService(service.to_owned()))
@@ -152,12 +176,13 @@ impl ReplyListener {
         context: &ContextData,
         timeout: Option<Duration>,
     ) -> Result<RpcReply, RpcError> {
-        let rx = self.send(service, method, args, context).await?;
+        let (rx, span) = self.send(service, method, args, context).await?;
         Ok(RpcReply {
             rx,
             service: service.to_owned(),
             method: method.to_owned(),
             timeout,
+            span,
         })
     }
 
@@ -369,6 +394,8 @@ pub struct RpcReply {
     service: String,
     method: String,
     timeout: Option<Duration>,
+    /// The call's span: it ends when the reply is taken, or dropped.
+    span: tracing::Span,
 }
 
 impl RpcReply {
@@ -382,6 +409,7 @@ impl RpcReply {
             service: service.to_owned(),
             method: method.to_owned(),
             timeout: None,
+            span: tracing::Span::none(),
         }
     }
 
@@ -397,6 +425,7 @@ impl RpcReply {
 
     /// Waits for the reply's raw JSON result.
     pub async fn value(self) -> Result<Value, RpcError> {
+        let _span = self.span;
         let outcome = match self.timeout {
             Some(timeout) => match tokio::time::timeout(timeout, self.rx).await {
                 Ok(r) => r,
@@ -411,6 +440,14 @@ impl RpcReply {
             None => self.rx.await,
         };
         outcome.unwrap_or(Err(RpcError::Disconnected))
+    }
+}
+
+/// Records a span's W3C ids as its `trace_id` and `span_id` fields (when recorded).
+pub(crate) fn record_ids(span: &tracing::Span, trace: &TraceParent) {
+    if !span.is_disabled() {
+        span.record("trace_id", tracing::field::display(trace.trace_id_hex()));
+        span.record("span_id", tracing::field::display(trace.span_id_hex()));
     }
 }
 

@@ -138,6 +138,15 @@ impl Entrypoint for Rpc {
         "rpc"
     }
 
+    /// `kind`, `method`, `params` (and the expected errors and sensitive arguments).
+    fn describe(&self) -> Value {
+        Value::Object(nameko_core::entrypoint::describe_entrypoint(
+            "rpc",
+            self.method,
+            Some(&self.entry.options),
+        ))
+    }
+
     /// Runs one worker as a request on the service's queue would: `fire.arguments` are
     /// the request's `args` and `kwargs`, bound to the method as on the wire (wrong ones
     /// are an `IncorrectSignature`), `fire.context_data` its `nameko.*` headers. Answers
@@ -183,7 +192,7 @@ impl std::fmt::Debug for RpcConsumer {
 struct Dispatch {
     container: ContainerHandle,
     connection: Arc<AmqpConnection>,
-    exchange: String,
+    exchange: Arc<str>,
     handlers: HashMap<String, RpcMethod>,
 }
 
@@ -224,7 +233,7 @@ impl RpcConsumer {
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
             connection: Arc::clone(&connection),
-            exchange,
+            exchange: Arc::from(exchange),
             handlers: lock(&self.handlers).clone(),
         });
         let consumer =
@@ -306,7 +315,8 @@ impl Dispatch {
                 Ok(args) => {
                     let call = Call::new(Arc::clone(&entry.name), "rpc", &entry.options)
                         .context_data(wire::headers_to_context(props.headers().as_ref()))
-                        .arguments(CallArguments::Rpc(args.clone()));
+                        .arguments(CallArguments::Rpc(args.clone()))
+                        .messaging(wire::messaging_source(&self.exchange, &delivery));
                     let handler = Arc::clone(&entry.handler);
                     match self
                         .container

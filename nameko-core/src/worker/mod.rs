@@ -64,6 +64,7 @@ pub struct Call {
     pub(crate) options: Arc<EntrypointOptions>,
     pub(crate) context_data: ContextData,
     pub(crate) arguments: CallArguments,
+    pub(crate) messaging: Option<crate::trace::Messaging>,
 }
 
 impl Call {
@@ -80,7 +81,15 @@ impl Call {
             options: Arc::clone(options),
             context_data: ContextData::new(),
             arguments: CallArguments::None,
+            messaging: None,
         }
+    }
+
+    /// Where the message came from (exchange, routing key, correlation id): the
+    /// OpenTelemetry messaging attributes of the worker's span.
+    pub fn messaging(mut self, source: crate::trace::Messaging) -> Self {
+        self.messaging = Some(source);
+        self
     }
 
     /// The incoming context data (`nameko.*` headers without the prefix, with the

@@ -231,7 +231,14 @@ fn http(p: &Paths, method: &MethodModel, args: &HttpArgs) -> TokenStream {
         &vars,
         &encode,
     );
-    let options = options(p, &args.worker, &[]);
+    // The rule's variables, for descriptions (`--describe`); the request is no argument.
+    let params: Vec<&str> = method
+        .params
+        .iter()
+        .filter(|param| !param.is_request())
+        .map(|param| param.name.as_deref().unwrap_or_default())
+        .collect();
+    let options = options(p, &args.worker, &params);
     quote!(#http(#wire_name, #methods, #url, #options, #handler))
 }
 

@@ -403,7 +403,7 @@ mod tests {
         assert!(!out.contains("compile_error"), "{out}");
         assert!(!out.contains("# [http"), "{out}");
         assert!(
-            out.contains(":: nameko_web :: __private :: http (\"get_method\" , \"GET\" , \"/get/<int:value>\" , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
+            out.contains(":: nameko_web :: __private :: http (\"get_method\" , \"GET\" , \"/get/<int:value>\" , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"value\"]) , {"),
             "{out}"
         );
         assert!(
@@ -466,7 +466,7 @@ mod tests {
             "{out}"
         );
         assert!(
-            out.contains(":: nameko_web :: __private :: http (\"user\" , \"GET\" , \"/users/<int:id>\" , :: nameko_core :: __private :: EntrypointOptions :: new () . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) . sensitive ([\"id\"]) , {"),
+            out.contains(":: nameko_web :: __private :: http (\"user\" , \"GET\" , \"/users/<int:id>\" , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"id\"]) . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) . sensitive ([\"id\"]) , {"),
             "{out}"
         );
         assert!(

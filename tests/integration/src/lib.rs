@@ -81,6 +81,12 @@ impl Echo {
         self.instance.clone()
     }
 
+    /// Logs `message` at INFO, target `echo`, from inside the worker.
+    #[rpc]
+    async fn log(&self, message: String) {
+        tracing::info!(target: "echo", "{message}");
+    }
+
     /// Adds two integers.
     #[rpc]
     async fn add(&self, a: i64, b: i64) -> i64 {

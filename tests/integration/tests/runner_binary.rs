@@ -154,7 +154,14 @@ fn help_documents_the_options() {
     let out = run(&["--help"], &[]);
     assert!(out.status.success());
     let help = String::from_utf8_lossy(&out.stdout);
-    for opt in ["--config", "--broker", "--log-level", "SIGTERM"] {
+    for opt in [
+        "--config",
+        "--broker",
+        "--log-level",
+        "--log-format",
+        "--describe",
+        "SIGTERM",
+    ] {
         assert!(help.contains(opt), "{opt} in {help}");
     }
 }
@@ -312,4 +319,83 @@ async fn lost_broker_connection_is_survived() {
     };
     assert!(exit.success(), "{exit:?}");
     cluster.close().await;
+}
+
+/// `--log-format json`, and `LOGGING`'s per-logger levels: one JSON object per line, and a
+/// line logged inside a worker carries the worker's service, entrypoint and call id.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn json_logs_carry_the_worker() {
+    let vhost = TestVhost::create("runner-json").unwrap();
+    let config = tmp_config(
+        "json-logs.yaml",
+        &format!(
+            "AMQP_URI: {}\nLOGGING:\n  version: 1\n  root: {{level: WARNING}}\n  loggers:\n    echo: {{level: INFO}}\n",
+            vhost.uri()
+        ),
+    );
+    let mut child = Command::new(BIN)
+        .args(["--config", config.to_str().unwrap(), "--log-format", "json"])
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stderr = child.stderr.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            let _ = tx.send(line);
+        }
+    });
+    let next_line = |what: &str, pred: &dyn Fn(&str) -> bool| {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let left = deadline.saturating_duration_since(Instant::now());
+            match rx.recv_timeout(left) {
+                Ok(line) if pred(&line) => return line,
+                Ok(_) => {}
+                Err(_) => panic!("no {what} line within 20 s"),
+            }
+        }
+    };
+    next_line("started", &|l| l.contains("started services: echo"));
+
+    let cluster = ClusterRpc::connect(&vhost.config()).await.unwrap();
+    cluster
+        .service("echo")
+        .call::<()>("log", ("hellø from the worker",))
+        .await
+        .unwrap();
+    let line = next_line("worker log", &|l| l.contains("hellø from the worker"));
+    let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(entry["level"], "INFO", "{entry}");
+    assert_eq!(entry["target"], "echo", "{entry}");
+    assert_eq!(
+        entry["fields"]["message"], "hellø from the worker",
+        "{entry}"
+    );
+    assert_eq!(entry["span"]["service"], "echo", "{entry}");
+    assert_eq!(entry["span"]["entrypoint"], "log", "{entry}");
+    let call_id = entry["span"]["call_id"].as_str().unwrap();
+    assert!(call_id.starts_with("echo.log."), "{entry}");
+
+    // The root level is WARNING: the container's INFO lines are not written; a bad request
+    // (WARN, target nameko::worker) is, as JSON too.
+    let err = cluster
+        .service("echo")
+        .call::<i64>("add", (1,))
+        .await
+        .unwrap_err();
+    assert_eq!(err.exc_type(), Some("IncorrectSignature"));
+    let line = next_line("bad request", &|l| l.contains("bad request"));
+    let entry: serde_json::Value = serde_json::from_str(&line).unwrap();
+    assert_eq!(entry["level"], "WARN", "{entry}");
+    assert_eq!(entry["fields"]["entrypoint"], "add", "{entry}");
+    cluster.close().await;
+    signal(&child, "-TERM");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success());
 }

@@ -372,6 +372,12 @@ pub struct ContextView {
     pub language: Option<String>,
     /// The `user_id` context value.
     pub user_id: Option<String>,
+    /// The worker's own W3C trace context (Rust workers only).
+    #[serde(default)]
+    pub trace_parent: Option<String>,
+    /// The trace context the worker received (Rust workers only).
+    #[serde(default)]
+    pub remote_parent: Option<String>,
 }
 
 /// The current worker's context as JSON (see [`ContextView`]); `null` outside a worker.
@@ -383,6 +389,8 @@ pub fn current_context_view() -> Value {
             "data": ctx.data(),
             "language": ctx.language(),
             "user_id": ctx.user_id(),
+            "trace_parent": ctx.trace_parent().to_string(),
+            "remote_parent": ctx.remote_parent().map(|p| p.to_string()),
         }),
         None => Value::Null,
     }

@@ -27,6 +27,18 @@ fn view(v: &Value) -> ContextView {
     serde_json::from_value(v.clone()).unwrap_or_else(|e| panic!("not a context view: {v}: {e}"))
 }
 
+/// `data` without its `traceparent` (a Python worker keeps the `nameko.traceparent`
+/// header of a Rust caller as context data), and that `traceparent`, checked valid.
+fn without_trace(
+    mut data: serde_json::Map<String, Value>,
+) -> (serde_json::Map<String, Value>, nameko_core::TraceParent) {
+    let tp = data
+        .remove("traceparent")
+        .unwrap_or_else(|| panic!("no traceparent in {data:?}"));
+    let tp = nameko_core::TraceParent::parse(tp.as_str().unwrap()).unwrap();
+    (data, tp)
+}
+
 fn data(v: Value) -> serde_json::Map<String, Value> {
     match v {
         Value::Object(m) => m,
@@ -326,7 +338,10 @@ async fn context_crosses_python_to_rust_to_python() {
     assert_eq!(python.call_id_stack[2], python.call_id);
     assert_eq!(python.language.as_deref(), Some("fr"));
     assert_eq!(python.user_id.as_deref(), Some("u1"));
-    assert_eq!(python.data, expected_data);
+    let (python_data, tp) = without_trace(python.data.clone());
+    assert_eq!(python_data, expected_data);
+    let rust_trace = nameko_core::TraceParent::parse(rust.trace_parent.as_deref().unwrap());
+    assert_eq!(tp.trace_id(), rust_trace.unwrap().trace_id());
 
     runner.stop().await;
 }
@@ -358,7 +373,8 @@ async fn context_crosses_rust_to_python_to_rust() {
     assert_eq!(python.call_id_stack[1], python.call_id);
     assert_eq!(python.language.as_deref(), Some("de"));
     assert_eq!(python.user_id, None);
-    assert_eq!(python.data, expected_data);
+    let (python_data, _) = without_trace(python.data.clone());
+    assert_eq!(python_data, expected_data);
 
     assert_eq!(rust.call_id_stack.len(), 3, "{rust:?}");
     assert_eq!(rust.call_id_stack[..2], python.call_id_stack[..]);
@@ -366,6 +382,55 @@ async fn context_crosses_rust_to_python_to_rust() {
     assert_eq!(rust.call_id_stack[2], rust.call_id);
     assert_eq!(rust.language.as_deref(), Some("de"));
     assert_eq!(rust.data, expected_data);
+
+    cluster.close().await;
+    runner.stop().await;
+}
+
+/// One trace id from Rust through Python to Rust: `ClusterRpc` (given a `traceparent`)
+/// -> Python `py_context.relay` -> Rust `service_x.context_report`. Python Nameko keeps the
+/// `nameko.traceparent` header as context data and sends it on unchanged.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn trace_crosses_rust_to_python_to_rust() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-trace-rs-py-rs").unwrap();
+    let _py =
+        PythonServices::start(&vhost, &["interop_services:PyContext"], &["py_context"], "").await;
+    let runner = rust_services(&vhost, true, false).await;
+    let given = "00-5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0c-1a2b3c4d5e6f7081-01";
+    let cluster = cluster(&vhost)
+        .await
+        .with_context_data(data(json!({"traceparent": given})));
+
+    let out: Value = cluster
+        .service("py_context")
+        .call("relay", ())
+        .await
+        .unwrap();
+    let python = view(&out["python"]);
+    let rust = view(&out["rust"]);
+
+    // Python received the ClusterRpc call's span: the given trace, a new span id.
+    let (python_data, sent_to_python) = without_trace(python.data.clone());
+    assert!(python_data.is_empty(), "{python_data:?}");
+    assert_eq!(
+        sent_to_python.trace_id_hex(),
+        "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0c"
+    );
+    assert_ne!(sent_to_python.span_id_hex(), "1a2b3c4d5e6f7081");
+
+    // Rust, called by Python, received exactly what Python received: one trace id.
+    assert_eq!(
+        rust.remote_parent.as_deref(),
+        Some(sent_to_python.to_string().as_str()),
+        "Python forwards nameko.traceparent unchanged"
+    );
+    let own = nameko_core::TraceParent::parse(rust.trace_parent.as_deref().unwrap()).unwrap();
+    assert_eq!(own.trace_id_hex(), "5e1f0c3a9b7d4e2f8a6c1b3d5f7e9a0c");
+    eprintln!(
+        "trace followed: sent {given}, python saw {sent_to_python}, rust saw {} and runs as {own}",
+        rust.remote_parent.as_deref().unwrap_or_default()
+    );
 
     cluster.close().await;
     runner.stop().await;
