@@ -63,7 +63,7 @@ pub const QUEUE_TYPE: &str = "QUEUE_TYPE";
 
 /// The arguments of a durable queue the service owns: `x-queue-type: quorum` when
 /// `QUEUE_TYPE: quorum`, none otherwise.
-pub fn shared_queue_arguments(config: &nameko_core::Config) -> FieldTable {
+pub(crate) fn shared_queue_arguments(config: &nameko_core::Config) -> FieldTable {
     let mut args = FieldTable::default();
     if config.get(QUEUE_TYPE).and_then(Value::as_str) == Some("quorum") {
         args.insert(
@@ -135,7 +135,7 @@ impl ReplyBody {
 }
 
 /// Context data as AMQP headers: `nameko.<key>`, `null` values dropped.
-pub fn context_to_headers(data: &ContextData) -> FieldTable {
+pub(crate) fn context_to_headers(data: &ContextData) -> FieldTable {
     let mut table = FieldTable::default();
     for (key, value) in data {
         if value.is_null() {
@@ -152,7 +152,7 @@ pub fn context_to_headers(data: &ContextData) -> FieldTable {
 /// Context data from AMQP headers: the `nameko.`-prefixed ones, prefix stripped, and a
 /// plain W3C `traceparent` header as the `traceparent` key unless `nameko.traceparent`
 /// is there too (as Python Nameko, which keeps every header, reads it).
-pub fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
+pub(crate) fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
     let mut data = ContextData::new();
     if let Some(headers) = headers {
         let mut plain_traceparent = None;
@@ -180,7 +180,7 @@ pub const TRACEPARENT_HEADER: &str = "nameko.traceparent";
 
 /// Context data as AMQP headers (see [`context_to_headers`]), with `trace` as
 /// `nameko.traceparent`.
-pub fn headers_with_trace(data: &ContextData, trace: &TraceParent) -> FieldTable {
+pub(crate) fn headers_with_trace(data: &ContextData, trace: &TraceParent) -> FieldTable {
     let mut table = context_to_headers(data);
     table.insert(
         ShortString::from(TRACEPARENT_HEADER),
@@ -190,7 +190,10 @@ pub fn headers_with_trace(data: &ContextData, trace: &TraceParent) -> FieldTable
 }
 
 /// The messaging attributes of the worker span of `delivery`, received from `exchange`.
-pub fn messaging_source(exchange: &Arc<str>, delivery: &lapin::message::Delivery) -> Messaging {
+pub(crate) fn messaging_source(
+    exchange: &Arc<str>,
+    delivery: &lapin::message::Delivery,
+) -> Messaging {
     Messaging::rabbitmq(Arc::clone(exchange), delivery.routing_key.as_str()).conversation_id(
         delivery
             .properties
@@ -201,7 +204,7 @@ pub fn messaging_source(exchange: &Arc<str>, delivery: &lapin::message::Delivery
 }
 
 /// A JSON value as an AMQP field value, as kombu encodes Python values.
-pub fn json_to_amqp(value: &Value) -> AMQPValue {
+pub(crate) fn json_to_amqp(value: &Value) -> AMQPValue {
     match value {
         Value::Null => AMQPValue::Void,
         Value::Bool(b) => AMQPValue::Boolean(*b),
@@ -225,7 +228,7 @@ pub fn json_to_amqp(value: &Value) -> AMQPValue {
 }
 
 /// An AMQP field value as JSON.
-pub fn amqp_to_json(value: &AMQPValue) -> Value {
+pub(crate) fn amqp_to_json(value: &AMQPValue) -> Value {
     match value {
         AMQPValue::Boolean(b) => Value::Bool(*b),
         AMQPValue::ShortShortInt(i) => Value::from(*i),
