@@ -211,6 +211,9 @@ struct Link {
     state: watch::Sender<LinkState>,
     closing: CancellationToken,
     generations: AtomicU64,
+    /// Whether this connection is counted up in `nameko_broker_connected`.
+    #[cfg(feature = "metrics")]
+    counted_up: std::sync::atomic::AtomicBool,
 }
 
 impl std::fmt::Debug for AmqpConnection {
@@ -514,6 +517,8 @@ impl AmqpConnection {
                 state,
                 closing: CancellationToken::new(),
                 generations: AtomicU64::new(0),
+                #[cfg(feature = "metrics")]
+                counted_up: std::sync::atomic::AtomicBool::new(false),
             }),
         })
     }
@@ -542,6 +547,8 @@ impl AmqpConnection {
             }
         };
         link.state.send_replace(LinkState::Up(Arc::clone(&live)));
+        #[cfg(feature = "metrics")]
+        link.record_connected(true);
         tokio::spawn(Arc::clone(link).supervise(live));
         Ok(())
     }
@@ -626,6 +633,32 @@ impl AmqpConnection {
         body: &[u8],
         properties: BasicProperties,
     ) -> Result<Published, AmqpError> {
+        let result = self
+            .publish_retrying(exchange, routing_key, mandatory, body, properties)
+            .await;
+        #[cfg(feature = "metrics")]
+        {
+            let families = nameko_core::metrics::families();
+            let family = if result.is_ok() {
+                &families.publishes
+            } else {
+                &families.publish_failures
+            };
+            family
+                .get_or_create(&nameko_core::metrics::label("exchange", exchange))
+                .inc();
+        }
+        result
+    }
+
+    async fn publish_retrying(
+        &self,
+        exchange: &str,
+        routing_key: &str,
+        mandatory: bool,
+        body: &[u8],
+        properties: BasicProperties,
+    ) -> Result<Published, AmqpError> {
         let policy = self.link.retry;
         let mut retry = 0u32;
         loop {
@@ -672,6 +705,8 @@ impl AmqpConnection {
     pub async fn close(&self) {
         self.link.closing.cancel();
         let previous = self.link.state.send_replace(LinkState::Closed);
+        #[cfg(feature = "metrics")]
+        self.link.record_connected(false);
         if let LinkState::Up(live) = previous
             && live.is_connected()
         {
@@ -786,6 +821,8 @@ impl Link {
                 "connection to the broker lost; reconnecting"
             );
             self.state.send_replace(LinkState::Down);
+            #[cfg(feature = "metrics")]
+            self.record_connected(false);
             let down_since = tokio::time::Instant::now();
             let mut attempt = 0u32;
             live = loop {
@@ -819,6 +856,35 @@ impl Link {
                 "reconnected to the broker"
             );
             self.state.send_replace(LinkState::Up(Arc::clone(&live)));
+            #[cfg(feature = "metrics")]
+            {
+                self.record_connected(true);
+                nameko_core::metrics::families()
+                    .broker_reconnects
+                    .get_or_create(&self.vhost_label())
+                    .inc();
+            }
+        }
+    }
+
+    #[cfg(feature = "metrics")]
+    fn vhost_label(&self) -> nameko_core::metrics::Labels {
+        let vhost = self.uris.first().map_or("/", |u| u.vhost.as_str());
+        nameko_core::metrics::label("vhost", vhost)
+    }
+
+    /// Counts this connection in `nameko_broker_connected` while it is up.
+    #[cfg(feature = "metrics")]
+    fn record_connected(&self, up: bool) {
+        if self.counted_up.swap(up, Ordering::AcqRel) == up {
+            return;
+        }
+        let families = nameko_core::metrics::families();
+        let gauge = families.broker_connected.get_or_create(&self.vhost_label());
+        if up {
+            gauge.inc();
+        } else {
+            gauge.dec();
         }
     }
 }

@@ -31,6 +31,12 @@ use serde_json::{Map, Value};
 pub const AMQP_URI: &str = "AMQP_URI";
 /// Config key of the HTTP server address.
 pub const WEB_SERVER_ADDRESS: &str = "WEB_SERVER_ADDRESS";
+/// Config key of the address of the probe listener serving `/health/live` and
+/// `/health/ready` (optional; e.g. `0.0.0.0:8081`).
+pub const HEALTH_ADDRESS: &str = "HEALTH_ADDRESS";
+/// Config key of the address of the probe listener serving `/metrics` (feature
+/// `metrics`) and the health endpoints (optional; e.g. `0.0.0.0:9100`).
+pub const METRICS_ADDRESS: &str = "METRICS_ADDRESS";
 /// Config key of the RPC exchange name.
 pub const RPC_EXCHANGE: &str = "rpc_exchange";
 /// Config key of the worker pool size per container.
@@ -362,6 +368,16 @@ impl Config {
     /// `WEB_SERVER_ADDRESS` (default `0.0.0.0:8000`).
     pub fn web_server_address(&self) -> &str {
         self.str_or(WEB_SERVER_ADDRESS, DEFAULT_WEB_SERVER_ADDRESS)
+    }
+
+    /// `HEALTH_ADDRESS`, if set.
+    pub fn health_address(&self) -> Option<&str> {
+        self.raw.get(HEALTH_ADDRESS).and_then(Value::as_str)
+    }
+
+    /// `METRICS_ADDRESS`, if set.
+    pub fn metrics_address(&self) -> Option<&str> {
+        self.raw.get(METRICS_ADDRESS).and_then(Value::as_str)
     }
 
     /// `HEARTBEAT` in seconds (default 60).

@@ -111,6 +111,8 @@ struct Inner {
     stopping: CancellationToken,
     killed: CancellationToken,
     watchers: Arc<Watchers>,
+    #[cfg(feature = "metrics")]
+    metrics: crate::metrics::ContainerMetrics,
 }
 
 /// A cheap, cloneable handle to a running container, given to extensions.
@@ -300,6 +302,10 @@ impl ContainerHandle {
             arguments,
             messaging,
         } = call;
+        #[cfg(feature = "metrics")]
+        let metrics = inner.metrics.entrypoint(&entrypoint, kind);
+        #[cfg(feature = "metrics")]
+        let started = metrics.started();
         let mut ctx = WorkerContext::new(
             Arc::clone(&inner.name),
             entrypoint,
@@ -384,6 +390,14 @@ impl ContainerHandle {
         };
         let outcome = run.instrument(span).await;
         drop(permit);
+        #[cfg(feature = "metrics")]
+        metrics.finished(
+            started,
+            match &outcome {
+                Outcome::Failed(failure) => Some(failure.is_expected()),
+                _ => None,
+            },
+        );
         outcome
     }
 }
@@ -623,9 +637,16 @@ impl ServiceContainer {
         let service = Arc::new(service);
         let max_workers = config.max_workers();
         let erased: Arc<dyn ErasedService> = service.clone();
+        let entrypoints = service.entrypoints();
+        let name: Arc<str> = Arc::from(service.name());
+        #[cfg(feature = "metrics")]
+        let metrics = crate::metrics::ContainerMetrics::new(
+            Arc::clone(&name),
+            entrypoints.iter().map(|e| (e.method_name(), e.kind())),
+        );
         let handle = ContainerHandle {
             inner: Arc::new(Inner {
-                name: Arc::from(service.name()),
+                name,
                 fatal,
                 config: Arc::clone(&config),
                 shared,
@@ -638,11 +659,13 @@ impl ServiceContainer {
                 stopping: CancellationToken::new(),
                 killed: CancellationToken::new(),
                 watchers: Arc::default(),
+                #[cfg(feature = "metrics")]
+                metrics,
             }),
         };
         ServiceContainer {
             grace_period: config.shutdown_grace_period(),
-            entrypoints: service.entrypoints(),
+            entrypoints,
             handle,
             service_deps: erased,
             state: Mutex::new(State::Created),

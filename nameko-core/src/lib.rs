@@ -47,6 +47,7 @@
 //! | `macros` | yes | re-exports `#[service]`, `#[rpc]`, `#[event_handler]`, `#[http]`, `#[timer]` |
 //! | `cli` | no | `cli::run`: the whole `main` of a service binary, like `nameko run` |
 //! | `testing` | no | `testing`: the core of the broker-free test kit (re-exported as `nameko::testing`) |
+//! | `metrics` | no | `metrics`: Prometheus metrics of workers (and, with nameko-amqp's feature, of the broker connection), served by nameko-web at `/metrics` |
 //! | `otel` | no | `trace::otel`: worker, call and publish spans become OpenTelemetry spans with the W3C ids on the wire |
 #![forbid(unsafe_code)]
 
@@ -62,7 +63,10 @@ pub mod extension;
 mod ids;
 #[cfg(feature = "cli")]
 pub mod logging;
+#[cfg(feature = "metrics")]
+pub mod metrics;
 pub mod payload;
+mod probe;
 pub mod runner;
 pub mod service;
 #[cfg(feature = "testing")]

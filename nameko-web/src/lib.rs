@@ -97,6 +97,7 @@
 pub mod config;
 pub mod entrypoint;
 pub mod error;
+pub mod health;
 pub mod py_json;
 pub mod request;
 pub mod response;

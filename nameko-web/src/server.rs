@@ -277,6 +277,8 @@ pub struct WebServer {
     lifecycle: tokio::sync::Mutex<Lifecycle>,
     shutdown: CancellationToken,
     closing: AtomicBool,
+    /// The runner's shared resources, whose readiness `/health/ready` reports.
+    shared: OnceLock<Resources>,
 }
 
 impl std::fmt::Debug for WebServer {
@@ -335,6 +337,7 @@ impl WebServer {
             lifecycle: tokio::sync::Mutex::new(Lifecycle::Idle),
             shutdown: CancellationToken::new(),
             closing: AtomicBool::new(false),
+            shared: OnceLock::new(),
         }
     }
 
@@ -343,7 +346,10 @@ impl WebServer {
         container
             .shared()
             .get_or_try_init(|| async {
-                ServerConfig::from_config(container.config()).map(WebServer::new)
+                let server = ServerConfig::from_config(container.config()).map(WebServer::new)?;
+                // A cycle (the map holds the server) that `Resources::close_all` breaks.
+                let _ = server.shared.set(container.shared().clone());
+                Ok(server)
             })
             .await
     }
@@ -503,6 +509,9 @@ impl WebServer {
         let Some((route, values)) = found else {
             if !allowed.is_empty() {
                 return method_not_allowed(allowed);
+            }
+            if let Some(response) = crate::health::answer(&parts.method, &path, self.shared.get()) {
+                return response;
             }
             return redirect_to_slash(&routes, &parts, &path)
                 .unwrap_or_else(|| error_page(StatusCode::NOT_FOUND));

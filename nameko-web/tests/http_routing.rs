@@ -349,3 +349,32 @@ async fn keep_alive_connections_serve_many_requests() {
     }
     runner.stop().await;
 }
+
+#[tokio::test]
+async fn health_endpoints_unless_a_route_claims_the_path() {
+    common::init_tracing();
+    let (runner, addr) = start(config(), vec![router()]).await;
+    let r = get(addr, "/health/live").await;
+    assert_eq!((r.status(), r.text().as_str()), (200, "ok"));
+    // No broker here: every shared resource (the web server) is ready.
+    let r = get(addr, "/health/ready").await;
+    assert_eq!((r.status(), r.text().as_str()), (200, "ready"));
+    assert_eq!(
+        curl(addr, "POST", "/health/live", Some("")).await.status(),
+        404
+    );
+    runner.stop().await;
+
+    let claims = TestService::new("claims", || {
+        vec![route(
+            "own_live",
+            "GET",
+            "/health/live",
+            |_r, _p: PathParams| async move { into_http_result("mine") },
+        )]
+    });
+    let (runner, addr) = start(config(), vec![claims]).await;
+    assert_eq!(get(addr, "/health/live").await.text(), "mine");
+    assert_eq!(get(addr, "/health/ready").await.status(), 200);
+    runner.stop().await;
+}

@@ -104,6 +104,7 @@
 //! | `timer` | yes | timer entrypoints: `#[timer]` ([`timer`](mod@timer)) |
 //! | `cli` | yes | [`cli::run`]: the whole `main` of a service binary, like `nameko run` |
 //! | `testing` | no | `nameko::testing`: the broker-free test kit (`worker_factory`, `entrypoint_hook`, `entrypoint_waiter`, `replace_dependencies`, fakes) |
+//! | `metrics` | no | `nameko::metrics`: Prometheus metrics of workers, RPC calls, publishes and the broker connection (`prometheus-client`), served at `GET /metrics` by the web server and on `METRICS_ADDRESS` |
 //! | `otel` | no | `nameko::trace::otel`: worker, RPC call and publish spans become OpenTelemetry spans whose ids are the W3C trace context on the wire (`nameko.traceparent`) |
 //!
 //! ## Crates
@@ -121,6 +122,10 @@ extern crate self as nameko;
 /// The attribute macros: `#[service]` on an impl block, the entrypoint markers on its
 /// methods, and `#[rpc_client]`, the typed client of a service written in Python.
 pub use nameko_macros::{event_handler, http, rpc, rpc_client, service, timer};
+
+/// Prometheus metrics of the process (feature `metrics`): see `nameko_core::metrics`.
+#[cfg(feature = "metrics")]
+pub use nameko_core::metrics;
 
 pub use nameko_core::{
     Arguments, AsMethodError, BoxError, Call, CallArguments, Config, ConfigError, ContainerHandle,
