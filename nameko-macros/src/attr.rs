@@ -180,20 +180,11 @@ impl Parse for ServiceArgs {
                 );
             }
         }
-        if name.is_none() && cx.is_empty() {
-            cx.error_at(
-                Span::call_site(),
-                "`#[service]` needs a name: write `#[service(name = \"service_x\")]`, the name other services call it by (Python's `name = \"service_x\"`)",
-            );
-        }
-        cx.into_result()?;
-        let Some(name) = name else {
-            // Unreachable: a missing name is reported above and returned by `into_result`.
-            return Err(syn::Error::new(
-                Span::call_site(),
-                "`#[service]` needs a name",
-            ));
-        };
+        let name = finish_with_name(
+            cx,
+            name,
+            "`#[service]` needs a name: write `#[service(name = \"service_x\")]`, the name other services call it by (Python's `name = \"service_x\"`)",
+        )?;
         Ok(ServiceArgs {
             name,
             dependencies: dependencies.unwrap_or_default(),
@@ -726,6 +717,20 @@ pub(crate) fn member_to_string(member: &Member) -> String {
         Member::Named(ident) => ident.to_string(),
         Member::Unnamed(index) => index.index.to_string(),
     }
+}
+
+/// Reports `missing` when there is no `name` (and nothing else went wrong), returns every
+/// error collected, else the name.
+pub(crate) fn finish_with_name(
+    mut cx: Ctxt,
+    name: Option<LitStr>,
+    missing: &str,
+) -> syn::Result<LitStr> {
+    if name.is_none() && cx.is_empty() {
+        cx.error_at(Span::call_site(), missing);
+    }
+    cx.into_result()?;
+    name.ok_or_else(|| syn::Error::new(Span::call_site(), missing))
 }
 
 #[cfg(test)]

@@ -1,12 +1,13 @@
 //! `#[rpc_client(name = "service_y", client = "...", crate = "...")]`.
 
-use proc_macro2::Span;
 use quote::ToTokens;
 use syn::parse::{Parse, ParseStream};
 use syn::punctuated::Punctuated;
 use syn::{LitStr, Meta, Token};
 
-use super::{ClientName, client_name, crate_path, name_value_str, path_to_string, set_once};
+use super::{
+    ClientName, client_name, crate_path, finish_with_name, name_value_str, path_to_string, set_once,
+};
 use crate::ctxt::Ctxt;
 
 const MACRO: &str = "rpc_client";
@@ -83,20 +84,11 @@ impl Parse for RpcClientArgs {
                 );
             }
         }
-        if name.is_none() && cx.is_empty() {
-            cx.error_at(
-                Span::call_site(),
-                "`#[rpc_client]` needs the name of the service it calls: write `#[rpc_client(name = \"service_y\")]`",
-            );
-        }
-        cx.into_result()?;
-        let Some(name) = name else {
-            // Unreachable: a missing name is reported above and returned by `into_result`.
-            return Err(syn::Error::new(
-                Span::call_site(),
-                "`#[rpc_client]` needs a name",
-            ));
-        };
+        let name = finish_with_name(
+            cx,
+            name,
+            "`#[rpc_client]` needs the name of the service it calls: write `#[rpc_client(name = \"service_y\")]`",
+        )?;
         Ok(RpcClientArgs {
             name,
             client: client.unwrap_or(ClientName::Default),
