@@ -15,8 +15,10 @@
 //! their numbers) or Rust's (`trace` ... `error`). `--log-level` replaces the root level,
 //! `--log-format` the format; `RUST_LOG`, when set, replaces every level.
 //!
-//! Every line logged inside a worker carries the worker's `service`, `entrypoint` and
-//! `call_id` (the worker span's fields), in both formats.
+//! In the JSON format, every line logged inside a worker carries the worker's `service`,
+//! `entrypoint` and `call_id` (the worker span's fields, under `span`). The text format
+//! leaves the worker span off, so that it costs nothing per call: the lines nameko-rs logs
+//! about a worker carry those fields themselves, lines of your own do not.
 //!
 //! ```
 //! use nameko_core::Config;
@@ -135,11 +137,13 @@ impl LogSettings {
         Ok(settings)
     }
 
-    /// The `tracing_subscriber::EnvFilter` directives: the default level, the worker span
-    /// (so lines inside workers carry its fields), then each logger.
+    /// The `tracing_subscriber::EnvFilter` directives: the default level, in the JSON
+    /// format the worker span (so lines inside workers carry its fields), then each logger.
     pub fn directives(&self) -> String {
         let mut directives = vec![self.level.clone()];
-        if !self.loggers.iter().any(|(name, _)| name == WORKER_TARGET) {
+        if self.format == LogFormat::Json
+            && !self.loggers.iter().any(|(name, _)| name == WORKER_TARGET)
+        {
             directives.push(format!("{WORKER_TARGET}=debug"));
         }
         directives.extend(
@@ -250,7 +254,12 @@ mod tests {
     fn defaults_without_logging() {
         let s = settings("AMQP_URI: x\n").unwrap();
         assert_eq!(s, LogSettings::default());
-        assert_eq!(s.directives(), "info,nameko::worker=debug");
+        assert_eq!(s.directives(), "info");
+        let json = LogSettings {
+            format: LogFormat::Json,
+            ..s
+        };
+        assert_eq!(json.directives(), "info,nameko::worker=debug");
     }
 
     #[test]
