@@ -172,6 +172,22 @@ impl Http {
     }
 }
 
+impl Http {
+    /// This entrypoint's route, served by a container's web server or fired alone.
+    fn route(&self, rule: &Rule, methods: &[Method], container: &ContainerHandle) -> Arc<Route> {
+        Arc::new(Route::new(
+            rule.clone(),
+            methods.to_vec(),
+            self.method_name,
+            container.clone(),
+            Arc::clone(&self.handler),
+            Arc::clone(&self.expected),
+            Arc::clone(&self.options),
+            self.error_responder.clone(),
+        ))
+    }
+}
+
 #[nameko_core::async_trait]
 impl Extension for Http {
     async fn setup(&self, container: &ContainerHandle) -> Result<(), BoxError> {
@@ -180,16 +196,7 @@ impl Extension for Http {
             return Ok(());
         };
         let server = WebServer::shared(container).await?;
-        let route = Arc::new(Route::new(
-            rule.clone(),
-            methods.clone(),
-            self.method_name,
-            container.clone(),
-            Arc::clone(&self.handler),
-            Arc::clone(&self.expected),
-            Arc::clone(&self.options),
-            self.error_responder.clone(),
-        ));
+        let route = self.route(rule, methods, container);
         server.register(Arc::clone(&route));
         *lock(&self.registered) = Some((server, route));
         Ok(())
@@ -272,16 +279,7 @@ impl Entrypoint for Http {
             },
         };
         let head = request.method() == Method::HEAD;
-        let route = Arc::new(Route::new(
-            rule.clone(),
-            methods.clone(),
-            self.method_name,
-            container.clone(),
-            Arc::clone(&self.handler),
-            Arc::clone(&self.expected),
-            Arc::clone(&self.options),
-            self.error_responder.clone(),
-        ));
+        let route = self.route(rule, methods, container);
         let response = route.answer_alone(request, fire.context_data).await;
         let (parts, body) = response.into_inner().into_parts();
         let body = if head {
