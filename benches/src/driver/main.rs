@@ -268,6 +268,23 @@ async fn main() -> ExitCode {
             Target::RatioAtLeast(0.80),
         ),
         row(
+            &format!("RPC, {k} calls in flight, metrics on (`bench-echo-ops`)"),
+            Unit::CallsPerSec,
+            rpc_cells(|r| r.in_flight_metrics),
+            "plain",
+            Target::RatioAtLeast(0.95),
+        ),
+        row(
+            &format!(
+                "RPC, {k} calls in flight, metrics and spans on (`bench-echo-ops --spans`: \
+                 OpenTelemetry layer, batch export)"
+            ),
+            Unit::CallsPerSec,
+            rpc_cells(|r| r.in_flight_spans),
+            "plain",
+            Target::RatioAtLeast(0.95),
+        ),
+        row(
             &format!(
                 "events with confirms, end to end ({} in flight)",
                 plan.events_in_flight
@@ -341,6 +358,20 @@ async fn main() -> ExitCode {
             rpc_cells(|r| r.cpu_per_call_in_flight),
             "raw lapin",
             Target::RatioAtMost(1.5),
+        ),
+        row(
+            &format!("server CPU per RPC call ({k} in flight), metrics on"),
+            Unit::Micros,
+            rpc_cells(|r| r.cpu_per_call_metrics),
+            "plain",
+            Target::Reference,
+        ),
+        row(
+            &format!("server CPU per RPC call ({k} in flight), metrics and spans on"),
+            Unit::Micros,
+            rpc_cells(|r| r.cpu_per_call_spans),
+            "plain",
+            Target::Reference,
         ),
         row(
             "server CPU per RPC call (sequential)",

@@ -13,7 +13,13 @@ pub(crate) fn sibling(name: &str) -> PathBuf {
 }
 
 /// The server binaries the driver starts.
-pub(crate) const SIBLINGS: [&str; 4] = ["bench-echo", "bench-raw-echo", "bench-http", "bench-axum"];
+pub(crate) const SIBLINGS: [&str; 5] = [
+    "bench-echo",
+    "bench-raw-echo",
+    "bench-http",
+    "bench-axum",
+    "bench-echo-ops",
+];
 
 /// Builds the server binaries with the driver's profile when the driver was started by
 /// `cargo run` (`cargo run` builds only the binary it runs), then checks they exist.
@@ -41,13 +47,31 @@ pub(crate) fn build_siblings() -> Result<(), String> {
                 "cargo build -p nameko-benches --bins failed ({status})"
             ));
         }
+        // A build of its own: its features (metrics, otel) must not reach the plain
+        // servers, and features are unified within one build.
+        let mut ops = Command::new(cmd.get_program());
+        ops.args(cmd.get_args().map(|a| {
+            if a == "nameko-benches" {
+                std::ffi::OsStr::new("nameko-bench-ops")
+            } else {
+                a
+            }
+        }));
+        eprintln!("building bench-echo-ops (cargo build -p nameko-bench-ops)");
+        let status = ops
+            .status()
+            .map_err(|e| format!("cannot run cargo build: {e}"))?;
+        if !status.success() {
+            return Err(format!("cargo build -p nameko-bench-ops failed ({status})"));
+        }
     }
     for name in SIBLINGS {
         let path = sibling(name);
         if !path.is_file() {
             return Err(format!(
-                "{} not found: run `cargo build --release -p nameko-benches --bins` first \
-                 (or run the driver with `cargo run --release -p nameko-benches`)",
+                "{} not found: run `cargo build --release -p nameko-benches --bins` and \
+                 `cargo build --release -p nameko-bench-ops` first (or run the driver with \
+                 `cargo run --release -p nameko-benches`)",
                 path.display()
             ));
         }

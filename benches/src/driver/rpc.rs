@@ -13,7 +13,7 @@ use nameko_benches::{ECHO_METHOD, ECHO_SERVICE, payload};
 use serde_json::Value;
 
 use crate::Plan;
-use crate::procs::{Server, scratch_dir, sibling};
+use crate::procs::{Server, free_port, scratch_dir, sibling};
 use crate::python::{NO_VENV, Python, field};
 use crate::table::Cell;
 
@@ -152,6 +152,96 @@ async fn raw_subject() -> Result<Subject, String> {
     })
 }
 
+/// `bench-echo-ops` (metrics on; spans too with `spans`) and its metrics address.
+async fn ops_subject(spans: bool) -> Result<(Subject, String), String> {
+    let (vhost_name, label) = if spans {
+        (
+            "bench-rpc-spans",
+            "bench-echo-ops --spans (metrics and spans)",
+        )
+    } else {
+        ("bench-rpc-metrics", "bench-echo-ops (metrics)")
+    };
+    let vhost = TestVhost::create(vhost_name).map_err(|e| e.to_string())?;
+    let dir = scratch_dir("bench-echo-ops")?;
+    let address = format!("127.0.0.1:{}", free_port()?);
+    let config = dir.join("ops.yaml");
+    std::fs::write(&config, format!("METRICS_ADDRESS: \"{address}\"\n"))
+        .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
+    let mut cmd = Command::new(sibling("bench-echo-ops"));
+    if spans {
+        cmd.arg("--spans");
+    }
+    cmd.args(["--broker", &vhost.uri(), "--log-level", "warn", "--config"])
+        .arg(&config);
+    let mut server = Server::spawn(label, dir, cmd)?;
+    let cluster = cluster(&vhost.config()).await?;
+    wait_echo_ready(&cluster, &mut server).await?;
+    Ok((
+        Subject {
+            server,
+            client: Client::Framework(cluster),
+            _vhost: vhost,
+        },
+        address,
+    ))
+}
+
+/// `GET /metrics` from `address`: the value of the `echo` workers' call counter.
+async fn scrape_echo_calls(address: &str) -> Result<f64, String> {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut stream = tokio::net::TcpStream::connect(address)
+        .await
+        .map_err(|e| format!("connect {address}: {e}"))?;
+    stream
+        .write_all(b"GET /metrics HTTP/1.1\r\nHost: bench\r\nConnection: close\r\n\r\n")
+        .await
+        .map_err(|e| format!("GET /metrics: {e}"))?;
+    let mut body = String::new();
+    stream
+        .read_to_string(&mut body)
+        .await
+        .map_err(|e| format!("GET /metrics: {e}"))?;
+    body.lines()
+        .find(|l| l.starts_with("nameko_worker_calls_total{") && l.contains("entrypoint=\"echo\""))
+        .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+        .ok_or_else(|| format!("no nameko_worker_calls_total for echo on {address}/metrics"))
+}
+
+/// Checks that an ops server did record what it served: its metrics count at least
+/// `calls` echo workers, and (stopped) it exported at least `calls` spans when `spans`.
+async fn check_ops(
+    subject: &mut Subject,
+    address: &str,
+    calls: u64,
+    spans: bool,
+) -> Result<(), String> {
+    let counted = scrape_echo_calls(address).await?;
+    if counted < calls as f64 {
+        return Err(format!(
+            "metrics count {counted} echo calls of {calls} made"
+        ));
+    }
+    if spans {
+        tokio::task::block_in_place(|| subject.server.stop());
+        let output = subject.server.output();
+        let exported = output
+            .lines()
+            .find_map(|l| l.strip_prefix("exported spans: "))
+            .and_then(|n| n.trim().parse::<u64>().ok())
+            .ok_or_else(|| {
+                format!("bench-echo-ops did not say how many spans it exported\n{output}")
+            })?;
+        if exported < calls {
+            return Err(format!("{exported} spans exported for {calls} calls"));
+        }
+        eprintln!("bench-echo-ops --spans: {exported} spans exported, {counted} calls counted");
+    } else {
+        eprintln!("bench-echo-ops: {counted} calls counted by its metrics");
+    }
+    Ok(())
+}
+
 struct PythonSubject {
     server: Server,
     python: Python,
@@ -179,6 +269,14 @@ pub(crate) struct RpcResults {
     pub(crate) cpu_per_call_sequential: [Cell; 3],
     pub(crate) cpu_per_call_in_flight: [Cell; 3],
     pub(crate) rss: [Cell; 3],
+    /// `[metrics on, plain, –]`, 100 in flight.
+    pub(crate) in_flight_metrics: [Cell; 3],
+    /// `[metrics and spans on, plain, –]`, 100 in flight.
+    pub(crate) in_flight_spans: [Cell; 3],
+    /// Server CPU per call, 100 in flight: `[metrics on, plain, –]`.
+    pub(crate) cpu_per_call_metrics: [Cell; 3],
+    /// Server CPU per call, 100 in flight: `[metrics and spans on, plain, –]`.
+    pub(crate) cpu_per_call_spans: [Cell; 3],
 }
 
 fn cells(python_missing: Option<&str>) -> [Cell; 3] {
@@ -234,6 +332,8 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
     eprintln!("== RPC: starting the echo servers");
     let framework = framework_subject().await?;
     let raw = raw_subject().await?;
+    let (mut metrics, metrics_address) = ops_subject(false).await?;
+    let (mut spans, spans_address) = ops_subject(true).await?;
     let mut py_missing = python.is_none().then(|| NO_VENV.to_owned());
     let py = match python {
         Some(p) if !plan.no_python => match python_subject(p).await {
@@ -257,10 +357,14 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         cpu_per_call_sequential: cells(py_missing.as_deref()),
         cpu_per_call_in_flight: cells(py_missing.as_deref()),
         rss: cells(py_missing.as_deref()),
+        in_flight_metrics: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
+        in_flight_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
+        cpu_per_call_metrics: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
+        cpu_per_call_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
     };
 
     eprintln!("== RPC: warm-up");
-    for s in [&framework, &raw] {
+    for s in [&framework, &raw, &metrics, &spans] {
         s.client.sequential(plan.warmup_calls).await?;
         s.client
             .in_flight(plan.warmup_calls * 4, plan.in_flight)
@@ -294,9 +398,22 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         );
         for (i, s) in [&framework, &raw].into_iter().enumerate() {
             let (rate, cpu) = measured(s, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
+            if i == 0 {
+                // The plain run is the baseline of the operations rows.
+                results.in_flight_metrics[1].push(rate.clone());
+                results.in_flight_spans[1].push(rate.clone());
+                results.cpu_per_call_metrics[1].push(cpu.clone());
+                results.cpu_per_call_spans[1].push(cpu.clone());
+            }
             results.in_flight[i].push(rate);
             results.cpu_per_call_in_flight[i].push(cpu);
         }
+        let (rate, cpu) = measured(&metrics, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
+        results.in_flight_metrics[0].push(rate);
+        results.cpu_per_call_metrics[0].push(cpu);
+        let (rate, cpu) = measured(&spans, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
+        results.in_flight_spans[0].push(rate);
+        results.cpu_per_call_spans[0].push(cpu);
         if let Some(p) = &py {
             let args = vec![
                 "rpc-inflight".to_owned(),
@@ -307,6 +424,22 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
             let (rate, cpu) = measured_python(p, args).await;
             results.in_flight[2].push(rate);
             results.cpu_per_call_in_flight[2].push(cpu);
+        }
+    }
+    let served = plan.warmup_calls * 5 + plan.rpc_in_flight_calls * plan.runs as u64;
+    for (subject, address, spans_on) in [
+        (&mut metrics, &metrics_address, false),
+        (&mut spans, &spans_address, true),
+    ] {
+        if let Err(e) = check_ops(subject, address, served, spans_on).await {
+            let failed = Cell::Missing(format!("failed: {e}"));
+            if spans_on {
+                results.in_flight_spans[0] = failed.clone();
+                results.cpu_per_call_spans[0] = failed;
+            } else {
+                results.in_flight_metrics[0] = failed.clone();
+                results.cpu_per_call_metrics[0] = failed;
+            }
         }
     }
     results.rss[0].push(framework.server.rss_mib());
