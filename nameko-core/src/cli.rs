@@ -30,6 +30,12 @@
 //! - `--describe`: prints a JSON description of the services instead of running them (see
 //!   [`describe`]), and exits; nothing is connected to. `nameko describe` reads it.
 //!
+//! With feature `otlp`, when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
+//! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set in the environment or the config, the
+//! spans of workers, RPC calls and publishes are exported to that OpenTelemetry collector
+//! ([`LogSettings::install`](crate::logging::LogSettings::install)), and the last ones
+//! when the services have stopped.
+//!
 //! It starts every service, stops them gracefully on the first SIGINT or SIGTERM (running
 //! workers finish within `SHUTDOWN_GRACE_PERIOD`), kills them on the second, and exits
 //! non-zero with a one-line reason when the config is invalid, a service cannot start
@@ -153,10 +159,15 @@ where
         Ok(c) => c,
         Err(e) => return fail(&e),
     };
-    match args.log_settings(&config) {
-        Ok(settings) => settings.init(),
+    // Log lines, and with feature `otlp` and an OTLP endpoint, the export of spans;
+    // dropped (flushing the spans) on every way out below.
+    let telemetry = match args
+        .log_settings(&config)
+        .and_then(|settings| Ok(settings.install(&config, name)?))
+    {
+        Ok(telemetry) => telemetry,
         Err(e) => return fail(&e),
-    }
+    };
     let rt = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
@@ -180,7 +191,7 @@ where
             Err(e) => fail(&e),
         };
     }
-    rt.block_on(async move {
+    let code = rt.block_on(async move {
         // Start-up may wait for the broker (it retries until it is reachable): a signal
         // meanwhile stops the binary.
         tokio::select! {
@@ -223,7 +234,12 @@ where
                 ExitCode::from(130)
             }
         }
-    })
+    });
+    // The services have stopped: export the spans still queued.
+    if let Err(e) = telemetry.shutdown() {
+        eprintln!("{name}: cannot export the last spans: {e}");
+    }
+    code
 }
 
 /// What `--describe` prints: the services `runner` hosts, each with its entrypoints

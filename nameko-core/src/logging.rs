@@ -157,8 +157,7 @@ impl LogSettings {
     /// Installs a `tracing` subscriber writing to stderr with these settings, unless one
     /// is installed already. `RUST_LOG`, when set, replaces the levels.
     pub fn init(&self) {
-        let filter = tracing_subscriber::EnvFilter::try_from_default_env()
-            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(self.directives()));
+        let filter = self.env_filter();
         let builder = tracing_subscriber::fmt()
             .with_env_filter(filter)
             .with_writer(std::io::stderr);
@@ -170,6 +169,106 @@ impl LogSettings {
                 .with_span_list(false)
                 .try_init(),
         };
+    }
+
+    /// [`init`](Self::init), and with feature `otlp`, when the environment or `config`
+    /// names an OTLP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`, see
+    /// `trace::otlp::OtlpSettings`), the export of nameko-rs's spans to that
+    /// OpenTelemetry collector, as service `service_name` unless `OTEL_SERVICE_NAME` is
+    /// set. The exported spans (workers, RPC calls, publishes) are recorded at `DEBUG`
+    /// whatever the log level, which applies to log lines only.
+    ///
+    /// Keep the returned [`Telemetry`] until the services have stopped, then
+    /// [`shutdown`](Telemetry::shutdown) it to export the last spans. An invalid OTLP
+    /// setting is an error, and then nothing is installed.
+    pub fn install(&self, config: &Config, service_name: &str) -> Result<Telemetry, ConfigError> {
+        #[cfg(feature = "otlp")]
+        if let Some(otlp) = crate::trace::otlp::OtlpSettings::from_env(config, service_name)? {
+            let provider = otlp.tracer_provider()?;
+            self.init_exporting(&provider);
+            return Ok(Telemetry {
+                provider: Some(provider),
+            });
+        }
+        let _ = (config, service_name);
+        self.init();
+        Ok(Telemetry::default())
+    }
+
+    /// The subscriber of [`init`](Self::init) as a layer filtered by its levels, and the
+    /// OpenTelemetry layer of `provider` with a filter of its own.
+    #[cfg(feature = "otlp")]
+    fn init_exporting(&self, provider: &opentelemetry_sdk::trace::SdkTracerProvider) {
+        use tracing_subscriber::Layer;
+        use tracing_subscriber::layer::SubscriberExt;
+        use tracing_subscriber::util::SubscriberInitExt;
+
+        let console = tracing_subscriber::fmt::layer().with_writer(std::io::stderr);
+        let console = match self.format {
+            LogFormat::Text => console.boxed(),
+            LogFormat::Json => console
+                .json()
+                .with_current_span(true)
+                .with_span_list(false)
+                .boxed(),
+        };
+        let export = crate::trace::otel::layer(provider)
+            .with_filter(crate::trace::otlp::OtlpSettings::span_filter());
+        let _ = tracing_subscriber::registry()
+            .with(console.with_filter(self.env_filter()))
+            .with(export)
+            .try_init();
+    }
+
+    /// `RUST_LOG`, else [`directives`](Self::directives).
+    fn env_filter(&self) -> tracing_subscriber::EnvFilter {
+        tracing_subscriber::EnvFilter::try_from_default_env()
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(self.directives()))
+    }
+}
+
+/// What [`LogSettings::install`] set up besides the log lines: with feature `otlp` and an
+/// OTLP endpoint configured, the tracer provider exporting spans to the collector.
+///
+/// [`shutdown`](Telemetry::shutdown) (or dropping it) exports the spans not yet exported:
+/// keep it until the services have stopped.
+#[derive(Debug, Default)]
+#[must_use = "dropping it stops the export of spans"]
+pub struct Telemetry {
+    #[cfg(feature = "otlp")]
+    provider: Option<opentelemetry_sdk::trace::SdkTracerProvider>,
+}
+
+impl Telemetry {
+    /// Whether spans are exported to an OpenTelemetry collector.
+    pub fn is_exporting(&self) -> bool {
+        #[cfg(feature = "otlp")]
+        if self.provider.is_some() {
+            return true;
+        }
+        false
+    }
+
+    /// Exports the spans not yet exported and stops the exporter; an error says why some
+    /// could not be exported.
+    pub fn shutdown(self) -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
+        #[cfg(feature = "otlp")]
+        {
+            let mut this = self;
+            if let Some(provider) = this.provider.take() {
+                provider.shutdown()?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Telemetry {
+    fn drop(&mut self) {
+        #[cfg(feature = "otlp")]
+        if let Some(provider) = self.provider.take() {
+            let _ = provider.shutdown();
+        }
     }
 }
 

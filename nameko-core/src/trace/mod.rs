@@ -337,6 +337,8 @@ pub fn span_context(span: &tracing::Span, parent: Option<&TraceParent>) -> Trace
 
 #[cfg(feature = "otel")]
 pub mod otel;
+#[cfg(feature = "otlp")]
+pub mod otlp;
 
 #[cfg(test)]
 mod tests {
