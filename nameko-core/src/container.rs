@@ -347,7 +347,10 @@ impl ContainerHandle {
                         _ = inner.killed.cancelled() => None,
                     };
                     match result {
-                        Some(Ok(Ok(value))) => Outcome::Success(value),
+                        Some(Ok(Ok(value))) => match commit(&deps, &ctx).await {
+                            None => Outcome::Success(value),
+                            Some(failure) => Outcome::Failed(failure),
+                        },
                         Some(Ok(Err(error))) => {
                             let expected = ctx
                                 .entrypoint_options()
@@ -400,6 +403,22 @@ impl ContainerHandle {
         );
         outcome
     }
+}
+
+/// Runs every dependency's `worker_commit` (a worker whose method succeeded); the first
+/// failure (an error or a panic) fails the worker, and the hooks after it do not run.
+async fn commit<E: AsMethodError>(
+    deps: &[&dyn DependencyProvider],
+    ctx: &WorkerContext,
+) -> Option<WorkerFailure<E>> {
+    for dep in deps {
+        match CatchPanic::new(dep.worker_commit(ctx)).await {
+            Ok(Ok(())) => {}
+            Ok(Err(error)) => return Some(WorkerFailure::dependency(error)),
+            Err(panic) => return Some(WorkerFailure::panic(panic)),
+        }
+    }
+    None
 }
 
 /// The span of a worker (target `nameko::worker`, `DEBUG`), with the OpenTelemetry
@@ -456,7 +475,7 @@ fn worker_done<T: WorkerOutput, E: AsMethodError>(
     WorkerDone::new(
         Arc::from(ctx.entrypoint_name()),
         ctx.call_id().to_owned(),
-        ctx.data().clone(),
+        ctx.data(),
         result,
     )
 }

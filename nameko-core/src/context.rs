@@ -1,5 +1,6 @@
-//! [`WorkerContext`]: what a worker knows about the call it serves, and the context data
-//! that travels with every outgoing RPC call and event.
+//! [`WorkerContext`]: what a worker knows about the call it serves, the context data
+//! that travels with every outgoing RPC call and event, and the per-worker values of
+//! dependencies ([`WorkerLocal`](crate::WorkerLocal)).
 //!
 //! Nameko carries context data as AMQP headers named `nameko.<key>`: the call-id stack
 //! (`nameko.call_id_stack`), `language`, `user_id`, `user_agent`, `auth_token` (Nameko's
@@ -7,8 +8,9 @@
 //! and any key a user sets. Transports turn headers into a
 //! [`ContextData`] map with [`ContextData`] keys stripped of the prefix, and back.
 
+use std::any::Any;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use serde_json::{Map, Value};
 
@@ -42,18 +44,58 @@ tokio::task_local! {
 /// Nameko's `deque(maxlen=parent_calls_tracked + 1)`). Inside a worker,
 /// [`WorkerContext::current`] returns it, and RPC proxies and event dispatchers use it to
 /// propagate context data and the call-id stack.
+///
+/// Context data can be changed while the worker runs ([`set`](Self::set),
+/// [`set_user_id`](Self::set_user_id), ...): by a dependency's `worker_setup` (an auth
+/// dependency setting `user_id`) or by the method; every call and event the worker sends
+/// afterwards carries the new data. A clone is a handle to the same worker: it shares the
+/// context data and the per-worker values.
 #[derive(Clone, Debug)]
 pub struct WorkerContext {
     service_name: Arc<str>,
     entrypoint_name: Arc<str>,
     call_id: String,
     call_id_stack: Vec<String>,
-    data: ContextData,
+    state: Arc<WorkerState>,
     trace: TraceParent,
     remote_parent: Option<TraceParent>,
     container: Option<crate::container::ContainerHandle>,
     options: Option<Arc<EntrypointOptions>>,
     arguments: CallArguments,
+}
+
+/// What a worker may change while it runs.
+#[derive(Default)]
+struct WorkerState {
+    data: RwLock<ContextData>,
+    /// The values of [`WorkerLocal`](crate::WorkerLocal)s, by their ids.
+    locals: Mutex<Vec<(u64, Arc<dyn Any + Send + Sync>)>>,
+}
+
+impl std::fmt::Debug for WorkerState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WorkerState")
+            .field("data", &*read(&self.data))
+            .field("locals", &lock(&self.locals).len())
+            .finish()
+    }
+}
+
+// A panic while a lock is held (user code never runs under these locks) leaves the data
+// as it was: the poison flag is ignored.
+fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
+    lock.read()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
+    lock.write()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
+    lock.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 impl WorkerContext {
@@ -109,7 +151,10 @@ impl WorkerContext {
             entrypoint_name,
             call_id,
             call_id_stack,
-            data,
+            state: Arc::new(WorkerState {
+                data: RwLock::new(data),
+                locals: Mutex::default(),
+            }),
             trace,
             remote_parent,
             container: None,
@@ -215,46 +260,134 @@ impl WorkerContext {
         (n >= 2).then(|| self.call_id_stack[n - 2].as_str())
     }
 
-    /// The incoming context data (without the call-id stack and the trace context: see
-    /// [`call_id_stack`](Self::call_id_stack) and [`trace_parent`](Self::trace_parent)).
-    pub fn data(&self) -> &ContextData {
-        &self.data
+    /// The context data (without the call-id stack and the trace context: see
+    /// [`call_id_stack`](Self::call_id_stack) and [`trace_parent`](Self::trace_parent)):
+    /// what the caller sent, with the changes made in this worker since. A copy.
+    pub fn data(&self) -> ContextData {
+        read(&self.state.data).clone()
     }
 
-    /// One context value.
-    pub fn get(&self, key: &str) -> Option<&Value> {
-        self.data.get(key)
+    /// One context value (a copy).
+    pub fn get(&self, key: &str) -> Option<Value> {
+        read(&self.state.data).get(key).cloned()
     }
 
-    fn get_str(&self, key: &str) -> Option<&str> {
-        self.data.get(key).and_then(Value::as_str)
+    fn get_str(&self, key: &str) -> Option<String> {
+        match read(&self.state.data).get(key) {
+            Some(Value::String(s)) => Some(s.clone()),
+            _ => None,
+        }
     }
 
     /// The caller's `language`.
-    pub fn language(&self) -> Option<&str> {
+    pub fn language(&self) -> Option<String> {
         self.get_str(LANGUAGE)
     }
 
     /// The caller's `user_id`.
-    pub fn user_id(&self) -> Option<&str> {
+    pub fn user_id(&self) -> Option<String> {
         self.get_str(USER_ID)
     }
 
     /// The caller's `user_agent`.
-    pub fn user_agent(&self) -> Option<&str> {
+    pub fn user_agent(&self) -> Option<String> {
         self.get_str(USER_AGENT)
     }
 
     /// The caller's `auth_token` (authorization).
-    pub fn auth_token(&self) -> Option<&str> {
+    pub fn auth_token(&self) -> Option<String> {
         self.get_str(AUTH_TOKEN)
+    }
+
+    /// Sets context value `key` for the rest of this worker: every call and event it sends
+    /// from now on carries it (header `nameko.<key>`), as Nameko does with
+    /// `worker_ctx.context_data[key] = value`. `null` removes the key.
+    ///
+    /// `call_id_stack` and `traceparent` are the worker's own (each outgoing message gets
+    /// them from the worker): setting them has no effect on what is sent.
+    ///
+    /// ```
+    /// use nameko_core::{ContextData, WorkerContext};
+    /// use serde_json::json;
+    ///
+    /// let ctx = WorkerContext::new("orders", "create", ContextData::new(), 10);
+    /// ctx.set_user_id("u-42");
+    /// ctx.set("tenant", json!("acme"));
+    /// let sent = ctx.outgoing_data();
+    /// assert_eq!(sent["user_id"], "u-42");
+    /// assert_eq!(sent["tenant"], "acme");
+    /// ```
+    pub fn set(&self, key: impl Into<String>, value: impl Into<Value>) {
+        let key = key.into();
+        let value = value.into();
+        let mut data = write(&self.state.data);
+        if value.is_null() {
+            data.remove(&key);
+        } else {
+            data.insert(key, value);
+        }
+    }
+
+    /// Removes context value `key` for the rest of this worker, returning it.
+    pub fn remove(&self, key: &str) -> Option<Value> {
+        write(&self.state.data).remove(key)
+    }
+
+    /// Sets `user_id` (see [`set`](Self::set)).
+    pub fn set_user_id(&self, user_id: impl Into<String>) {
+        self.set(USER_ID, Value::String(user_id.into()));
+    }
+
+    /// Sets `auth_token` (see [`set`](Self::set)).
+    pub fn set_auth_token(&self, token: impl Into<String>) {
+        self.set(AUTH_TOKEN, Value::String(token.into()));
+    }
+
+    /// Sets `language` (see [`set`](Self::set)).
+    pub fn set_language(&self, language: impl Into<String>) {
+        self.set(LANGUAGE, Value::String(language.into()));
+    }
+
+    /// Sets `user_agent` (see [`set`](Self::set)).
+    pub fn set_user_agent(&self, user_agent: impl Into<String>) {
+        self.set(USER_AGENT, Value::String(user_agent.into()));
+    }
+
+    /// The per-worker value stored under `id`, or the one `init` makes (stored).
+    pub(crate) fn local_or_insert(
+        &self,
+        id: u64,
+        init: impl FnOnce() -> Arc<dyn Any + Send + Sync>,
+    ) -> Arc<dyn Any + Send + Sync> {
+        let mut locals = lock(&self.state.locals);
+        if let Some((_, value)) = locals.iter().find(|(k, _)| *k == id) {
+            return Arc::clone(value);
+        }
+        let value = init();
+        locals.push((id, Arc::clone(&value)));
+        value
+    }
+
+    /// The per-worker value stored under `id`.
+    pub(crate) fn local(&self, id: u64) -> Option<Arc<dyn Any + Send + Sync>> {
+        lock(&self.state.locals)
+            .iter()
+            .find(|(k, _)| *k == id)
+            .map(|(_, v)| Arc::clone(v))
+    }
+
+    /// Removes the per-worker value stored under `id`.
+    pub(crate) fn remove_local(&self, id: u64) -> Option<Arc<dyn Any + Send + Sync>> {
+        let mut locals = lock(&self.state.locals);
+        let index = locals.iter().position(|(k, _)| *k == id)?;
+        Some(locals.swap_remove(index).1)
     }
 
     /// The context data to send with an outgoing call or event: this worker's data plus its
     /// call-id stack and its trace context (`traceparent`, whose parent is this worker's
     /// span; transports replace it with the span of each call or publish).
     pub fn outgoing_data(&self) -> ContextData {
-        let mut data = self.data.clone();
+        let mut data = self.data();
         data.insert(
             TRACEPARENT.to_owned(),
             Value::String(self.trace.header_value()),
@@ -328,11 +461,11 @@ mod tests {
             "custom": 5, "dropped": null,
         }));
         let ctx = WorkerContext::new("s", "m", incoming, 10);
-        assert_eq!(ctx.language(), Some("fr"));
-        assert_eq!(ctx.user_id(), Some("u1"));
-        assert_eq!(ctx.user_agent(), Some("curl"));
-        assert_eq!(ctx.auth_token(), Some("t"));
-        assert_eq!(ctx.get("custom"), Some(&json!(5)));
+        assert_eq!(ctx.language().as_deref(), Some("fr"));
+        assert_eq!(ctx.user_id().as_deref(), Some("u1"));
+        assert_eq!(ctx.user_agent().as_deref(), Some("curl"));
+        assert_eq!(ctx.auth_token().as_deref(), Some("t"));
+        assert_eq!(ctx.get("custom"), Some(json!(5)));
         assert!(ctx.get("dropped").is_none());
         assert_eq!(
             ctx.immediate_parent_call_id(),

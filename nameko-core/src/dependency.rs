@@ -79,6 +79,18 @@ pub trait DependencyProvider: Extension {
         let _ = ctx;
     }
 
+    /// Called when the method succeeded, before its result is final (before the caller
+    /// gets an answer, and before `worker_result`): where a per-worker transaction is
+    /// committed. An `Err` fails the worker: the caller gets the error's wire form
+    /// ([`MethodError::from_error`](crate::MethodError::from_error) makes one whose
+    /// `exc_type` is the error type's name), it is logged, and every `worker_result` sees
+    /// the failure (so the other dependencies roll back). Not called for a failed worker;
+    /// the first failure skips the commits after it.
+    async fn worker_commit(&self, ctx: &WorkerContext) -> Result<(), crate::MethodError> {
+        let _ = ctx;
+        Ok(())
+    }
+
     /// Called after the method, with its outcome.
     async fn worker_result(&self, ctx: &WorkerContext, result: WorkerResult<'_>) {
         let _ = (ctx, result);

@@ -91,7 +91,7 @@ pub use service::Service;
 pub use trace::TraceParent;
 pub use worker::{
     AsMethodError, Call, CallArguments, EntrypointOptions, MethodError, Outcome, PanicError,
-    ToRemoteError, WorkerFailure,
+    ToRemoteError, WorkerFailure, WorkerLocal, WorkerLocalError, WorkerValue,
 };
 
 /// A boxed, sendable future: what entrypoint handlers return (`Rpc::new`, `Timer::new`,

@@ -193,7 +193,7 @@ impl Route {
                         let (remote, own) = error.into_parts();
                         self.error_response(&remote, own, expected)
                     }
-                    Err(panic) => self.error_response(panic.remote_error(), None, false),
+                    Err(remote) => self.error_response(&remote, None, false),
                 }
             }
             Outcome::Rejected => error_page(StatusCode::SERVICE_UNAVAILABLE),

@@ -42,7 +42,7 @@ impl Service for Web {
                 |_req: Request, _p: PathParams| {
                     Box::pin(async move {
                         let ctx = WorkerContext::current().unwrap();
-                        into_http_result(ctx.language().unwrap_or("none").to_owned())
+                        into_http_result(ctx.language().unwrap_or_else(|| "none".to_owned()))
                     }) as _
                 },
             )),

@@ -244,6 +244,8 @@ pub struct WorkerFailure<E = MethodError> {
 enum FailureKind<E> {
     Error(E),
     Panic(PanicError),
+    /// The method succeeded, a dependency's `worker_commit` failed.
+    Dependency(MethodError),
 }
 
 impl<E: AsMethodError> WorkerFailure<E> {
@@ -261,6 +263,13 @@ impl<E: AsMethodError> WorkerFailure<E> {
         }
     }
 
+    pub(crate) fn dependency(error: MethodError) -> Self {
+        WorkerFailure {
+            kind: FailureKind::Dependency(error),
+            expected: false,
+        }
+    }
+
     pub(crate) fn set_expected(&mut self, expected: bool) {
         self.expected = expected;
     }
@@ -270,14 +279,17 @@ impl<E: AsMethodError> WorkerFailure<E> {
         match &self.kind {
             FailureKind::Error(e) => e.as_method_error().remote_error(),
             FailureKind::Panic(p) => p.remote_error(),
+            FailureKind::Dependency(e) => e.remote_error(),
         }
     }
 
-    /// The original error (the method's, or a [`PanicError`]), for downcasting.
+    /// The original error (the method's, a [`PanicError`], or the error of a
+    /// dependency's `worker_commit`), for downcasting.
     pub fn source_error(&self) -> &(dyn StdError + Send + Sync + 'static) {
         match &self.kind {
             FailureKind::Error(e) => e.as_method_error().error(),
             FailureKind::Panic(p) => p,
+            FailureKind::Dependency(e) => e.error(),
         }
     }
 
@@ -285,7 +297,7 @@ impl<E: AsMethodError> WorkerFailure<E> {
     pub fn panic_error(&self) -> Option<&PanicError> {
         match &self.kind {
             FailureKind::Panic(p) => Some(p),
-            FailureKind::Error(_) => None,
+            FailureKind::Error(_) | FailureKind::Dependency(_) => None,
         }
     }
 
@@ -303,19 +315,22 @@ impl<E: AsMethodError> WorkerFailure<E> {
     pub fn is_caller_error(&self) -> bool {
         match &self.kind {
             FailureKind::Error(e) => e.is_caller_error(),
-            FailureKind::Panic(_) => false,
+            FailureKind::Panic(_) | FailureKind::Dependency(_) => false,
         }
     }
 
-    /// The method's error, or the panic.
+    /// The method's error, or the wire form of what failed instead: a panic
+    /// ([`panic_error`](Self::panic_error) has it whole) or a dependency's
+    /// `worker_commit`.
     #[allow(
         clippy::result_large_err,
         reason = "not an error path: both are failures"
     )]
-    pub fn into_inner(self) -> Result<E, PanicError> {
+    pub fn into_inner(self) -> Result<E, RemoteError> {
         match self.kind {
             FailureKind::Error(e) => Ok(e),
-            FailureKind::Panic(p) => Err(p),
+            FailureKind::Panic(p) => Err(p.remote),
+            FailureKind::Dependency(e) => Err(e.into_remote_error()),
         }
     }
 
@@ -324,6 +339,7 @@ impl<E: AsMethodError> WorkerFailure<E> {
         match self.kind {
             FailureKind::Error(e) => e.as_method_error().remote_error().clone(),
             FailureKind::Panic(p) => p.remote,
+            FailureKind::Dependency(e) => e.into_remote_error(),
         }
     }
 

@@ -25,6 +25,7 @@
 //! [`WorkerContext::arguments`]: crate::WorkerContext::arguments
 
 mod failure;
+mod local;
 mod options;
 mod panic;
 mod watch;
@@ -35,6 +36,7 @@ pub use failure::{
     AsMethodError, FailureInfo, MethodError, PANIC_EXC_TYPE, PanicError, ToRemoteError,
     WorkerFailure,
 };
+pub use local::{WorkerLocal, WorkerLocalError, WorkerValue};
 pub use options::{CallArguments, EntrypointOptions, REDACTED, is_error};
 pub use watch::{WorkerDone, WorkerWatch};
 
