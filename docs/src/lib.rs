@@ -26,6 +26,9 @@ pub mod timer {}
 #[doc = include_str!("../guide/dependencies.md")]
 pub mod dependencies {}
 
+#[doc = include_str!("../guide/dependencies-with-state.md")]
+pub mod dependencies_with_state {}
+
 #[doc = include_str!("../guide/testing.md")]
 pub mod testing {}
 

@@ -41,12 +41,14 @@ impl<'a> WorkerResult<'a> {
 ///
 /// Nameko's `DependencyProvider` hands each worker a fresh injection; in nameko-rs the field
 /// itself is shared by all workers (they get `&self`), and per-worker state lives in the
-/// [`WorkerContext`], which [`WorkerContext::current`] returns inside a worker.
+/// [`WorkerContext`], which [`WorkerContext::current`] returns inside a worker: a
+/// [`WorkerLocal`](crate::WorkerLocal) in the provider holds a value for each worker.
 ///
 /// List the fields that are dependency providers in `#[service(dependencies(field, ...))]`
 /// (or return them from [`Service::dependencies`](crate::Service::dependencies)) so their
 /// hooks run. The hooks run in order for every worker: `worker_setup` before the method,
-/// `worker_result` with its outcome, `worker_teardown` last.
+/// `worker_commit` when it succeeded (before the caller is answered; an `Err` fails the
+/// worker), `worker_result` with its outcome, `worker_teardown` last.
 ///
 /// ```
 /// use nameko_core::{DependencyProvider, Extension, WorkerContext, WorkerResult};

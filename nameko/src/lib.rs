@@ -132,7 +132,7 @@ pub use nameko_core::{
     ContextData, DependencyProvider, Entrypoint, EntrypointOptions, Error, Extension,
     IntoArguments, MethodError, Outcome, PanicError, RemoteError, Resource, Resources, Service,
     ServiceContainer, ServiceRunner, ToRemoteError, Tracked, WorkerContext, WorkerFailure,
-    WorkerOutput, WorkerResult, async_trait,
+    WorkerLocal, WorkerLocalError, WorkerOutput, WorkerResult, WorkerValue, async_trait,
 };
 pub use nameko_core::{
     config, container, context, dependency, entrypoint, extension, trace, worker,
