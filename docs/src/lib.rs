@@ -29,6 +29,9 @@ pub mod dependencies {}
 #[doc = include_str!("../guide/dependencies-with-state.md")]
 pub mod dependencies_with_state {}
 
+#[doc = include_str!("../guide/databases.md")]
+pub mod databases {}
+
 #[doc = include_str!("../guide/testing.md")]
 pub mod testing {}
 
@@ -81,4 +84,10 @@ pub mod crates {
 
     #[doc = include_str!("../../nameko-cli/README.md")]
     pub mod nameko_cli {}
+
+    #[doc = include_str!("../../nameko-sqlx/README.md")]
+    pub mod nameko_sqlx {}
+
+    #[doc = include_str!("../../nameko-redis/README.md")]
+    pub mod nameko_redis {}
 }

@@ -106,6 +106,9 @@
 //! | `testing` | no | `nameko::testing`: the broker-free test kit (`worker_factory`, `entrypoint_hook`, `entrypoint_waiter`, `replace_dependencies`, fakes) |
 //! | `metrics` | no | `nameko::metrics`: Prometheus metrics of workers, RPC calls, publishes and the broker connection (`prometheus-client`), served at `GET /metrics` by the web server and on `METRICS_ADDRESS` |
 //! | `otel` | no | `nameko::trace::otel`: worker, RPC call and publish spans become OpenTelemetry spans whose ids are the W3C trace context on the wire (`nameko.traceparent`) |
+//! | `otlp` | no | `nameko::trace::otlp`: spans exported to an OpenTelemetry collector over OTLP/HTTP; a binary run by [`cli::run`] exports when `OTEL_EXPORTER_OTLP_ENDPOINT` is set |
+//! | `postgres` | no | `nameko::postgres` (`nameko-sqlx`): `Database`, a Postgres pool from `DB_URIS` and a transaction per worker, committed when the worker succeeds |
+//! | `redis` | no | `nameko::redis` (`nameko-redis`): `Redis`, a client from `REDIS_URIS` that reconnects |
 //!
 //! ## Crates
 //!
@@ -159,6 +162,14 @@ pub use nameko_web::Request;
 /// Timer entrypoints (the `nameko-timer` crate).
 #[cfg(feature = "timer")]
 pub use nameko_timer as timer;
+
+/// Postgres with sqlx (the `nameko-sqlx` crate): `Database`, a transaction per worker.
+#[cfg(feature = "postgres")]
+pub use nameko_sqlx as postgres;
+
+/// Redis (the `nameko-redis` crate): `Redis`, a client from `REDIS_URIS`.
+#[cfg(feature = "redis")]
+pub use nameko_redis as redis;
 
 /// JSON values, as arguments, results and payloads travel.
 pub use serde_json::{self, Value, json};
