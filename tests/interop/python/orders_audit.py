@@ -1,0 +1,1 @@
+../../../examples/orders/python/audit.py
