@@ -24,7 +24,7 @@
 //!
 //! ```no_run
 //! use nameko_core::Config;
-//! use nameko_core::trace::otel::{self, otlp::OtlpSettings};
+//! use nameko_core::trace::{otel, otlp::OtlpSettings};
 //! use tracing_subscriber::prelude::*;
 //!
 //! # fn main() -> Result<(), nameko_core::ConfigError> {

@@ -36,7 +36,9 @@ type Slot<T> = Mutex<Option<T>>;
 /// (two futures joined) take turns, as the guard holds a lock.
 ///
 /// ```
-/// use nameko_core::{DependencyProvider, WorkerContext, WorkerLocal, WorkerResult, async_trait};
+/// use nameko_core::{
+///     DependencyProvider, Extension, WorkerContext, WorkerLocal, WorkerResult, async_trait,
+/// };
 ///
 /// /// Collects what a worker did, logged when it finishes.
 /// #[derive(Default)]
@@ -52,6 +54,8 @@ type Slot<T> = Mutex<Option<T>>;
 ///         }
 ///     }
 /// }
+///
+/// impl Extension for AuditLog {}
 ///
 /// #[async_trait]
 /// impl DependencyProvider for AuditLog {
