@@ -130,6 +130,25 @@ pub use crate::dependency::DependencyProvider;
 pub use crate::entrypoint::Entrypoint;
 pub use crate::service::Service;
 
+/// Builds the entrypoint of a `#[entrypoint(kind, ...)]` method: `kind` is the user's
+/// expression (a type that is not an entrypoint kind is reported at it).
+pub fn custom_entrypoint<K, F>(
+    kind: K,
+    name: &'static str,
+    options: EntrypointOptions,
+    handler: F,
+) -> Box<dyn crate::Entrypoint>
+where
+    K: crate::entrypoint::IntoEntrypoint,
+    F: Fn(Arguments) -> BoxFuture<Result<Value, MethodError>> + Send + Sync + 'static,
+{
+    kind.into_entrypoint(crate::entrypoint::Method {
+        name,
+        options,
+        handler: std::sync::Arc::new(handler),
+    })
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

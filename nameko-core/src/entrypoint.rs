@@ -246,3 +246,78 @@ pub enum FireError {
     #[error("the container was killed while the worker ran")]
     Killed,
 }
+
+/// The handler `#[service]` makes for a method under a third-party marker
+/// (`#[entrypoint(...)]`): it binds [`Arguments`] to the method's parameters by position and
+/// keyword, as an RPC call's are bound (wrong arguments are an `IncorrectSignature`), awaits
+/// the method, and encodes its result as JSON (or its error as a
+/// [`MethodError`](crate::MethodError) whose wire form the entrypoint may send back).
+///
+/// An entrypoint calls it inside [`ContainerHandle::invoke`](crate::ContainerHandle::invoke),
+/// which runs the dependency hooks, catches panics, logs failures and holds a
+/// `max_workers` slot. A message with one payload is `Arguments::positional(vec![payload])`
+/// (bound to the method's one parameter); an object of named values is
+/// `Arguments { args: vec![], kwargs }`.
+pub type Handler = std::sync::Arc<
+    dyn Fn(Arguments) -> crate::BoxFuture<Result<Value, crate::MethodError>> + Send + Sync,
+>;
+
+/// What a method of a service needs to become an entrypoint, as `#[service]` gives it to
+/// [`IntoEntrypoint::into_entrypoint`].
+#[derive(Clone)]
+pub struct Method {
+    /// The method's name (the entrypoint's name, as RPC methods are named on the wire).
+    pub name: &'static str,
+    /// The entrypoint's options: `expected_exceptions`, `sensitive_arguments` and the
+    /// method's parameter names.
+    pub options: EntrypointOptions,
+    /// The method, with its arguments bound.
+    pub handler: Handler,
+}
+
+impl std::fmt::Debug for Method {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Method")
+            .field("name", &self.name)
+            .field("options", &self.options)
+            .finish_non_exhaustive()
+    }
+}
+
+/// An entrypoint kind that any crate can add to `#[service]`, next to `#[rpc]`: the value
+/// a generic `#[entrypoint(...)]` marker names.
+///
+/// ```text
+/// #[service(name = "shop")]
+/// impl Shop {
+///     #[entrypoint(my_transport::subscribe("orders.created"), expected_exceptions(Invalid))]
+///     async fn on_created(&self, order: Order) -> Result<(), Invalid> { ... }
+/// }
+/// ```
+///
+/// The marker's first argument is any Rust expression whose type implements this trait,
+/// usually a constructor or builder of the transport crate: it is compiled as written, so
+/// its arguments are checked by their types, and a value that is not an entrypoint kind is
+/// an error at that expression. The other arguments are the keys every marker takes
+/// (`expected_exceptions(...)`, `sensitive_arguments(...)`). `#[service]` makes the
+/// [`Handler`] (argument binding, result encoding) and calls
+/// [`into_entrypoint`](Self::into_entrypoint) once per marker when the service's
+/// entrypoints are built; the entrypoint then runs workers through
+/// [`ContainerHandle::invoke`](crate::ContainerHandle::invoke), so dependency hooks,
+/// `expected_exceptions`, `sensitive_arguments`, panics and logging work as for the
+/// built-in markers.
+///
+/// Why an expression and not an attribute of the transport crate's own: an attribute
+/// macro inside `#[service]`'s impl block runs after `#[service]` has read the block, so
+/// `#[service]` could not know it makes an entrypoint; a value of a public trait keeps the
+/// macro sugar over what a hand-written [`Service`](crate::Service) can do itself (call
+/// `into_entrypoint` with a handler of its own).
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` is not an entrypoint kind",
+    label = "the first argument of `#[entrypoint(...)]` must implement `IntoEntrypoint`",
+    note = "give the constructor of an entrypoint kind, e.g. `#[entrypoint(my_transport::subscribe(\"orders\"))]`, or implement `nameko_core::entrypoint::IntoEntrypoint` for this type"
+)]
+pub trait IntoEntrypoint {
+    /// The entrypoint of `method`.
+    fn into_entrypoint(self, method: Method) -> Box<dyn Entrypoint>;
+}

@@ -82,7 +82,7 @@ pub use config::{Config, ConfigError};
 pub use container::{ContainerHandle, ServiceContainer, Tracked, WorkerOutput};
 pub use context::{ContextData, WorkerContext};
 pub use dependency::{DependencyProvider, WorkerResult};
-pub use entrypoint::Entrypoint;
+pub use entrypoint::{Entrypoint, IntoEntrypoint};
 pub use error::{BoxError, Error, RemoteError};
 pub use extension::{Extension, Resource, Resources};
 pub use payload::{Arguments, IntoArguments};
@@ -99,4 +99,6 @@ pub use worker::{
 pub type BoxFuture<T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'static>>;
 
 #[cfg(feature = "macros")]
+// `#[entrypoint]` is `nameko_macros::entrypoint` (or `nameko::entrypoint`): here the name is
+// the module of the same name.
 pub use nameko_macros::{event_handler, http, rpc, service, timer};

@@ -4,6 +4,7 @@
 //! Only syntax, keys and literals are checked here; rules that involve the annotated item
 //! live in `check.rs`.
 
+mod custom;
 mod event_handler;
 mod http;
 mod rpc;
@@ -19,6 +20,7 @@ use syn::{Attribute, Expr, ExprLit, ExprPath, ExprTuple, Lit, LitStr, Member, Me
 use crate::ctxt::Ctxt;
 use crate::text;
 
+pub(crate) use custom::{CustomArgs, custom_args};
 pub(crate) use event_handler::{EventHandlerArgs, event_handler_args};
 pub(crate) use http::{HttpArgs, http_args};
 pub(crate) use rpc::{RpcArgs, rpc_args};

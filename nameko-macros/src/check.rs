@@ -138,7 +138,7 @@ fn entrypoint_method(cx: &mut Ctxt, method: &MethodModel) {
     // RPC parameters bind to keyword arguments by name; an event handler's one parameter
     // takes the whole payload, so a pattern is fine there. (`#[http]` parameters are
     // checked against the rule above.)
-    let by_name = seen.contains(&Marker::Rpc);
+    let by_name = seen.contains(&Marker::Rpc) || seen.contains(&Marker::Custom);
     for param in &method.params {
         if by_name && param.name.is_none() {
             cx.error_spanned_by(

@@ -632,6 +632,26 @@ pub fn timer(_args: TokenStream, input: TokenStream) -> TokenStream {
     expand::marker_outside_service(Marker::Timer, input.into()).into()
 }
 
+/// Marks a method of a `#[service]` impl block as an entrypoint of a kind another crate
+/// provides (a message queue, a pub/sub channel, a WebSocket): the first argument is an
+/// expression whose type implements `nameko_core::entrypoint::IntoEntrypoint`, compiled
+/// as written; the keys `expected_exceptions(...)` and `sensitive_arguments(...)` follow,
+/// as on `#[rpc]`.
+///
+/// The method's parameters are bound by position and keyword from the `Arguments` the
+/// entrypoint gives each worker, as an RPC call's are; its result is encoded as JSON for
+/// the entrypoint to use. Workers run through the container as for the built-in markers:
+/// dependency hooks, `max_workers`, panics answered and logged.
+///
+/// ```text
+/// #[entrypoint(nameko::amqp::messaging::consume("orders"), expected_exceptions(Invalid))]
+/// async fn on_order(&self, order: Order) -> Result<(), Invalid> { ... }
+/// ```
+#[proc_macro_attribute]
+pub fn entrypoint(_args: TokenStream, input: TokenStream) -> TokenStream {
+    expand::marker_outside_service(Marker::Custom, input.into()).into()
+}
+
 /// Declares the typed RPC client of a service written in Python (or in any language): the
 /// trait lists the remote methods, and the macro replaces it with a client type like the
 /// one `#[service]` generates for a Rust service.

@@ -7,7 +7,9 @@ use syn::{
     Signature, Type,
 };
 
-use crate::attr::{self, EventHandlerArgs, HttpArgs, RpcArgs, ServiceArgs, TimerArgs, WorkerArgs};
+use crate::attr::{
+    self, CustomArgs, EventHandlerArgs, HttpArgs, RpcArgs, ServiceArgs, TimerArgs, WorkerArgs,
+};
 use crate::ctxt::Ctxt;
 
 mod client;
@@ -21,6 +23,8 @@ pub(crate) enum Marker {
     EventHandler,
     Http,
     Timer,
+    /// `#[entrypoint(kind, ...)]`: an entrypoint kind of another crate.
+    Custom,
 }
 
 impl Marker {
@@ -31,6 +35,7 @@ impl Marker {
             Marker::EventHandler => "event_handler",
             Marker::Http => "http",
             Marker::Timer => "timer",
+            Marker::Custom => "entrypoint",
         }
     }
 
@@ -43,6 +48,7 @@ impl Marker {
             "event_handler" => Some(Marker::EventHandler),
             "http" => Some(Marker::Http),
             "timer" => Some(Marker::Timer),
+            "entrypoint" => Some(Marker::Custom),
             _ => None,
         }
     }
@@ -55,6 +61,7 @@ pub(crate) enum EntrypointKind {
     EventHandler(EventHandlerArgs),
     Http(HttpArgs),
     Timer(TimerArgs),
+    Custom(CustomArgs),
 }
 
 impl EntrypointKind {
@@ -64,6 +71,7 @@ impl EntrypointKind {
             EntrypointKind::EventHandler(_) => Marker::EventHandler,
             EntrypointKind::Http(_) => Marker::Http,
             EntrypointKind::Timer(_) => Marker::Timer,
+            EntrypointKind::Custom(_) => Marker::Custom,
         }
     }
 
@@ -74,6 +82,7 @@ impl EntrypointKind {
             EntrypointKind::EventHandler(args) => &args.worker,
             EntrypointKind::Http(args) => &args.worker,
             EntrypointKind::Timer(args) => &args.worker,
+            EntrypointKind::Custom(args) => &args.worker,
         }
     }
 
@@ -83,6 +92,7 @@ impl EntrypointKind {
             Marker::EventHandler => EntrypointKind::EventHandler(attr::event_handler_args(attr)?),
             Marker::Http => EntrypointKind::Http(attr::http_args(attr)?),
             Marker::Timer => EntrypointKind::Timer(attr::timer_args(attr)?),
+            Marker::Custom => EntrypointKind::Custom(attr::custom_args(attr)?),
         })
     }
 }

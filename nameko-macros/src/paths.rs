@@ -49,6 +49,7 @@ pub(crate) struct Paths {
     pub(crate) entrypoint_options: TokenStream,
     pub(crate) is_error: TokenStream,
     pub(crate) serde_json: TokenStream,
+    pub(crate) custom_entrypoint: TokenStream,
     // nameko_amqp::__private
     pub(crate) rpc: TokenStream,
     pub(crate) event_handler: TokenStream,
@@ -117,6 +118,7 @@ impl Paths {
             entrypoint_options: quote!(#core::EntrypointOptions),
             is_error: quote!(#core::is_error),
             serde_json: quote!(#core::serde_json),
+            custom_entrypoint: quote!(#core::custom_entrypoint),
             rpc: quote!(#amqp::rpc),
             event_handler: quote!(#amqp::event_handler),
             handler_type: quote!(#amqp::HandlerType),

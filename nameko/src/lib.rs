@@ -124,7 +124,7 @@ extern crate self as nameko;
 
 /// The attribute macros: `#[service]` on an impl block, the entrypoint markers on its
 /// methods, and `#[rpc_client]`, the typed client of a service written in Python.
-pub use nameko_macros::{event_handler, http, rpc, rpc_client, service, timer};
+pub use nameko_macros::{entrypoint, event_handler, http, rpc, rpc_client, service, timer};
 
 /// Prometheus metrics of the process (feature `metrics`): see `nameko_core::metrics`.
 #[cfg(feature = "metrics")]
@@ -133,9 +133,10 @@ pub use nameko_core::metrics;
 pub use nameko_core::{
     Arguments, AsMethodError, BoxError, Call, CallArguments, Config, ConfigError, ContainerHandle,
     ContextData, DependencyProvider, Entrypoint, EntrypointOptions, Error, Extension,
-    IntoArguments, MethodError, Outcome, PanicError, RemoteError, Resource, Resources, Service,
-    ServiceContainer, ServiceRunner, ToRemoteError, Tracked, WorkerContext, WorkerFailure,
-    WorkerLocal, WorkerLocalError, WorkerOutput, WorkerResult, WorkerValue, async_trait,
+    IntoArguments, IntoEntrypoint, MethodError, Outcome, PanicError, RemoteError, Resource,
+    Resources, Service, ServiceContainer, ServiceRunner, ToRemoteError, Tracked, WorkerContext,
+    WorkerFailure, WorkerLocal, WorkerLocalError, WorkerOutput, WorkerResult, WorkerValue,
+    async_trait,
 };
 pub use nameko_core::{
     config, container, context, dependency, entrypoint, extension, trace, worker,

@@ -17,7 +17,7 @@ pub(super) fn arguments(cx: &mut Ctxt, method: &MethodModel, kind: &EntrypointKi
     }
     let method_name = method.sig.ident.to_string();
     match kind {
-        EntrypointKind::Rpc(_) => {
+        EntrypointKind::Rpc(_) | EntrypointKind::Custom(_) => {
             let names: Vec<&str> = method
                 .params
                 .iter()

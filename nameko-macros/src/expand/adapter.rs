@@ -19,7 +19,25 @@ pub(super) fn entrypoint(
     entrypoint: &EntrypointAttr,
 ) -> TokenStream {
     match &entrypoint.kind {
-        EntrypointKind::Rpc(args) => rpc(p, method, &args.worker),
+        EntrypointKind::Rpc(args) => {
+            let rpc = &p.rpc;
+            bound_by_arguments(
+                p,
+                method,
+                &args.worker,
+                |name, options, handler| quote!(#rpc(#name, #options, #handler)),
+            )
+        }
+        EntrypointKind::Custom(args) => {
+            let custom = respan(p.custom_entrypoint.clone(), args.kind.span());
+            let kind = &args.kind;
+            bound_by_arguments(
+                p,
+                method,
+                &args.worker,
+                |name, options, handler| quote_spanned!(kind.span()=> #custom(#kind, #name, #options, #handler)),
+            )
+        }
         EntrypointKind::EventHandler(args) => event_handler(p, method, args),
         EntrypointKind::Http(args) => http(p, method, args),
         EntrypointKind::Timer(args) => timer(p, method, args),
@@ -54,11 +72,16 @@ fn options(p: &Paths, worker: &WorkerArgs, params: &[&str]) -> TokenStream {
     quote!(#entrypoint_options::new() #params #(#expected)* #sensitive)
 }
 
-/// `rpc("method", options, handler)`, where the handler binds `Arguments` to the
-/// parameters by position and keyword, awaits the method, and encodes its result or error.
-fn rpc(p: &Paths, method: &MethodModel, worker: &WorkerArgs) -> TokenStream {
+/// `construct("method", options, handler)` (`rpc(...)`, or a custom kind's), where the
+/// handler binds `Arguments` to the parameters by position and keyword, awaits the method,
+/// and encodes its result or error.
+fn bound_by_arguments(
+    p: &Paths,
+    method: &MethodModel,
+    worker: &WorkerArgs,
+    construct: impl FnOnce(&Literal, TokenStream, TokenStream) -> TokenStream,
+) -> TokenStream {
     let Paths {
-        rpc,
         arguments,
         arg_binder,
         ..
@@ -97,7 +120,7 @@ fn rpc(p: &Paths, method: &MethodModel, worker: &WorkerArgs) -> TokenStream {
         .map(|param| param.name.as_deref().unwrap_or_default())
         .collect();
     let options = options(p, worker, &params);
-    quote!(#rpc(#wire_name, #options, #handler))
+    construct(&wire_name, options, handler)
 }
 
 /// `event_handler("method", "source", "event_type", HandlerType::X, reliable, requeue,

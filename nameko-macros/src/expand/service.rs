@@ -34,6 +34,8 @@ pub(super) fn expand(p: &Paths, model: &ServiceModel, args: &ServiceArgs) -> Tok
                 EntrypointKind::Rpc(_) | EntrypointKind::EventHandler(_) => Feature::Amqp,
                 EntrypointKind::Http(_) => Feature::Web,
                 EntrypointKind::Timer(_) => Feature::Timer,
+                // The kind's own crate is the user's dependency: nothing of the facade's.
+                EntrypointKind::Custom(_) => return adapter::entrypoint(p, method, entrypoint),
             };
             let what = format!("`#[{}]`", entrypoint.kind.marker().name());
             p.require(
