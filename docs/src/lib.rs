@@ -32,6 +32,9 @@ pub mod dependencies_with_state {}
 #[doc = include_str!("../guide/databases.md")]
 pub mod databases {}
 
+#[doc = include_str!("../guide/messaging.md")]
+pub mod messaging {}
+
 #[doc = include_str!("../guide/testing.md")]
 pub mod testing {}
 

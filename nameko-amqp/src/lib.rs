@@ -13,6 +13,9 @@
 //! - Typed clients ([`rpc::typed`]): `#[service]` generates `ServiceYClient` for
 //!   `impl ServiceY`, with one method per `#[rpc]` method, usable as a dependency or
 //!   through [`ClusterRpc::client`]; a wrong argument or result type is a compile error.
+//! - [`messaging`]: Nameko's `nameko.messaging`: the [`Publisher`] dependency (messages
+//!   to an exchange of your choice) and the [`messaging::consume`] entrypoint kind
+//!   (`#[entrypoint(consume(queue))]`).
 //! - [`RpcError`]: what a call can fail with; a remote exception arrives as
 //!   [`RpcError::Remote`] with Nameko's `exc_type`.
 //!
@@ -70,6 +73,7 @@ pub mod connection;
 mod consumer;
 pub mod error;
 pub mod events;
+pub mod messaging;
 pub mod rpc;
 pub mod wire;
 
@@ -85,4 +89,5 @@ pub use lapin;
 pub use connection::AmqpConnection;
 pub use error::{AmqpError, Error, RpcError};
 pub use events::{DispatchError, EventDispatcher, EventHandler, HandlerType, StandaloneDispatcher};
+pub use messaging::{PublishError, Publisher};
 pub use rpc::{ClusterRpc, Rpc, RpcCaller, RpcClient, RpcProxy, RpcReply, ServiceRpc, TypedReply};

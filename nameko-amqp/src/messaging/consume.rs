@@ -1,0 +1,310 @@
+//! The [`consume`] entrypoint kind: Nameko's `@consume(queue, requeue_on_error=False)`.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use lapin::Channel;
+use lapin::message::Delivery;
+use nameko_core::entrypoint::{Fire, FireError, Fired, IntoEntrypoint, Method};
+use nameko_core::{
+    Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
+    Extension, Outcome,
+};
+use serde_json::Value;
+
+use super::declare::Queue;
+use crate::connection::AmqpConnection;
+use crate::consumer::{QueueConsumer, Setup, ack, reject, requeue};
+use crate::error::AmqpError;
+use crate::wire;
+
+/// How long a message that failed again is held before it is requeued, so that a message
+/// failing every time does not spin.
+const REDELIVERY_BACKOFF: Duration = Duration::from_millis(500);
+
+/// The entrypoint kind of `#[entrypoint(consume(queue))]`: a worker for each message of
+/// `queue`, called with the message's JSON body as its one argument. Nameko's
+/// `@consume(queue)`.
+///
+/// When the service starts, the queue is declared (with its exchange and binding, see
+/// [`Queue`]) and consumed with a prefetch of `max_workers` (`PREFETCH_COUNT`). The
+/// message's `nameko.*` headers are the worker's context data (call-id stack, trace
+/// context, `language`, ...). A message is acknowledged once its worker has finished; when
+/// the worker fails it is requeued if [`requeue_on_error`](Consume::requeue_on_error),
+/// else acknowledged (and the failure logged). A body that is not JSON, or that does not
+/// fit the method's parameter, is rejected without requeue and logged, since no retry
+/// could succeed. After a lost connection the consumer declares and consumes again.
+///
+/// ```
+/// use nameko_amqp::messaging::{Exchange, Queue, consume};
+/// use nameko::{entrypoint, service};
+/// use serde_json::Value;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("out of stock")]
+/// pub struct OutOfStock;
+///
+/// pub struct Warehouse;
+///
+/// #[service(name = "warehouse")]
+/// impl Warehouse {
+///     #[entrypoint(
+///         consume(
+///             Queue::new("orders")
+///                 .exchange(Exchange::topic("shop"))
+///                 .routing_key("order.*"),
+///         )
+///         .requeue_on_error(true),
+///         expected_exceptions(OutOfStock)
+///     )]
+///     async fn on_order(&self, order: Value) -> Result<(), OutOfStock> {
+///         if order["qty"].as_u64() > Some(10) {
+///             return Err(OutOfStock);
+///         }
+///         Ok(())
+///     }
+/// }
+/// ```
+pub fn consume(queue: Queue) -> Consume {
+    Consume {
+        queue,
+        requeue_on_error: false,
+    }
+}
+
+/// A [`consume`] entrypoint kind, before `#[service]` gives it its method.
+#[derive(Debug, Clone)]
+pub struct Consume {
+    queue: Queue,
+    requeue_on_error: bool,
+}
+
+impl Consume {
+    /// Sets `requeue_on_error` (default false): whether a message whose worker failed
+    /// goes back to the queue (to be delivered again) instead of being acknowledged.
+    pub fn requeue_on_error(mut self, requeue: bool) -> Self {
+        self.requeue_on_error = requeue;
+        self
+    }
+
+    /// The queue.
+    pub fn queue(&self) -> &Queue {
+        &self.queue
+    }
+}
+
+impl IntoEntrypoint for Consume {
+    fn into_entrypoint(self, method: Method) -> Box<dyn Entrypoint> {
+        Box::new(ConsumeEntrypoint {
+            queue: self.queue,
+            requeue_on_error: self.requeue_on_error,
+            options: Arc::new(method.options.clone()),
+            method,
+            running: tokio::sync::Mutex::new(None),
+        })
+    }
+}
+
+/// The running entrypoint of a [`Consume`].
+struct ConsumeEntrypoint {
+    queue: Queue,
+    requeue_on_error: bool,
+    method: Method,
+    options: Arc<EntrypointOptions>,
+    running: tokio::sync::Mutex<Option<QueueConsumer>>,
+}
+
+impl ConsumeEntrypoint {
+    async fn start_consuming(&self, container: &ContainerHandle) -> Result<(), AmqpError> {
+        let mut running = self.running.lock().await;
+        if running.is_some() {
+            return Ok(());
+        }
+        let connection = AmqpConnection::shared(container).await?;
+        let queue = self.queue.clone();
+        let setup: Setup = Arc::new(move |channel: Channel| {
+            let queue = queue.clone();
+            Box::pin(async move { queue.declare_on(&channel).await })
+        });
+        let exchange = self.queue.get_exchange().map(|e| e.name()).unwrap_or("");
+        let dispatch = Arc::new(Dispatch {
+            container: container.clone(),
+            method: self.method.clone(),
+            options: Arc::clone(&self.options),
+            queue: self.queue.name().to_owned(),
+            exchange: Arc::from(exchange),
+            requeue_on_error: self.requeue_on_error,
+        });
+        let consumer =
+            QueueConsumer::start(connection, container, setup, move |channel, delivery| {
+                let dispatch = Arc::clone(&dispatch);
+                async move { dispatch.handle(channel, delivery).await }
+            })
+            .await?;
+        *running = Some(consumer);
+        Ok(())
+    }
+}
+
+#[nameko_core::async_trait]
+impl Extension for ConsumeEntrypoint {
+    async fn start(&self, container: &ContainerHandle) -> Result<(), BoxError> {
+        self.start_consuming(container).await?;
+        Ok(())
+    }
+
+    async fn stop(&self) {
+        if let Some(consumer) = self.running.lock().await.as_ref() {
+            consumer.cancel().await;
+        }
+    }
+
+    async fn kill(&self) {
+        if let Some(consumer) = self.running.lock().await.take() {
+            consumer.kill().await;
+        }
+    }
+}
+
+impl Drop for ConsumeEntrypoint {
+    fn drop(&mut self) {
+        if let Ok(running) = self.running.try_lock()
+            && let Some(consumer) = running.as_ref()
+        {
+            consumer.abort();
+        }
+    }
+}
+
+#[nameko_core::async_trait]
+impl Entrypoint for ConsumeEntrypoint {
+    fn method_name(&self) -> &str {
+        self.method.name
+    }
+
+    fn kind(&self) -> &'static str {
+        "consume"
+    }
+
+    /// `kind`, `method`, `params`, `queue`, `exchange`, `routing_key`,
+    /// `requeue_on_error`.
+    fn describe(&self) -> Value {
+        let mut d = nameko_core::entrypoint::describe_entrypoint(
+            "consume",
+            self.method.name,
+            Some(&self.options),
+        );
+        d.insert("queue".into(), Value::from(self.queue.name()));
+        if let Some(exchange) = self.queue.get_exchange() {
+            d.insert("exchange".into(), Value::from(exchange.name()));
+            d.insert(
+                "routing_key".into(),
+                Value::from(self.queue.get_routing_key()),
+            );
+        }
+        d.insert(
+            "requeue_on_error".into(),
+            Value::from(self.requeue_on_error),
+        );
+        Value::Object(d)
+    }
+
+    /// Runs one worker as a message would: `fire.arguments` hold the body (one
+    /// positional argument), `fire.context_data` the message's `nameko.*` headers.
+    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
+        let Fire {
+            arguments,
+            context_data,
+            ..
+        } = fire;
+        let call = Call::new(self.method.name, "consume", &self.options)
+            .context_data(context_data)
+            .arguments(CallArguments::Rpc(arguments.clone()));
+        let outcome = container
+            .invoke(call, (self.method.handler)(arguments))
+            .await;
+        Fired::from_outcome(outcome)
+    }
+}
+
+struct Dispatch {
+    container: ContainerHandle,
+    method: Method,
+    options: Arc<EntrypointOptions>,
+    queue: String,
+    /// The queue's exchange, for the worker span's `messaging.destination.name`.
+    exchange: Arc<str>,
+    requeue_on_error: bool,
+}
+
+impl Dispatch {
+    /// Handles one message; `channel` is the one it came on, where it is acknowledged.
+    async fn handle(&self, channel: Channel, delivery: Delivery) {
+        let body: Value = match serde_json::from_slice(&delivery.data) {
+            Ok(v) => v,
+            Err(e) => {
+                self.drop_malformed(&delivery, &format!("the body is not JSON: {e}"))
+                    .await;
+                return;
+            }
+        };
+        let arguments = Arguments::positional(vec![body]);
+        let call = Call::new(self.method.name, "consume", &self.options)
+            .context_data(wire::headers_to_context(
+                delivery.properties.headers().as_ref(),
+            ))
+            .arguments(CallArguments::Rpc(arguments.clone()))
+            .messaging(wire::messaging_source(&self.exchange, &delivery));
+        let failure = match self
+            .container
+            .invoke(call, (self.method.handler)(arguments))
+            .await
+        {
+            Outcome::Success(_) => {
+                ack(&channel, &delivery).await;
+                return;
+            }
+            Outcome::Failed(failure) => failure,
+            Outcome::Rejected => {
+                requeue(&delivery).await;
+                return;
+            }
+            // The channel is closing; the broker redelivers.
+            Outcome::Killed => return,
+        };
+        // The container logged the failure; what happens to the message is said here.
+        if failure.is_caller_error() {
+            self.drop_malformed(&delivery, &failure.remote_error().value)
+                .await;
+        } else if self.requeue_on_error {
+            tracing::warn!(
+                target: "nameko_amqp::messaging",
+                queue = %self.queue, consumer = %self.method.name,
+                error = %failure.remote_error(),
+                "consumer failed; requeueing the message"
+            );
+            if delivery.redelivered {
+                tokio::time::sleep(REDELIVERY_BACKOFF).await;
+            }
+            requeue(&delivery).await;
+        } else {
+            tracing::warn!(
+                target: "nameko_amqp::messaging",
+                queue = %self.queue, consumer = %self.method.name,
+                error = %failure.remote_error(),
+                "consumer failed; the message is acknowledged (requeue_on_error = false)"
+            );
+            ack(&channel, &delivery).await;
+        }
+    }
+
+    async fn drop_malformed(&self, delivery: &Delivery, why: &str) {
+        tracing::error!(
+            target: "nameko_amqp::messaging",
+            queue = %self.queue, consumer = %self.method.name,
+            delivery_tag = delivery.delivery_tag,
+            "rejecting a message the consumer cannot take: {why}"
+        );
+        reject(delivery).await;
+    }
+}
