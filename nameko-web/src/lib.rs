@@ -85,13 +85,17 @@
 //!   `WEB_HEADER_READ_TIMEOUT`/`WEB_BODY_READ_TIMEOUT` (30 s). The body is read before the
 //!   worker starts, so a slow client never holds a worker.
 //!
+//! - WebSockets: [`websocket`] is Nameko's `nameko.web.websocket`, RPC over a WebSocket
+//!   at `/ws` on the same server (`#[entrypoint(nameko::web::websocket::rpc())]`) and the
+//!   [`WebSocketHub`](websocket::WebSocketHub) dependency that pushes events to sockets.
+//!
 //! HTTP/1.1 only, as Nameko's eventlet server; no TLS (put a proxy in front).
 //!
 //! ## Feature flags
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
-//! | `testing` | no | [`testing::fire_http`]: a route fired with a request in a unit test, without a server |
+//! | `testing` | no | `testing::fire_http`: a route fired with a request in a unit test, without a server |
 #![forbid(unsafe_code)]
 
 pub mod config;
@@ -104,6 +108,7 @@ pub mod response;
 pub mod server;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod websocket;
 
 #[doc(hidden)]
 pub mod __private;

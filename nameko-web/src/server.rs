@@ -57,7 +57,6 @@ use http::{Method, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
-use hyper_util::server::graceful::GracefulShutdown;
 use nameko_core::BoxFuture;
 use nameko_core::trace::TRACEPARENT;
 use nameko_core::{
@@ -103,6 +102,8 @@ pub(crate) struct Route {
     pub(crate) expected: Arc<[String]>,
     pub(crate) options: Arc<EntrypointOptions>,
     pub(crate) error_responder: Option<ErrorResponder>,
+    /// The WebSocket endpoint this route upgrades to (`/ws`), instead of a handler.
+    pub(crate) websocket: Option<Arc<crate::websocket::WebSocketServer>>,
     state: AtomicU8,
 }
 
@@ -133,8 +134,16 @@ impl Route {
             expected,
             options,
             error_responder,
+            websocket: None,
             state: AtomicU8::new(PENDING),
         }
+    }
+
+    /// Makes this route the WebSocket endpoint of `server`: a matching request is upgraded
+    /// instead of running the handler.
+    pub(crate) fn with_websocket(mut self, server: Arc<crate::websocket::WebSocketServer>) -> Self {
+        self.websocket = Some(server);
+        self
     }
 
     pub(crate) fn activate(&self) {
@@ -275,7 +284,7 @@ pub struct WebServer {
     routes: RwLock<Arc<Vec<Arc<Route>>>>,
     local_addr: OnceLock<SocketAddr>,
     lifecycle: tokio::sync::Mutex<Lifecycle>,
-    shutdown: CancellationToken,
+    pub(crate) shutdown: CancellationToken,
     closing: AtomicBool,
     /// The runner's shared resources, whose readiness `/health/ready` reports.
     shared: OnceLock<Resources>,
@@ -516,6 +525,18 @@ impl WebServer {
             return redirect_to_slash(&routes, &parts, &path)
                 .unwrap_or_else(|| error_page(StatusCode::NOT_FOUND));
         };
+        if let Some(websocket) = &route.websocket {
+            // Every WebSocket entrypoint registers the same path: it serves while any of
+            // them runs.
+            let serving = route.is_active()
+                || routes
+                    .iter()
+                    .any(|r| r.websocket.is_some() && r.is_active());
+            if !serving {
+                return error_page(StatusCode::SERVICE_UNAVAILABLE);
+            }
+            return websocket.upgrade(parts, peer);
+        }
         if !route.is_active() {
             return error_page(StatusCode::SERVICE_UNAVAILABLE);
         }
@@ -700,7 +721,9 @@ async fn serve(server: Arc<WebServer>, listener: TcpListener) {
         .header_read_timeout(config.header_read_timeout)
         .max_buf_size(config.max_header_size)
         .keep_alive(true);
-    let graceful = GracefulShutdown::new();
+    // hyper-util's `GracefulShutdown` does not watch HTTP/1 connections with upgrades:
+    // the same, by hand (`graceful_shutdown` when the server stops).
+    let graceful = CancellationToken::new();
     let connections = TaskTracker::new();
     let force = CancellationToken::new();
     loop {
@@ -725,26 +748,37 @@ async fn serve(server: Arc<WebServer>, listener: TcpListener) {
             let server = Arc::clone(&connection_server);
             async move { Ok::<_, std::convert::Infallible>(handle(server, req, peer).await) }
         });
-        let connection = builder.serve_connection(TokioIo::new(stream), service);
-        let connection = graceful.watch(connection);
-        // A child token per connection: polling the shared one would take its lock on
+        // With upgrades: the WebSocket endpoint takes the connection over.
+        let connection = builder
+            .serve_connection(TokioIo::new(stream), service)
+            .with_upgrades();
+        // Child tokens per connection: polling the shared ones would take their lock on
         // every poll of every connection.
         let force = force.child_token();
+        let graceful = graceful.child_token();
         connections.spawn(async move {
-            tokio::select! {
-                result = connection => {
-                    if let Err(e) = result {
-                        tracing::debug!(target: "nameko_web::server", %peer, error = %e, "connection ended");
+            let mut connection = std::pin::pin!(connection);
+            let result = tokio::select! {
+                result = connection.as_mut() => result,
+                _ = graceful.cancelled() => {
+                    connection.as_mut().graceful_shutdown();
+                    tokio::select! {
+                        result = connection.as_mut() => result,
+                        _ = force.cancelled() => Ok(()),
                     }
                 }
-                _ = force.cancelled() => {}
+                _ = force.cancelled() => Ok(()),
+            };
+            if let Err(e) = result {
+                tracing::debug!(target: "nameko_web::server", %peer, error = %e, "connection ended");
             }
         });
     }
     drop(listener);
     tracing::debug!(target: "nameko_web::server", "stopped accepting connections");
     connections.close();
-    if tokio::time::timeout(config.grace_period, graceful.shutdown())
+    graceful.cancel();
+    if tokio::time::timeout(config.grace_period, connections.wait())
         .await
         .is_err()
     {
