@@ -315,7 +315,7 @@ impl std::fmt::Debug for Method {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` is not an entrypoint kind",
     label = "the first argument of `#[entrypoint(...)]` must implement `IntoEntrypoint`",
-    note = "give the constructor of an entrypoint kind, e.g. `#[entrypoint(my_transport::subscribe(\"orders\"))]`, or implement `nameko_core::entrypoint::IntoEntrypoint` for this type"
+    note = "give the constructor of an entrypoint kind, e.g. `#[entrypoint(my_transport::subscribe(\"orders\"))]`, or implement `nameko::IntoEntrypoint` (`nameko_core::entrypoint::IntoEntrypoint`) for this type"
 )]
 pub trait IntoEntrypoint {
     /// The entrypoint of `method`.

@@ -52,3 +52,10 @@ fn rpc_client() {
     t.pass("tests/rpc_client/pass/*.rs");
     t.compile_fail("tests/rpc_client/fail/*.rs");
 }
+
+#[test]
+fn entrypoint() {
+    let t = trybuild::TestCases::new();
+    t.pass("tests/entrypoint/pass/*.rs");
+    t.compile_fail("tests/entrypoint/fail/*.rs");
+}
