@@ -36,6 +36,43 @@ pub(crate) struct QueueConsumer {
     task: tokio::task::JoinHandle<()>,
 }
 
+/// The consumer of a running entrypoint: none until it starts consuming, cancelled at
+/// stop (work in flight goes on), killed at kill (the channel closes: unacknowledged
+/// messages go back to the queue), aborted when the entrypoint is dropped.
+#[derive(Default)]
+pub(crate) struct ConsumerSlot(tokio::sync::Mutex<Option<QueueConsumer>>);
+
+impl ConsumerSlot {
+    /// The slot, locked: a start checks it is empty and fills it.
+    pub(crate) async fn lock(&self) -> tokio::sync::MutexGuard<'_, Option<QueueConsumer>> {
+        self.0.lock().await
+    }
+
+    /// Stops consuming (`basic.cancel`); messages in flight are still settled.
+    pub(crate) async fn cancel(&self) {
+        if let Some(consumer) = self.0.lock().await.as_ref() {
+            consumer.cancel().await;
+        }
+    }
+
+    /// Closes the consumer's channel.
+    pub(crate) async fn kill(&self) {
+        if let Some(consumer) = self.0.lock().await.take() {
+            consumer.kill().await;
+        }
+    }
+}
+
+impl Drop for ConsumerSlot {
+    fn drop(&mut self) {
+        if let Ok(running) = self.0.try_lock()
+            && let Some(consumer) = running.as_ref()
+        {
+            consumer.abort();
+        }
+    }
+}
+
 /// Opens a channel on `live`, declares, sets the prefetch, and consumes.
 async fn open(
     live: &Live,

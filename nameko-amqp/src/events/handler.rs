@@ -17,7 +17,9 @@ use nameko_core::{
 use serde_json::{Map, Value};
 
 use crate::connection::AmqpConnection;
-use crate::consumer::{QueueConsumer, Setup, ack, declare_bound_queue, reject, requeue};
+use crate::consumer::{
+    ConsumerSlot, QueueConsumer, Setup, ack, declare_bound_queue, reject, requeue,
+};
 use crate::error::AmqpError;
 use crate::events::dispatcher::declare_events_exchange_on;
 use crate::wire;
@@ -102,7 +104,7 @@ pub struct EventHandler {
     broadcast_identifier: Option<String>,
     options: Arc<EntrypointOptions>,
     handler: EventHandlerFn,
-    running: tokio::sync::Mutex<Option<QueueConsumer>>,
+    running: ConsumerSlot,
 }
 
 impl std::fmt::Debug for EventHandler {
@@ -140,7 +142,7 @@ impl EventHandler {
             broadcast_identifier: None,
             options: Arc::default(),
             handler: Arc::new(handler),
-            running: tokio::sync::Mutex::new(None),
+            running: ConsumerSlot::default(),
         }
     }
 
@@ -279,25 +281,11 @@ impl Extension for EventHandler {
     }
 
     async fn stop(&self) {
-        if let Some(consumer) = self.running.lock().await.as_ref() {
-            consumer.cancel().await;
-        }
+        self.running.cancel().await;
     }
 
     async fn kill(&self) {
-        if let Some(consumer) = self.running.lock().await.take() {
-            consumer.kill().await;
-        }
-    }
-}
-
-impl Drop for EventHandler {
-    fn drop(&mut self) {
-        if let Ok(running) = self.running.try_lock()
-            && let Some(consumer) = running.as_ref()
-        {
-            consumer.abort();
-        }
+        self.running.kill().await;
     }
 }
 

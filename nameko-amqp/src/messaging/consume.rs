@@ -14,7 +14,7 @@ use serde_json::Value;
 
 use super::declare::Queue;
 use crate::connection::AmqpConnection;
-use crate::consumer::{QueueConsumer, Setup, ack, reject, requeue};
+use crate::consumer::{ConsumerSlot, QueueConsumer, Setup, ack, reject, requeue};
 use crate::error::AmqpError;
 use crate::wire;
 
@@ -100,7 +100,7 @@ impl IntoEntrypoint for Consume {
             requeue_on_error: self.requeue_on_error,
             options: Arc::new(method.options.clone()),
             method,
-            running: tokio::sync::Mutex::new(None),
+            running: ConsumerSlot::default(),
         })
     }
 }
@@ -111,7 +111,7 @@ struct ConsumeEntrypoint {
     requeue_on_error: bool,
     method: Method,
     options: Arc<EntrypointOptions>,
-    running: tokio::sync::Mutex<Option<QueueConsumer>>,
+    running: ConsumerSlot,
 }
 
 impl ConsumeEntrypoint {
@@ -154,25 +154,11 @@ impl Extension for ConsumeEntrypoint {
     }
 
     async fn stop(&self) {
-        if let Some(consumer) = self.running.lock().await.as_ref() {
-            consumer.cancel().await;
-        }
+        self.running.cancel().await;
     }
 
     async fn kill(&self) {
-        if let Some(consumer) = self.running.lock().await.take() {
-            consumer.kill().await;
-        }
-    }
-}
-
-impl Drop for ConsumeEntrypoint {
-    fn drop(&mut self) {
-        if let Ok(running) = self.running.try_lock()
-            && let Some(consumer) = running.as_ref()
-        {
-            consumer.abort();
-        }
+        self.running.kill().await;
     }
 }
 

@@ -17,7 +17,9 @@ use nameko_core::{
 use serde_json::Value;
 
 use crate::connection::{AmqpConnection, Published};
-use crate::consumer::{QueueConsumer, Setup, ack, declare_bound_queue, reject, requeue};
+use crate::consumer::{
+    ConsumerSlot, QueueConsumer, Setup, ack, declare_bound_queue, reject, requeue,
+};
 use crate::error::AmqpError;
 use crate::wire;
 
@@ -177,7 +179,7 @@ impl Entrypoint for Rpc {
 #[derive(Default)]
 pub(crate) struct RpcConsumer {
     handlers: Mutex<HashMap<String, RpcMethod>>,
-    running: tokio::sync::Mutex<Option<QueueConsumer>>,
+    running: ConsumerSlot,
 }
 
 impl std::fmt::Debug for RpcConsumer {
@@ -248,16 +250,12 @@ impl RpcConsumer {
 
     /// Stops consuming (`basic.cancel`); requests in flight go on.
     async fn stop(&self) {
-        if let Some(consumer) = self.running.lock().await.as_ref() {
-            consumer.cancel().await;
-        }
+        self.running.cancel().await;
     }
 
     /// Closes the channel: every unacknowledged request goes back to the queue.
     async fn kill(&self) {
-        if let Some(consumer) = self.running.lock().await.take() {
-            consumer.kill().await;
-        }
+        self.running.kill().await;
     }
 }
 
