@@ -276,7 +276,17 @@ async fn main() -> ExitCode {
         ),
         row(
             &format!(
-                "RPC, {k} calls in flight, metrics and spans on (`bench-echo-ops --spans`: \
+                "RPC, {k} calls in flight, metrics and worker spans on (`bench-echo-ops \
+                 --log-format json`: the subscriber records every worker's span)"
+            ),
+            Unit::CallsPerSec,
+            rpc_cells(|r| r.in_flight_log_spans),
+            "plain",
+            Target::RatioAtLeast(0.95),
+        ),
+        row(
+            &format!(
+                "RPC, {k} calls in flight, metrics and spans exported (`bench-echo-ops --spans`: \
                  OpenTelemetry layer, batch export)"
             ),
             Unit::CallsPerSec,
@@ -367,7 +377,14 @@ async fn main() -> ExitCode {
             Target::Reference,
         ),
         row(
-            &format!("server CPU per RPC call ({k} in flight), metrics and spans on"),
+            &format!("server CPU per RPC call ({k} in flight), metrics and worker spans on"),
+            Unit::Micros,
+            rpc_cells(|r| r.cpu_per_call_log_spans),
+            "plain",
+            Target::Reference,
+        ),
+        row(
+            &format!("server CPU per RPC call ({k} in flight), metrics and spans exported"),
             Unit::Micros,
             rpc_cells(|r| r.cpu_per_call_spans),
             "plain",

@@ -152,15 +152,30 @@ async fn raw_subject() -> Result<Subject, String> {
     })
 }
 
-/// `bench-echo-ops` (metrics on; spans too with `spans`) and its metrics address.
-async fn ops_subject(spans: bool) -> Result<(Subject, String), String> {
-    let (vhost_name, label) = if spans {
-        (
+/// What `bench-echo-ops` runs with, beyond metrics.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Ops {
+    /// Metrics only.
+    Metrics,
+    /// Metrics, and JSON logs: the subscriber records every worker's span (its fields go
+    /// on each line logged inside the worker).
+    LogSpans,
+    /// Metrics, and every span exported by the OpenTelemetry layer.
+    Otel,
+}
+
+/// `bench-echo-ops` in mode `ops`, and its metrics address.
+async fn ops_subject(ops: Ops) -> Result<(Subject, String), String> {
+    let (vhost_name, label) = match ops {
+        Ops::Metrics => ("bench-rpc-metrics", "bench-echo-ops (metrics)"),
+        Ops::LogSpans => (
+            "bench-rpc-log-spans",
+            "bench-echo-ops --log-format json (metrics and worker spans)",
+        ),
+        Ops::Otel => (
             "bench-rpc-spans",
             "bench-echo-ops --spans (metrics and spans)",
-        )
-    } else {
-        ("bench-rpc-metrics", "bench-echo-ops (metrics)")
+        ),
     };
     let vhost = TestVhost::create(vhost_name).map_err(|e| e.to_string())?;
     let dir = scratch_dir("bench-echo-ops")?;
@@ -169,8 +184,14 @@ async fn ops_subject(spans: bool) -> Result<(Subject, String), String> {
     std::fs::write(&config, format!("METRICS_ADDRESS: \"{address}\"\n"))
         .map_err(|e| format!("cannot write {}: {e}", config.display()))?;
     let mut cmd = Command::new(sibling("bench-echo-ops"));
-    if spans {
-        cmd.arg("--spans");
+    match ops {
+        Ops::Metrics => {}
+        Ops::LogSpans => {
+            cmd.args(["--log-format", "json"]);
+        }
+        Ops::Otel => {
+            cmd.arg("--spans");
+        }
     }
     cmd.args(["--broker", &vhost.uri(), "--log-level", "warn", "--config"])
         .arg(&config);
@@ -271,10 +292,14 @@ pub(crate) struct RpcResults {
     pub(crate) rss: [Cell; 3],
     /// `[metrics on, plain, –]`, 100 in flight.
     pub(crate) in_flight_metrics: [Cell; 3],
+    /// `[metrics and worker spans (JSON logs), plain, –]`, 100 in flight.
+    pub(crate) in_flight_log_spans: [Cell; 3],
     /// `[metrics and spans on, plain, –]`, 100 in flight.
     pub(crate) in_flight_spans: [Cell; 3],
     /// Server CPU per call, 100 in flight: `[metrics on, plain, –]`.
     pub(crate) cpu_per_call_metrics: [Cell; 3],
+    /// Server CPU per call, 100 in flight: `[metrics and worker spans, plain, –]`.
+    pub(crate) cpu_per_call_log_spans: [Cell; 3],
     /// Server CPU per call, 100 in flight: `[metrics and spans on, plain, –]`.
     pub(crate) cpu_per_call_spans: [Cell; 3],
 }
@@ -332,8 +357,9 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
     eprintln!("== RPC: starting the echo servers");
     let framework = framework_subject().await?;
     let raw = raw_subject().await?;
-    let (mut metrics, metrics_address) = ops_subject(false).await?;
-    let (mut spans, spans_address) = ops_subject(true).await?;
+    let (mut metrics, metrics_address) = ops_subject(Ops::Metrics).await?;
+    let (mut log_spans, log_spans_address) = ops_subject(Ops::LogSpans).await?;
+    let (mut spans, spans_address) = ops_subject(Ops::Otel).await?;
     let mut py_missing = python.is_none().then(|| NO_VENV.to_owned());
     let py = match python {
         Some(p) if !plan.no_python => match python_subject(p).await {
@@ -358,13 +384,15 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         cpu_per_call_in_flight: cells(py_missing.as_deref()),
         rss: cells(py_missing.as_deref()),
         in_flight_metrics: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
+        in_flight_log_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         in_flight_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         cpu_per_call_metrics: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
+        cpu_per_call_log_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         cpu_per_call_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
     };
 
     eprintln!("== RPC: warm-up");
-    for s in [&framework, &raw, &metrics, &spans] {
+    for s in [&framework, &raw, &metrics, &log_spans, &spans] {
         s.client.sequential(plan.warmup_calls).await?;
         s.client
             .in_flight(plan.warmup_calls * 4, plan.in_flight)
@@ -401,8 +429,10 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
             if i == 0 {
                 // The plain run is the baseline of the operations rows.
                 results.in_flight_metrics[1].push(rate.clone());
+                results.in_flight_log_spans[1].push(rate.clone());
                 results.in_flight_spans[1].push(rate.clone());
                 results.cpu_per_call_metrics[1].push(cpu.clone());
+                results.cpu_per_call_log_spans[1].push(cpu.clone());
                 results.cpu_per_call_spans[1].push(cpu.clone());
             }
             results.in_flight[i].push(rate);
@@ -411,6 +441,10 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         let (rate, cpu) = measured(&metrics, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
         results.in_flight_metrics[0].push(rate);
         results.cpu_per_call_metrics[0].push(cpu);
+        let (rate, cpu) =
+            measured(&log_spans, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
+        results.in_flight_log_spans[0].push(rate);
+        results.cpu_per_call_log_spans[0].push(cpu);
         let (rate, cpu) = measured(&spans, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
         results.in_flight_spans[0].push(rate);
         results.cpu_per_call_spans[0].push(cpu);
@@ -427,19 +461,29 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         }
     }
     let served = plan.warmup_calls * 5 + plan.rpc_in_flight_calls * plan.runs as u64;
-    for (subject, address, spans_on) in [
-        (&mut metrics, &metrics_address, false),
-        (&mut spans, &spans_address, true),
+    for (subject, address, ops) in [
+        (&mut metrics, &metrics_address, Ops::Metrics),
+        (&mut log_spans, &log_spans_address, Ops::LogSpans),
+        (&mut spans, &spans_address, Ops::Otel),
     ] {
-        if let Err(e) = check_ops(subject, address, served, spans_on).await {
+        if let Err(e) = check_ops(subject, address, served, ops == Ops::Otel).await {
             let failed = Cell::Missing(format!("failed: {e}"));
-            if spans_on {
-                results.in_flight_spans[0] = failed.clone();
-                results.cpu_per_call_spans[0] = failed;
-            } else {
-                results.in_flight_metrics[0] = failed.clone();
-                results.cpu_per_call_metrics[0] = failed;
-            }
+            let (rate, cpu) = match ops {
+                Ops::Metrics => (
+                    &mut results.in_flight_metrics[0],
+                    &mut results.cpu_per_call_metrics[0],
+                ),
+                Ops::LogSpans => (
+                    &mut results.in_flight_log_spans[0],
+                    &mut results.cpu_per_call_log_spans[0],
+                ),
+                Ops::Otel => (
+                    &mut results.in_flight_spans[0],
+                    &mut results.cpu_per_call_spans[0],
+                ),
+            };
+            *rate = failed.clone();
+            *cpu = failed;
         }
     }
     results.rss[0].push(framework.server.rss_mib());
