@@ -382,6 +382,13 @@ impl Publisher {
         Arc::make_mut(&mut self.target)
     }
 
+    /// The publisher with its default options changed by `change`.
+    fn with_defaults(mut self, change: impl FnOnce(PublishOptions) -> PublishOptions) -> Self {
+        let target = self.target();
+        target.defaults = change(std::mem::take(&mut target.defaults));
+        self
+    }
+
     /// Publishes to `exchange` (and declares it).
     pub fn exchange(mut self, exchange: Exchange) -> Self {
         self.target().exchange = Some(exchange);
@@ -411,45 +418,33 @@ impl Publisher {
     }
 
     /// The default routing key.
-    pub fn routing_key(mut self, routing_key: impl Into<String>) -> Self {
-        let target = self.target();
-        target.defaults = target.defaults.clone().routing_key(routing_key);
-        self
+    pub fn routing_key(self, routing_key: impl Into<String>) -> Self {
+        self.with_defaults(|d| d.routing_key(routing_key))
     }
 
     /// The default delivery mode ([`DeliveryMode::Persistent`] unless set).
-    pub fn delivery_mode(mut self, mode: DeliveryMode) -> Self {
-        let target = self.target();
-        target.defaults = target.defaults.clone().delivery_mode(mode);
-        self
+    pub fn delivery_mode(self, mode: DeliveryMode) -> Self {
+        self.with_defaults(|d| d.delivery_mode(mode))
     }
 
     /// The default priority.
-    pub fn priority(mut self, priority: u8) -> Self {
-        let target = self.target();
-        target.defaults = target.defaults.clone().priority(priority);
-        self
+    pub fn priority(self, priority: u8) -> Self {
+        self.with_defaults(|d| d.priority(priority))
     }
 
     /// The default expiration (time to live in the queue).
-    pub fn expiration(mut self, ttl: Duration) -> Self {
-        let target = self.target();
-        target.defaults = target.defaults.clone().expiration(ttl);
-        self
+    pub fn expiration(self, ttl: Duration) -> Self {
+        self.with_defaults(|d| d.expiration(ttl))
     }
 
     /// Whether messages are `mandatory` by default (false unless set).
-    pub fn mandatory(mut self, mandatory: bool) -> Self {
-        let target = self.target();
-        target.defaults = target.defaults.clone().mandatory(mandatory);
-        self
+    pub fn mandatory(self, mandatory: bool) -> Self {
+        self.with_defaults(|d| d.mandatory(mandatory))
     }
 
     /// A header sent with every message.
-    pub fn header(mut self, key: impl Into<String>, value: impl Into<Value>) -> Self {
-        let target = self.target();
-        target.defaults = target.defaults.clone().header(key, value);
-        self
+    pub fn header(self, key: impl Into<String>, value: impl Into<Value>) -> Self {
+        self.with_defaults(|d| d.header(key, value))
     }
 
     /// Publishes `payload` as JSON with the publisher's options and waits for the
