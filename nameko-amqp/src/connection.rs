@@ -638,14 +638,14 @@ impl AmqpConnection {
             .await;
         #[cfg(feature = "metrics")]
         {
-            let families = nameko_core::metrics::families();
+            let families = crate::metrics::families();
             let family = if result.is_ok() {
                 &families.publishes
             } else {
                 &families.publish_failures
             };
             family
-                .get_or_create(&nameko_core::metrics::label("exchange", exchange))
+                .get_or_create(&crate::metrics::label("exchange", exchange))
                 .inc();
         }
         result
@@ -859,7 +859,7 @@ impl Link {
             #[cfg(feature = "metrics")]
             {
                 self.record_connected(true);
-                nameko_core::metrics::families()
+                crate::metrics::families()
                     .broker_reconnects
                     .get_or_create(&self.vhost_label())
                     .inc();
@@ -868,9 +868,9 @@ impl Link {
     }
 
     #[cfg(feature = "metrics")]
-    fn vhost_label(&self) -> nameko_core::metrics::Labels {
+    fn vhost_label(&self) -> crate::metrics::Labels {
         let vhost = self.uris.first().map_or("/", |u| u.vhost.as_str());
-        nameko_core::metrics::label("vhost", vhost)
+        crate::metrics::label("vhost", vhost)
     }
 
     /// Counts this connection in `nameko_broker_connected` while it is up.
@@ -879,7 +879,7 @@ impl Link {
         if self.counted_up.swap(up, Ordering::AcqRel) == up {
             return;
         }
-        let families = nameko_core::metrics::families();
+        let families = crate::metrics::families();
         let gauge = families.broker_connected.get_or_create(&self.vhost_label());
         if up {
             gauge.inc();

@@ -209,7 +209,7 @@ impl Run {
         Fut: Future<Output = ()> + Send + 'static,
     {
         #[cfg(feature = "metrics")]
-        let in_flight = nameko_core::metrics::families()
+        let in_flight = crate::metrics::families()
             .messages_in_flight
             .get_or_create(&vec![
                 ("service", self.container.service_name().to_owned()),
@@ -222,7 +222,7 @@ impl Run {
                 match delivery {
                     #[cfg(feature = "metrics")]
                     Ok(delivery) => {
-                        let guard = nameko_core::metrics::GaugeGuard::new(&in_flight);
+                        let guard = crate::metrics::GaugeGuard::new(&in_flight);
                         let work = handle(channel.clone(), delivery);
                         self.container.spawn(async move {
                             work.await;

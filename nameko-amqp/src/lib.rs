@@ -74,8 +74,14 @@ mod consumer;
 pub mod error;
 pub mod events;
 pub mod messaging;
+#[cfg(feature = "metrics")]
+mod metrics;
 pub mod rpc;
 pub mod wire;
+
+// The spans of RPC calls and publishes, exported with the workers' (`nameko_run::otlp`).
+nameko_core::trace::inventory::submit!(nameko_core::trace::SpanTarget("nameko_amqp::rpc"));
+nameko_core::trace::inventory::submit!(nameko_core::trace::SpanTarget("nameko_amqp::events"));
 
 #[cfg(feature = "testing")]
 pub mod testing;

@@ -10,7 +10,7 @@
 //! nameko describe --asyncapi -- ./target/debug/my-services # as an AsyncAPI 3.0 document
 //! ```
 //!
-//! It reads the config as a service binary does (see [`nameko_core::cli`]): `--config FILE`
+//! It reads the config as a service binary does (see [`nameko_run::cli`]): `--config FILE`
 //! (Nameko's YAML, `${VAR:default}` substituted from the environment) and `--broker URI`
 //! (overrides `AMQP_URI`), given before or after the subcommand.
 //!
@@ -53,7 +53,7 @@ use std::time::Duration;
 use clap::{Parser, Subcommand, ValueEnum};
 use nameko_amqp::{ClusterRpc, StandaloneDispatcher};
 use nameko_core::Config;
-use nameko_core::cli::RunArgs;
+use nameko_run::cli::RunArgs;
 use serde_json::Value;
 
 pub use error::{CliError, exit};
@@ -208,7 +208,7 @@ impl Cli {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     // lapin logs a returned message (an unknown service) at WARN: the one-line error says it.
-    nameko_core::cli::init_tracing("warn,lapin=off");
+    nameko_run::cli::init_tracing("warn,lapin=off");
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
         Err(CliError::Remote(r)) => {

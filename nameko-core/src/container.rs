@@ -8,45 +8,25 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use serde_json::Value;
 use tokio::sync::{Mutex, Semaphore};
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
-use tracing::Instrument;
 
 use crate::config::Config;
-use crate::context::WorkerContext;
-use crate::dependency::{DependencyProvider, WorkerResult};
+use crate::dependency::DependencyProvider;
 use crate::entrypoint::Entrypoint;
-use crate::error::{Error, RemoteError};
+use crate::error::Error;
 use crate::extension::{Extension, Resources};
+use crate::runner::Readiness;
 use crate::service::Service;
-use crate::trace::{Hex, Messaging};
-use crate::worker::{
-    AsMethodError, Call, CatchPanic, FailureInfo, Outcome, PanicError, Watchers, WorkerDone,
-    WorkerFailure, WorkerWatch, error_chain,
-};
+use crate::worker::observe::ContainerObservers;
+use crate::worker::{AsMethodError, Call, Outcome, Watchers, WorkerWatch};
+pub use crate::worker::{Tracked, WorkerOutput};
 
-/// A result a worker produced, as dependency providers see it.
-pub trait WorkerOutput: Send {
-    /// The JSON value of the result, when it has one.
-    fn json(&self) -> Option<&Value> {
-        None
-    }
-}
-
-impl WorkerOutput for Value {
-    fn json(&self) -> Option<&Value> {
-        Some(self)
-    }
-}
-
-impl WorkerOutput for () {}
-
-trait ErasedService: Send + Sync {
+pub(crate) trait ErasedService: Send + Sync {
     fn dependencies(&self) -> Vec<&dyn DependencyProvider>;
     fn dependency_names(&self) -> &'static [&'static str];
     fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
@@ -97,22 +77,39 @@ impl Fatal {
     }
 }
 
-struct Inner {
-    name: Arc<str>,
+pub(crate) struct Inner {
+    pub(crate) name: Arc<str>,
     fatal: Arc<Fatal>,
     config: Arc<Config>,
     shared: Resources,
     local: Resources,
-    service: Arc<dyn ErasedService>,
-    workers: Arc<Semaphore>,
+    pub(crate) service: Arc<dyn ErasedService>,
+    pub(crate) workers: Arc<Semaphore>,
     max_workers: usize,
-    parent_calls_tracked: usize,
+    pub(crate) parent_calls_tracked: usize,
     tracker: TaskTracker,
-    stopping: CancellationToken,
-    killed: CancellationToken,
-    watchers: Arc<Watchers>,
-    #[cfg(feature = "metrics")]
-    metrics: crate::metrics::ContainerMetrics,
+    pub(crate) stopping: CancellationToken,
+    pub(crate) killed: CancellationToken,
+    pub(crate) watchers: Arc<Watchers>,
+    /// The entrypoints as `(name, kind)`, for the observers.
+    entrypoint_kinds: Vec<(Arc<str>, &'static str)>,
+    /// The workers' observers, asked when the container starts (or at its first worker).
+    observers: OnceLock<ContainerObservers>,
+    /// The readiness of the runner (or of this container alone).
+    readiness: Readiness,
+    /// Whether this container alone sets `readiness` (it has no runner).
+    owns_readiness: bool,
+}
+
+impl Inner {
+    pub(crate) fn observers(&self) -> &ContainerObservers {
+        self.observers.get_or_init(|| {
+            ContainerObservers::new(
+                Arc::clone(&self.name),
+                self.entrypoint_kinds.iter().map(|(n, k)| (&**n, *k)),
+            )
+        })
+    }
 }
 
 /// A cheap, cloneable handle to a running container, given to extensions.
@@ -121,7 +118,7 @@ struct Inner {
 /// ([`invoke`](Self::invoke)) inside tracked tasks ([`spawn`](Self::spawn)).
 #[derive(Clone)]
 pub struct ContainerHandle {
-    inner: Arc<Inner>,
+    pub(crate) inner: Arc<Inner>,
 }
 
 impl std::fmt::Debug for ContainerHandle {
@@ -163,6 +160,12 @@ impl ContainerHandle {
     /// Resources shared by the extensions of this container only.
     pub fn local(&self) -> &Resources {
         &self.inner.local
+    }
+
+    /// Whether the services of the runner (or this container, when it has no runner) run
+    /// and every shared resource is ready: what a readiness probe answers.
+    pub fn readiness(&self) -> &Readiness {
+        &self.inner.readiness
     }
 
     /// Reports a failure the service cannot recover from (nameko-amqp reconnects after a
@@ -276,317 +279,9 @@ impl ContainerHandle {
         E: AsMethodError,
         F: Future<Output = Result<T, E>> + Send,
     {
-        let inner = &self.inner;
-        if inner.stopping.is_cancelled() {
-            return Outcome::Rejected;
-        }
-        // A free slot is the common case: take it without waiting on `stopping` (waiting
-        // registers on the token's shared waiter list, a lock every worker would take).
-        // Borrowed permits: no reference count of the shared semaphore to bump per worker.
-        let permit = match inner.workers.try_acquire() {
-            Ok(p) => p,
-            Err(_) => tokio::select! {
-                biased;
-                _ = inner.stopping.cancelled() => return Outcome::Rejected,
-                permit = inner.workers.acquire() => match permit {
-                    Ok(p) => p,
-                    Err(_) => return Outcome::Rejected,
-                },
-            },
-        };
-        let Call {
-            entrypoint,
-            kind,
-            options,
-            context_data,
-            arguments,
-            messaging,
-        } = call;
-        #[cfg(feature = "metrics")]
-        let metrics = inner.metrics.entrypoint(&entrypoint, kind);
-        #[cfg(feature = "metrics")]
-        let started = metrics.started();
-        let mut ctx = WorkerContext::new(
-            Arc::clone(&inner.name),
-            entrypoint,
-            context_data,
-            inner.parent_calls_tracked,
-        );
-        ctx.set_container(self.clone());
-        ctx.set_call(options, arguments);
-        let span = worker_span(&ctx, kind, messaging.as_ref());
-        #[cfg(feature = "otel")]
-        if let Some(trace) = crate::trace::otel::link(&span, ctx.remote_parent().as_ref()) {
-            ctx.set_trace_parent(trace);
-        }
-        if !span.is_disabled() {
-            let trace = ctx.trace_parent();
-            span.record("trace_id", tracing::field::display(Hex(trace.trace_id())));
-            span.record("span_id", tracing::field::display(Hex(trace.span_id())));
-        }
-        let ctx = Arc::new(ctx);
-        let run = async {
-            let deps = inner.service.dependencies();
-            let mut setup_panic = None;
-            for dep in &deps {
-                if let Err(panic) = CatchPanic::new(dep.worker_setup(&ctx)).await {
-                    setup_panic = Some(panic);
-                    break;
-                }
-            }
-            let outcome = match setup_panic {
-                Some(panic) => Outcome::Failed(WorkerFailure::panic(panic)),
-                None => {
-                    // The method first: one that finishes in its first poll never
-                    // registers on the shared `killed` token. (A kill before the worker
-                    // started was caught by the `stopping` check: a kill cancels
-                    // `stopping` first.)
-                    let result = tokio::select! {
-                        biased;
-                        r = WorkerContext::scope(Arc::clone(&ctx), CatchPanic::new(work)) => Some(r),
-                        _ = inner.killed.cancelled() => None,
-                    };
-                    match result {
-                        Some(Ok(Ok(value))) => match commit(&deps, &ctx).await {
-                            None => Outcome::Success(value),
-                            Some(failure) => Outcome::Failed(failure),
-                        },
-                        Some(Ok(Err(error))) => {
-                            let expected = ctx
-                                .entrypoint_options()
-                                .is_some_and(|o| o.is_expected(error.as_method_error().error()));
-                            let mut failure = WorkerFailure::error(error);
-                            failure.set_expected(expected);
-                            Outcome::Failed(failure)
-                        }
-                        Some(Err(panic)) => Outcome::Failed(WorkerFailure::panic(panic)),
-                        None => Outcome::Killed,
-                    }
-                }
-            };
-            let result = match &outcome {
-                Outcome::Success(value) => WorkerResult::Success(value.json()),
-                Outcome::Failed(failure) => {
-                    log_failure(&ctx, kind, failure);
-                    WorkerResult::Failure(failure.info())
-                }
-                Outcome::Rejected | Outcome::Killed => {
-                    WorkerResult::Failure(FailureInfo::killed(&KILLED))
-                }
-            };
-            for dep in &deps {
-                if let Err(panic) = CatchPanic::new(dep.worker_result(&ctx, result)).await {
-                    log_hook_panic(&ctx, "worker_result", &panic);
-                }
-            }
-            for dep in &deps {
-                if let Err(panic) = CatchPanic::new(dep.worker_teardown(&ctx)).await {
-                    log_hook_panic(&ctx, "worker_teardown", &panic);
-                }
-            }
-            if inner.watchers.active() {
-                inner
-                    .watchers
-                    .notify(ctx.entrypoint_name(), || worker_done(&ctx, &outcome));
-            }
-            outcome
-        };
-        let outcome = run.instrument(span).await;
-        drop(permit);
-        #[cfg(feature = "metrics")]
-        metrics.finished(
-            started,
-            match &outcome {
-                Outcome::Failed(failure) => Some(failure.is_expected()),
-                _ => None,
-            },
-        );
-        outcome
+        crate::worker::pipeline::invoke(self, call, work).await
     }
 }
-
-/// Runs every dependency's `worker_commit` (a worker whose method succeeded); the first
-/// failure (an error or a panic) fails the worker, and the hooks after it do not run.
-async fn commit<E: AsMethodError>(
-    deps: &[&dyn DependencyProvider],
-    ctx: &WorkerContext,
-) -> Option<WorkerFailure<E>> {
-    for dep in deps {
-        match CatchPanic::new(dep.worker_commit(ctx)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(error)) => return Some(WorkerFailure::dependency(error)),
-            Err(panic) => return Some(WorkerFailure::panic(panic)),
-        }
-    }
-    None
-}
-
-/// The span of a worker (target `nameko::worker`, `DEBUG`), with the OpenTelemetry
-/// messaging attributes when the call came as a message. Its fields are only computed
-/// when a subscriber records it.
-fn worker_span(
-    ctx: &WorkerContext,
-    kind: &'static str,
-    messaging: Option<&Messaging>,
-) -> tracing::Span {
-    let otel_kind = match (kind, messaging) {
-        (_, Some(_)) | ("rpc" | "event_handler", None) => "consumer",
-        ("http", None) => "server",
-        _ => "internal",
-    };
-    tracing::debug_span!(
-        target: "nameko::worker",
-        "worker",
-        otel.name = %WorkerName(ctx),
-        otel.kind = otel_kind,
-        service = %ctx.service_name(),
-        entrypoint = %ctx.entrypoint_name(),
-        call_id = %ctx.call_id(),
-        kind,
-        trace_id = tracing::field::Empty,
-        span_id = tracing::field::Empty,
-        messaging.system = messaging.map(Messaging::system),
-        messaging.destination.name = messaging.map(Messaging::destination),
-        messaging.operation.type = messaging.map(|_| "process"),
-        messaging.rabbitmq.destination.routing_key = messaging.map(Messaging::routing_key),
-        messaging.message.conversation_id = messaging.and_then(Messaging::correlation_id),
-    )
-}
-
-/// `<service>.<entrypoint>`, formatted only when recorded.
-struct WorkerName<'a>(&'a WorkerContext);
-
-impl std::fmt::Display for WorkerName<'_> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{}.{}", self.0.service_name(), self.0.entrypoint_name())
-    }
-}
-
-/// What watches of the container learn of a finished worker.
-fn worker_done<T: WorkerOutput, E: AsMethodError>(
-    ctx: &WorkerContext,
-    outcome: &Outcome<T, E>,
-) -> WorkerDone {
-    let result = match outcome {
-        Outcome::Success(value) => Ok(value.json().cloned().unwrap_or(Value::Null)),
-        Outcome::Failed(failure) => Err(failure.remote_error().clone()),
-        Outcome::Rejected | Outcome::Killed => Err(KILLED.clone()),
-    };
-    WorkerDone::new(
-        Arc::from(ctx.entrypoint_name()),
-        ctx.call_id().to_owned(),
-        ctx.data(),
-        result,
-    )
-}
-
-/// Logs a failed worker as Nameko does: ERROR for an unexpected error or a panic, WARNING
-/// for an expected one or a caller's mistake.
-fn log_failure<E: AsMethodError>(ctx: &WorkerContext, kind: &str, failure: &WorkerFailure<E>) {
-    let service = ctx.service_name();
-    let entrypoint = ctx.entrypoint_name();
-    let call_id = ctx.call_id();
-    let args = ctx.arguments();
-    let exc_type = &failure.remote_error().exc_type;
-    if let Some(panic) = failure.panic_error() {
-        tracing::error!(
-            target: "nameko::worker",
-            service, entrypoint, kind, call_id, %args, exc_type,
-            location = panic.location().unwrap_or("unknown"),
-            backtrace = panic.backtrace().unwrap_or("(set RUST_BACKTRACE=1 to capture)"),
-            "worker panicked: {}", panic.message()
-        );
-        return;
-    }
-    let error = failure.source_error();
-    let mut causes = String::new();
-    for cause in error_chain(error).skip(1) {
-        causes.push_str(": ");
-        causes.push_str(&cause.to_string());
-    }
-    if failure.is_expected() {
-        tracing::warn!(
-            target: "nameko::worker",
-            service, entrypoint, kind, call_id, %args, exc_type,
-            "(expected) error handling worker: {error}{causes}"
-        );
-    } else if failure.is_caller_error() {
-        tracing::warn!(
-            target: "nameko::worker",
-            service, entrypoint, kind, call_id, %args, exc_type,
-            "bad request: {error}{causes}"
-        );
-    } else {
-        tracing::error!(
-            target: "nameko::worker",
-            service, entrypoint, kind, call_id, %args, exc_type,
-            "error handling worker: {error}{causes}"
-        );
-    }
-}
-
-fn log_hook_panic(ctx: &WorkerContext, hook: &str, panic: &PanicError) {
-    tracing::error!(
-        target: "nameko::worker",
-        service = ctx.service_name(),
-        entrypoint = ctx.entrypoint_name(),
-        call_id = ctx.call_id(),
-        hook,
-        location = panic.location().unwrap_or("unknown"),
-        "dependency provider hook panicked: {}", panic.message()
-    );
-}
-
-/// A future run in its caller's task and tracked by a container: see
-/// [`ContainerHandle::run_tracked`].
-#[must_use = "futures do nothing unless polled"]
-pub struct Tracked<'a, F: Future + Send + 'static> {
-    fut: Option<std::pin::Pin<Box<F>>>,
-    token: Option<tokio_util::task::task_tracker::TaskTrackerToken>,
-    tracker: &'a TaskTracker,
-}
-
-impl<F: Future + Send + 'static> std::fmt::Debug for Tracked<'_, F> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Tracked")
-            .field("done", &self.fut.is_none())
-            .finish()
-    }
-}
-
-impl<F: Future + Send + 'static> Future for Tracked<'_, F> {
-    type Output = F::Output;
-
-    fn poll(
-        mut self: std::pin::Pin<&mut Self>,
-        cx: &mut std::task::Context<'_>,
-    ) -> std::task::Poll<F::Output> {
-        let Some(fut) = self.fut.as_mut() else {
-            return std::task::Poll::Pending;
-        };
-        let out = std::task::ready!(fut.as_mut().poll(cx));
-        self.fut = None;
-        self.token = None;
-        std::task::Poll::Ready(out)
-    }
-}
-
-impl<F: Future + Send + 'static> Drop for Tracked<'_, F> {
-    fn drop(&mut self) {
-        // Outside a runtime (it is shutting down) there is nothing to go on with.
-        if let Some(fut) = self.fut.take()
-            && tokio::runtime::Handle::try_current().is_ok()
-        {
-            // The token is released once the spawned task is tracked instead.
-            self.tracker.spawn(async move {
-                let _ = fut.await;
-            });
-        }
-    }
-}
-
-static KILLED: std::sync::LazyLock<RemoteError> =
-    std::sync::LazyLock::new(RemoteError::container_being_killed);
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum State {
@@ -643,26 +338,30 @@ impl ServiceContainer {
 
     /// A container for `service` that shares `shared` with other containers.
     pub fn with_resources<S: Service>(service: S, config: Arc<Config>, shared: Resources) -> Self {
-        Self::build(service, config, shared, Arc::default())
+        Self::build(service, config, shared, Arc::default(), None)
     }
 
+    /// `readiness`: the runner's; `None` for a container on its own, which then tells
+    /// its own readiness.
     pub(crate) fn build<S: Service>(
         service: S,
         config: Arc<Config>,
         shared: Resources,
         fatal: Arc<Fatal>,
+        readiness: Option<Readiness>,
     ) -> Self {
+        let owns_readiness = readiness.is_none();
+        let readiness = readiness.unwrap_or_else(|| Readiness::of_resources(shared.clone(), false));
         crate::worker::install_hook();
         let service = Arc::new(service);
         let max_workers = config.max_workers();
         let erased: Arc<dyn ErasedService> = service.clone();
         let entrypoints = service.entrypoints();
         let name: Arc<str> = Arc::from(service.name());
-        #[cfg(feature = "metrics")]
-        let metrics = crate::metrics::ContainerMetrics::new(
-            Arc::clone(&name),
-            entrypoints.iter().map(|e| (e.method_name(), e.kind())),
-        );
+        let entrypoint_kinds = entrypoints
+            .iter()
+            .map(|e| (Arc::from(e.method_name()), e.kind()))
+            .collect();
         let handle = ContainerHandle {
             inner: Arc::new(Inner {
                 name,
@@ -678,8 +377,10 @@ impl ServiceContainer {
                 stopping: CancellationToken::new(),
                 killed: CancellationToken::new(),
                 watchers: Arc::default(),
-                #[cfg(feature = "metrics")]
-                metrics,
+                entrypoint_kinds,
+                observers: OnceLock::new(),
+                readiness,
+                owns_readiness,
             }),
         };
         ServiceContainer {
@@ -812,6 +513,11 @@ impl ServiceContainer {
         let result = self.start_extensions(entrypoints).await;
         match result {
             Ok(()) => {
+                // The observers added by now (a transport adds its own at setup).
+                let _ = self.handle.inner.observers();
+                if self.handle.inner.owns_readiness {
+                    self.handle.inner.readiness.set_started(true);
+                }
                 *state = target;
                 if entrypoints {
                     tracing::info!(target: "nameko::container", service = %self.service_name(), "started");
@@ -873,6 +579,9 @@ impl ServiceContainer {
         let entrypoints = *state != State::DependenciesOnly;
         *state = State::Stopped;
         drop(state);
+        if self.handle.inner.owns_readiness {
+            self.handle.inner.readiness.set_started(false);
+        }
         let name = self.service_name().to_owned();
         tracing::debug!(target: "nameko::container", service = %name, "stopping");
         if entrypoints {
@@ -916,6 +625,9 @@ impl ServiceContainer {
 
     async fn kill_extensions(&self, entrypoints: bool) {
         let inner = &self.handle.inner;
+        if inner.owns_readiness {
+            inner.readiness.set_started(false);
+        }
         inner.stopping.cancel();
         inner.killed.cancel();
         if entrypoints {

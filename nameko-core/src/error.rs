@@ -41,17 +41,6 @@ pub enum Error {
     /// The container or runner is not in a state that allows the operation.
     #[error("{0}")]
     InvalidState(&'static str),
-    /// The probe listener (`HEALTH_ADDRESS`, `METRICS_ADDRESS`) could not listen.
-    #[error("cannot listen on {key} `{address}`: {source}")]
-    ProbeListener {
-        /// The config key.
-        key: &'static str,
-        /// The address configured.
-        address: String,
-        /// Why.
-        #[source]
-        source: std::io::Error,
-    },
 }
 
 /// Module path Nameko gives its own exceptions.

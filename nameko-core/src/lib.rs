@@ -45,14 +45,10 @@
 //! | feature | default | what it does |
 //! |---|---|---|
 //! | `macros` | yes | re-exports `#[service]`, `#[rpc]`, `#[event_handler]`, `#[http]`, `#[timer]` |
-//! | `cli` | no | `cli::run`: the whole `main` of a service binary, like `nameko run` |
 //! | `testing` | no | `testing`: the core of the broker-free test kit (re-exported as `nameko::testing`) |
-//! | `metrics` | no | `metrics`: Prometheus metrics of workers (and, with nameko-amqp's feature, of the broker connection), served by nameko-web at `/metrics` |
 //! | `otel` | no | `trace::otel`: worker, call and publish spans become OpenTelemetry spans with the W3C ids on the wire |
 #![forbid(unsafe_code)]
 
-#[cfg(feature = "cli")]
-pub mod cli;
 pub mod config;
 pub mod container;
 pub mod context;
@@ -61,12 +57,7 @@ pub mod entrypoint;
 pub mod error;
 pub mod extension;
 mod ids;
-#[cfg(feature = "cli")]
-pub mod logging;
-#[cfg(feature = "metrics")]
-pub mod metrics;
 pub mod payload;
-mod probe;
 pub mod runner;
 pub mod service;
 #[cfg(feature = "testing")]
@@ -86,7 +77,7 @@ pub use entrypoint::{Entrypoint, IntoEntrypoint};
 pub use error::{BoxError, Error, RemoteError};
 pub use extension::{Extension, Resource, Resources};
 pub use payload::{Arguments, IntoArguments};
-pub use runner::ServiceRunner;
+pub use runner::{NotReady, Readiness, ServiceRunner};
 pub use service::Service;
 pub use trace::TraceParent;
 pub use worker::{

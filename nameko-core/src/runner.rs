@@ -1,7 +1,6 @@
 //! [`ServiceRunner`]: several services in one process, sharing one set of resources.
 
 use std::future::Future;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
@@ -10,7 +9,6 @@ use crate::config::Config;
 use crate::container::{Fatal, ServiceContainer};
 use crate::error::Error;
 use crate::extension::Resources;
-use crate::probe::{Probes, Readiness, Serves};
 use crate::service::Service;
 
 /// Hosts several services in one process, as `nameko run` does.
@@ -19,9 +17,9 @@ use crate::service::Service;
 /// HTTP server. The runner installs no signal handlers: pass the shutdown future to
 /// [`run_until`](Self::run_until).
 ///
-/// When the config sets `HEALTH_ADDRESS` or `METRICS_ADDRESS`, [`start`](Self::start)
-/// also listens there for `GET /health/live`, `GET /health/ready` and (feature `metrics`,
-/// on `METRICS_ADDRESS`) `GET /metrics` ([`probe_address`](Self::probe_address)).
+/// The runner knows no network: the probe listener of `HEALTH_ADDRESS` and
+/// `METRICS_ADDRESS` is `nameko_run`'s (a binary run by `nameko_run::cli::run` has it),
+/// and it asks the runner's [`readiness`](Self::readiness).
 ///
 /// ```no_run
 /// # use nameko_core::{Config, ServiceRunner, Service, Entrypoint};
@@ -46,7 +44,6 @@ pub struct ServiceRunner {
     grace_period: Duration,
     fatal: Arc<Fatal>,
     started: Arc<AtomicBool>,
-    probes: Arc<Probes>,
 }
 
 impl ServiceRunner {
@@ -60,7 +57,6 @@ impl ServiceRunner {
             grace_period,
             fatal: Arc::default(),
             started: Arc::default(),
-            probes: Arc::default(),
         }
     }
 
@@ -96,6 +92,7 @@ impl ServiceRunner {
             Arc::clone(&self.config),
             self.shared.clone(),
             Arc::clone(&self.fatal),
+            Some(self.readiness()),
         );
         container.set_grace_period(self.grace_period);
         self.containers.push(container);
@@ -112,22 +109,19 @@ impl ServiceRunner {
         self.containers.iter().map(|c| c.service_name()).collect()
     }
 
-    /// Starts the probe listeners the config asks for, then every container. If one
-    /// fails, those already started are killed.
+    /// Starts every container. If one fails, those already started are killed.
     pub async fn start(&self) -> Result<(), Error> {
         tracing::info!(
             target: "nameko::runner",
             services = ?self.service_names(),
             "starting services"
         );
-        self.start_probes().await?;
         for (i, c) in self.containers.iter().enumerate() {
             if let Err(e) = c.start().await {
                 for started in &self.containers[..i] {
                     started.kill().await;
                 }
                 self.shared.close_all().await;
-                self.probes.stop.cancel();
                 return Err(e);
             }
         }
@@ -135,88 +129,14 @@ impl ServiceRunner {
         Ok(())
     }
 
-    /// Binds `HEALTH_ADDRESS` and `METRICS_ADDRESS` (one listener when they are the same
-    /// fixed address)
-    /// and serves them until the runner stops.
-    async fn start_probes(&self) -> Result<(), Error> {
-        use crate::config::{HEALTH_ADDRESS, METRICS_ADDRESS};
-        let metrics_serves = if cfg!(feature = "metrics") {
-            Serves::HealthAndMetrics
-        } else {
-            Serves::Health
-        };
-        let mut wanted: Vec<(&'static str, &str, Serves)> = Vec::new();
-        if let Some(address) = self.config.metrics_address() {
-            if !cfg!(feature = "metrics") {
-                tracing::warn!(
-                    target: "nameko::runner",
-                    "METRICS_ADDRESS is set but nameko is built without the `metrics` \
-                     feature: serving the health endpoints only"
-                );
-            }
-            wanted.push((METRICS_ADDRESS, address, metrics_serves));
-        }
-        // The same fixed address: one listener. (`:0` asks for a free port each.)
-        if let Some(address) = self.config.health_address()
-            && (self.config.metrics_address() != Some(address) || address.ends_with(":0"))
-        {
-            wanted.push((HEALTH_ADDRESS, address, Serves::Health));
-        }
-        if wanted.is_empty() {
-            return Ok(());
-        }
-        {
-            let bound = match self.probes.addresses.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
-            if !bound.is_empty() {
-                return Ok(());
-            }
-        }
-        let mut listeners = Vec::new();
-        for (key, address, serves) in wanted {
-            let listener = crate::probe::bind(key, address).await?;
-            let local = listener
-                .local_addr()
-                .map_err(|source| Error::ProbeListener {
-                    key,
-                    address: address.to_owned(),
-                    source,
-                })?;
-            tracing::info!(target: "nameko::runner", %key, address = %local, "probe listener");
-            listeners.push((key, local, listener, serves));
-        }
-        let readiness = Readiness {
+    /// What a readiness probe asks: whether the services run and every shared resource is
+    /// ready, as a handle that outlives borrows of the runner (the probe listener of
+    /// `nameko_run` and the web server hold one).
+    pub fn readiness(&self) -> Readiness {
+        Readiness {
             started: Arc::clone(&self.started),
             shared: self.shared.clone(),
-        };
-        let mut bound = match self.probes.addresses.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        for (key, local, listener, serves) in listeners {
-            bound.push((key, local));
-            tokio::spawn(crate::probe::serve(
-                listener,
-                serves,
-                readiness.clone(),
-                self.probes.stop.clone(),
-            ));
         }
-        Ok(())
-    }
-
-    /// The address the probe listener of config key `key` (`HEALTH_ADDRESS` or
-    /// `METRICS_ADDRESS`) listens on, once started: the way to find the port when the
-    /// address ends with `:0`. When both keys name the same address (not `:0`), one
-    /// listener serves both and is found under `METRICS_ADDRESS`.
-    pub fn probe_address(&self, key: &str) -> Option<SocketAddr> {
-        let bound = match self.probes.addresses.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
-        bound.iter().find(|(k, _)| *k == key).map(|(_, a)| *a)
     }
 
     /// Whether the services can work now: every container started, and every shared
@@ -231,7 +151,6 @@ impl ServiceRunner {
         self.started.store(false, Ordering::Release);
         futures_util::future::join_all(self.containers.iter().map(|c| c.stop())).await;
         self.shared.close_all().await;
-        self.probes.stop.cancel();
     }
 
     /// Kills every container, then closes the shared resources.
@@ -239,7 +158,6 @@ impl ServiceRunner {
         self.started.store(false, Ordering::Release);
         futures_util::future::join_all(self.containers.iter().map(|c| c.kill())).await;
         self.shared.close_all().await;
-        self.probes.stop.cancel();
     }
 
     /// Completes when a service reports a fatal error (an extension that cannot recover),
@@ -261,6 +179,51 @@ impl ServiceRunner {
         }
         tracing::info!(target: "nameko::runner", "stopping services");
         self.stop().await;
+        Ok(())
+    }
+}
+
+/// Whether a runner's services can work: see [`ServiceRunner::readiness`]. Cheap to clone
+/// and to [`check`](Self::check).
+#[derive(Debug, Clone)]
+pub struct Readiness {
+    started: Arc<AtomicBool>,
+    shared: Resources,
+}
+
+/// Why a runner is not ready: the reason a readiness probe gives.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum NotReady {
+    /// The services have not started yet, or are stopping.
+    #[error("not ready: the services are not running")]
+    NotRunning,
+    /// A shared resource (the broker connection) is not ready: it is being re-established.
+    #[error("not ready: the broker connection is down")]
+    ResourceDown,
+}
+
+impl Readiness {
+    /// The readiness of services that share `shared`, running when `started`.
+    pub(crate) fn of_resources(shared: Resources, started: bool) -> Self {
+        Readiness {
+            started: Arc::new(AtomicBool::new(started)),
+            shared,
+        }
+    }
+
+    pub(crate) fn set_started(&self, started: bool) {
+        self.started.store(started, Ordering::Release);
+    }
+
+    /// `Ok` when the services run and every shared resource is ready.
+    pub fn check(&self) -> Result<(), NotReady> {
+        if !self.started.load(Ordering::Acquire) {
+            return Err(NotReady::NotRunning);
+        }
+        if !self.shared.all_ready() {
+            return Err(NotReady::ResourceDown);
+        }
         Ok(())
     }
 }

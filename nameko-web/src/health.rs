@@ -1,51 +1,30 @@
 //! The built-in endpoints of the web server: `GET /health/live`, `GET /health/ready` and,
-//! with the `metrics` feature, `GET /metrics`. A user route on the same path wins: these
-//! answer only requests no route claims.
+//! with the `metrics` feature, `GET /metrics`, answered by the same function as the probe
+//! listeners of `HEALTH_ADDRESS` and `METRICS_ADDRESS` ([`nameko_run::probe::answer`]). A
+//! user route on the same path wins: these answer only requests no route claims.
 
-#[cfg(feature = "metrics")]
 use http::header::{CONTENT_TYPE, HeaderValue};
 use http::{Method, StatusCode};
-use nameko_core::Resources;
+use nameko_core::Readiness;
 
 use crate::response::Response;
 
-/// The liveness path: `200 ok` while the process serves.
-pub const LIVE_PATH: &str = "/health/live";
-/// The readiness path: `200 ready` while every shared resource (the broker connection) is
-/// ready, else `503` with a short reason.
-pub const READY_PATH: &str = "/health/ready";
-/// The metrics path (feature `metrics`): the process's metrics in the OpenMetrics text
-/// format.
-pub const METRICS_PATH: &str = "/metrics";
+pub use nameko_run::probe::{LIVE_PATH, METRICS_PATH, READY_PATH};
 
-/// The answer of a built-in endpoint to `method` `path`, if it is one. `shared`: the
-/// runner's shared resources, whose readiness `/health/ready` reports.
-pub(crate) fn answer(method: &Method, path: &str, shared: Option<&Resources>) -> Option<Response> {
-    if method != Method::GET && method != Method::HEAD {
-        return None;
-    }
-    match path {
-        LIVE_PATH => Some(Response::new("ok")),
-        READY_PATH => Some(match shared {
-            Some(shared) if shared.all_ready() => Response::new("ready"),
-            Some(_) => Response::new("not ready: the broker connection is down")
-                .with_status(StatusCode::SERVICE_UNAVAILABLE),
-            None => {
-                Response::new("not ready: not started").with_status(StatusCode::SERVICE_UNAVAILABLE)
-            }
-        }),
-        #[cfg(feature = "metrics")]
-        METRICS_PATH => Some(metrics_response()),
-        _ => None,
-    }
-}
-
-#[cfg(feature = "metrics")]
-fn metrics_response() -> Response {
-    let mut response = http::Response::new(axum::body::Body::from(nameko_core::metrics::encode()));
-    response.headers_mut().insert(
-        CONTENT_TYPE,
-        HeaderValue::from_static(nameko_core::metrics::CONTENT_TYPE),
+/// The answer of a built-in endpoint to `method` `path`, if it is one. `readiness`: the
+/// runner's, whose answer `/health/ready` gives (`None` before the server serves
+/// services).
+pub(crate) fn answer(
+    method: &Method,
+    path: &str,
+    readiness: Option<&Readiness>,
+) -> Option<Response> {
+    let answer = nameko_run::probe::answer(method.as_str(), path, readiness)?;
+    let mut response = Response::new(answer.body).with_status(
+        StatusCode::from_u16(answer.status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
     );
-    Response::from_http(response)
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(answer.content_type));
+    Some(response)
 }

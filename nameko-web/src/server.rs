@@ -286,8 +286,8 @@ pub struct WebServer {
     lifecycle: tokio::sync::Mutex<Lifecycle>,
     pub(crate) shutdown: CancellationToken,
     closing: AtomicBool,
-    /// The runner's shared resources, whose readiness `/health/ready` reports.
-    shared: OnceLock<Resources>,
+    /// The runner's readiness, which `/health/ready` reports.
+    readiness: OnceLock<nameko_core::Readiness>,
 }
 
 impl std::fmt::Debug for WebServer {
@@ -346,7 +346,7 @@ impl WebServer {
             lifecycle: tokio::sync::Mutex::new(Lifecycle::Idle),
             shutdown: CancellationToken::new(),
             closing: AtomicBool::new(false),
-            shared: OnceLock::new(),
+            readiness: OnceLock::new(),
         }
     }
 
@@ -357,7 +357,10 @@ impl WebServer {
             .get_or_try_init(|| async {
                 let server = ServerConfig::from_config(container.config()).map(WebServer::new)?;
                 // A cycle (the map holds the server) that `Resources::close_all` breaks.
-                let _ = server.shared.set(container.shared().clone());
+                let _ = server.readiness.set(container.readiness().clone());
+                // Workers are counted from the first one on (`/metrics`).
+                #[cfg(feature = "metrics")]
+                nameko_run::metrics::install();
                 Ok(server)
             })
             .await
@@ -519,7 +522,9 @@ impl WebServer {
             if !allowed.is_empty() {
                 return method_not_allowed(allowed);
             }
-            if let Some(response) = crate::health::answer(&parts.method, &path, self.shared.get()) {
+            if let Some(response) =
+                crate::health::answer(&parts.method, &path, self.readiness.get())
+            {
                 return response;
             }
             return redirect_to_slash(&routes, &parts, &path)

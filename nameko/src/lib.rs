@@ -126,9 +126,13 @@ extern crate self as nameko;
 /// methods, and `#[rpc_client]`, the typed client of a service written in Python.
 pub use nameko_macros::{entrypoint, event_handler, http, rpc, rpc_client, service, timer};
 
-/// Prometheus metrics of the process (feature `metrics`): see `nameko_core::metrics`.
+/// Prometheus metrics of the process (feature `metrics`): see `nameko_run::metrics`.
 #[cfg(feature = "metrics")]
-pub use nameko_core::metrics;
+pub use nameko_run::metrics;
+
+/// Health and metrics probes (`HEALTH_ADDRESS`, `METRICS_ADDRESS`): see `nameko_run::probe`.
+#[cfg(any(feature = "cli", feature = "metrics", feature = "otlp"))]
+pub use nameko_run::probe;
 
 pub use nameko_core::{
     Arguments, AsMethodError, BoxError, Call, CallArguments, Config, ConfigError, ContainerHandle,
@@ -138,12 +142,23 @@ pub use nameko_core::{
     WorkerFailure, WorkerLocal, WorkerLocalError, WorkerOutput, WorkerResult, WorkerValue,
     async_trait,
 };
-pub use nameko_core::{
-    config, container, context, dependency, entrypoint, extension, trace, worker,
-};
+pub use nameko_core::{config, container, context, dependency, entrypoint, extension, worker};
+
+/// Trace context on the wire and spans (`nameko_core::trace`), and with feature `otlp`
+/// their export to an OpenTelemetry collector (`nameko_run::otlp`).
+pub mod trace {
+    pub use nameko_core::trace::*;
+
+    #[cfg(feature = "otlp")]
+    pub use nameko_run::otlp;
+}
 
 #[cfg(feature = "cli")]
-pub use nameko_core::cli;
+pub use nameko_run::cli;
+
+/// Logging of service binaries (`LOGGING`, `--log-format`): see `nameko_run::logging`.
+#[cfg(feature = "cli")]
+pub use nameko_run::logging;
 
 /// RPC and events over RabbitMQ (the `nameko-amqp` crate).
 #[cfg(feature = "amqp")]

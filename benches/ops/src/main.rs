@@ -17,8 +17,8 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use nameko_benches::services::BenchEcho;
-use nameko_core::cli::RunArgs;
 use nameko_core::trace::otel::{self, opentelemetry_sdk};
+use nameko_run::cli::RunArgs;
 use opentelemetry_sdk::error::OTelSdkResult;
 use opentelemetry_sdk::trace::{SpanData, SpanExporter};
 use tracing_subscriber::prelude::*;
@@ -65,7 +65,7 @@ fn main() -> ExitCode {
             .init();
         provider
     });
-    let code = nameko_core::cli::run_with_args("bench-echo-ops", args, |runner| {
+    let code = nameko_run::cli::run_with_args("bench-echo-ops", args, |runner| {
         runner.add_service(BenchEcho)?;
         Ok(())
     });

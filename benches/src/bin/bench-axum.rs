@@ -25,7 +25,7 @@ fn main() -> ExitCode {
         let listener = tokio::net::TcpListener::bind(&address).await?;
         axum::serve(listener, app)
             .with_graceful_shutdown(async {
-                let _ = nameko_core::cli::shutdown_signal().await;
+                let _ = nameko_run::cli::shutdown_signal().await;
             })
             .await
     });

@@ -5,7 +5,7 @@
 use nameko_benches::services::BenchEcho;
 
 fn main() -> std::process::ExitCode {
-    nameko_core::cli::run("bench-echo", |runner| {
+    nameko_run::cli::run("bench-echo", |runner| {
         runner.add_service(BenchEcho)?;
         Ok(())
     })

@@ -5,7 +5,7 @@
 use nameko_benches::services::BenchHello;
 
 fn main() -> std::process::ExitCode {
-    nameko_core::cli::run("bench-http", |runner| {
+    nameko_run::cli::run("bench-http", |runner| {
         runner.add_service(BenchHello)?;
         Ok(())
     })

@@ -23,7 +23,7 @@ fn main() -> ExitCode {
         let conn = nameko_benches::raw::connect(&uri).await?;
         tokio::select! {
             r = nameko_benches::raw::serve_echo(&conn, 10) => r,
-            _ = nameko_core::cli::shutdown_signal() => Ok(()),
+            _ = nameko_run::cli::shutdown_signal() => Ok(()),
         }
     });
     match served {

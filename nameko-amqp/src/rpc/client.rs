@@ -123,9 +123,9 @@ impl ReplyListener {
             source,
         })?;
         #[cfg(feature = "metrics")]
-        nameko_core::metrics::families()
+        crate::metrics::families()
             .rpc_client_calls
-            .get_or_create(&nameko_core::metrics::label("target_service", service))
+            .get_or_create(&crate::metrics::label("target_service", service))
             .inc();
         let correlation_id = nameko_core::__private::uuid_v4().to_string();
         let routing_key = wire::rpc_routing_key(service, method);
@@ -436,12 +436,9 @@ impl RpcReply {
                 Ok(r) => r,
                 Err(_) => {
                     #[cfg(feature = "metrics")]
-                    nameko_core::metrics::families()
+                    crate::metrics::families()
                         .rpc_client_timeouts
-                        .get_or_create(&nameko_core::metrics::label(
-                            "target_service",
-                            &self.service,
-                        ))
+                        .get_or_create(&crate::metrics::label("target_service", &self.service))
                         .inc();
                     return Err(RpcError::Timeout {
                         service: self.service,

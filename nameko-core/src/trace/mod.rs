@@ -335,10 +335,34 @@ pub fn span_context(span: &tracing::Span, parent: Option<&TraceParent>) -> Trace
     }
 }
 
+/// A `tracing` target whose spans are worth exporting (to an OpenTelemetry collector):
+/// each crate registers the targets of the spans it starts with
+/// `inventory::submit!(SpanTarget("..."))`, and the exporter of a service binary
+/// (`nameko_run::otlp`) exports the spans of every target the linked crates registered.
+///
+/// nameko-core registers `nameko::worker` (the worker span); nameko-amqp registers the
+/// targets of its RPC call and publish spans.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SpanTarget(pub &'static str);
+
+inventory::collect!(SpanTarget);
+
+inventory::submit!(SpanTarget("nameko::worker"));
+
+/// The [`SpanTarget`]s the crates linked into this binary registered.
+///
+/// ```
+/// assert!(nameko_core::trace::span_targets().any(|t| t == "nameko::worker"));
+/// ```
+pub fn span_targets() -> impl Iterator<Item = &'static str> {
+    inventory::iter::<SpanTarget>.into_iter().map(|t| t.0)
+}
+
+#[doc(hidden)]
+pub use inventory;
+
 #[cfg(feature = "otel")]
 pub mod otel;
-#[cfg(feature = "otlp")]
-pub mod otlp;
 
 #[cfg(test)]
 mod tests {

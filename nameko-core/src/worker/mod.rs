@@ -26,8 +26,13 @@
 
 mod failure;
 mod local;
+mod log;
+pub mod observe;
 mod options;
 mod panic;
+pub(crate) mod pipeline;
+mod span;
+mod tracked;
 mod watch;
 
 use std::sync::Arc;
@@ -38,6 +43,8 @@ pub use failure::{
 };
 pub use local::{WorkerLocal, WorkerLocalError, WorkerValue};
 pub use options::{CallArguments, EntrypointOptions, REDACTED, is_error};
+pub use pipeline::WorkerOutput;
+pub use tracked::Tracked;
 pub use watch::{WorkerDone, WorkerWatch};
 
 pub(crate) use failure::error_chain;

@@ -13,6 +13,7 @@ use nameko_amqp::{ClusterRpc, EventDispatcher, RpcError};
 use nameko_core::config::{HEALTH_ADDRESS, METRICS_ADDRESS};
 use nameko_core::{Config, ServiceRunner, event_handler, http, rpc, service};
 use nameko_integration_tests::{eventually, init_tracing};
+use nameko_run::probe::ProbeListeners;
 use nameko_web::Request;
 use serde_json::{Value, json};
 
@@ -131,9 +132,10 @@ async fn metrics_count_known_traffic() {
     runner.add_service(MetricsY).unwrap();
     runner.add_service(MetricsX::default()).unwrap();
     runner.add_service(MetricsListener).unwrap();
+    let probes = ProbeListeners::start(&runner).await.unwrap();
     runner.start().await.unwrap();
     let web = nameko_web::bound_address(runner.shared()).unwrap();
-    let probe = runner.probe_address(METRICS_ADDRESS).unwrap();
+    let probe = probes.address(METRICS_ADDRESS).unwrap();
 
     let cluster = ClusterRpc::connect(&config)
         .await
@@ -327,10 +329,11 @@ async fn health_follows_the_broker_connection() {
         .with(METRICS_ADDRESS, "127.0.0.1:0");
     let mut runner = ServiceRunner::new(config.clone());
     runner.add_service(Probed).unwrap();
+    let probes = ProbeListeners::start(&runner).await.unwrap();
     runner.start().await.unwrap();
     let web = nameko_web::bound_address(runner.shared()).unwrap();
-    let health = runner.probe_address(HEALTH_ADDRESS).unwrap();
-    let metrics = runner.probe_address(METRICS_ADDRESS).unwrap();
+    let health = probes.address(HEALTH_ADDRESS).unwrap();
+    let metrics = probes.address(METRICS_ADDRESS).unwrap();
     assert_ne!(health, metrics);
 
     for addr in [web, health, metrics] {

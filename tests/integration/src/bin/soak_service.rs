@@ -37,7 +37,7 @@ impl Soak {
 }
 
 fn main() -> std::process::ExitCode {
-    nameko_core::cli::run("nameko-soak-service", |runner| {
+    nameko_run::cli::run("nameko-soak-service", |runner| {
         runner.add_service(Soak {
             events: std::env::var_os("SOAK_EVENTS_FILE").map(Into::into),
         })?;

@@ -1,4 +1,4 @@
-//! A service binary with an HTTP entrypoint, built with `nameko_core::cli::run`, for the
+//! A service binary with an HTTP entrypoint, built with `nameko_run::cli::run`, for the
 //! runner tests (a taken `WEB_SERVER_ADDRESS`).
 
 use std::sync::Arc;
@@ -26,7 +26,7 @@ impl Service for Hello {
 }
 
 fn main() -> std::process::ExitCode {
-    nameko_core::cli::run("nameko-test-web-service", |runner| {
+    nameko_run::cli::run("nameko-test-web-service", |runner| {
         runner.add_service(Hello)?;
         Ok(())
     })

@@ -9,7 +9,7 @@
 //! #     fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> { Vec::new() }
 //! # }
 //! fn main() -> std::process::ExitCode {
-//!     nameko_core::cli::run("my-services", |runner| {
+//!     nameko_run::cli::run("my-services", |runner| {
 //!         runner.add_service(ServiceY)?;
 //!         Ok(())
 //!     })
@@ -47,9 +47,9 @@ use std::process::ExitCode;
 
 use clap::Parser;
 
-use crate::config::Config;
-use crate::error::Error;
-use crate::runner::ServiceRunner;
+use nameko_core::Error;
+use nameko_core::ServiceRunner;
+use nameko_core::config::Config;
 
 /// Command-line options of a service binary.
 #[derive(Debug, Clone, Parser)]
@@ -86,7 +86,7 @@ impl RunArgs {
             None => Config::new(),
         };
         if let Some(uri) = &self.broker {
-            config.set(crate::config::AMQP_URI, uri.clone());
+            config.set(nameko_core::config::AMQP_URI, uri.clone());
         }
         Ok(config)
     }
@@ -191,7 +191,15 @@ where
             Err(e) => fail(&e),
         };
     }
+    // The worker families are recorded from the first worker on.
+    #[cfg(feature = "metrics")]
+    crate::metrics::install();
     let code = rt.block_on(async move {
+        // The probes first: `/health/ready` says "not ready" while the services start.
+        let probes = match crate::probe::ProbeListeners::start(&runner).await {
+            Ok(probes) => probes,
+            Err(e) => return fail(&e),
+        };
         // Start-up may wait for the broker (it retries until it is reachable): a signal
         // meanwhile stops the binary.
         tokio::select! {
@@ -223,7 +231,7 @@ where
             }
         }
         eprintln!("{name}: stopping (send the signal again to force)");
-        tokio::select! {
+        let code = tokio::select! {
             _ = runner.stop() => {
                 eprintln!("{name}: stopped");
                 ExitCode::SUCCESS
@@ -233,7 +241,9 @@ where
                 runner.kill().await;
                 ExitCode::from(130)
             }
-        }
+        };
+        probes.stop();
+        code
     });
     // The services have stopped: export the spans still queued.
     if let Err(e) = telemetry.shutdown() {
@@ -243,7 +253,7 @@ where
 }
 
 /// What `--describe` prints: the services `runner` hosts, each with its entrypoints
-/// ([`Entrypoint::describe`](crate::Entrypoint::describe)) and dependency names, and the
+/// ([`Entrypoint::describe`](nameko_core::Entrypoint::describe)) and dependency names, and the
 /// config's RPC exchange.
 ///
 /// ```json
@@ -305,7 +315,7 @@ pub async fn shutdown_signal() -> std::io::Result<()> {
 ///
 /// ```no_run
 /// fn main() -> std::process::ExitCode {
-///     nameko_core::cli::run_client("my-client", |args| async move {
+///     nameko_run::cli::run_client("my-client", |args| async move {
 ///         let config = args.load_config()?;
 ///         println!("broker: {}", config.amqp_uri());
 ///         Ok(())
@@ -344,7 +354,7 @@ mod tests {
     use serde_json::json;
 
     use super::*;
-    use crate::{Entrypoint, Extension, Service};
+    use nameko_core::{Entrypoint, Extension, Service};
 
     /// An entrypoint of a transport that does not describe itself: the default.
     #[derive(Debug)]

@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use nameko_core::Config;
-//! use nameko_core::logging::{LogFormat, LogSettings};
+//! use nameko_run::logging::{LogFormat, LogSettings};
 //!
 //! let config = Config::from_yaml_str(
 //!     r#"
@@ -47,7 +47,7 @@ use std::str::FromStr;
 
 use serde_json::Value;
 
-use crate::config::{Config, ConfigError};
+use nameko_core::config::{Config, ConfigError};
 
 /// The config key of Python's logging `dictConfig`.
 pub const LOGGING: &str = "LOGGING";
@@ -173,7 +173,7 @@ impl LogSettings {
 
     /// [`init`](Self::init), and with feature `otlp`, when the environment or `config`
     /// names an OTLP endpoint (`OTEL_EXPORTER_OTLP_ENDPOINT`, see
-    /// `trace::otlp::OtlpSettings`), the export of nameko-rs's spans to that
+    /// `otlp::OtlpSettings`), the export of nameko-rs's spans to that
     /// OpenTelemetry collector, as service `service_name` unless `OTEL_SERVICE_NAME` is
     /// set. The exported spans (workers, RPC calls, publishes) are recorded at `DEBUG`
     /// whatever the log level, which applies to log lines only.
@@ -183,7 +183,7 @@ impl LogSettings {
     /// setting is an error, and then nothing is installed.
     pub fn install(&self, config: &Config, service_name: &str) -> Result<Telemetry, ConfigError> {
         #[cfg(feature = "otlp")]
-        if let Some(otlp) = crate::trace::otlp::OtlpSettings::from_env(config, service_name)? {
+        if let Some(otlp) = crate::otlp::OtlpSettings::from_env(config, service_name)? {
             let provider = otlp.tracer_provider()?;
             self.init_exporting(&provider);
             return Ok(Telemetry {
@@ -212,8 +212,8 @@ impl LogSettings {
                 .with_span_list(false)
                 .boxed(),
         };
-        let export = crate::trace::otel::layer(provider)
-            .with_filter(crate::trace::otlp::OtlpSettings::span_filter());
+        let export = nameko_core::trace::otel::layer(provider)
+            .with_filter(crate::otlp::OtlpSettings::span_filter());
         let _ = tracing_subscriber::registry()
             .with(console.with_filter(self.env_filter()))
             .with(export)

@@ -1,9 +1,14 @@
 //! Prometheus metrics of the process (feature `metrics`), in the text format that
-//! [`encode`] renders and nameko-web serves at `GET /metrics`.
+//! [`encode`] renders; the probe listener serves it at `GET /metrics` on `METRICS_ADDRESS`,
+//! and nameko-web on the web server.
 //!
 //! One registry per process ([`with_registry`]): a scrape endpoint answers for the process, a
-//! runner's services are told apart by the `service` label, and the transport (publishes,
-//! the broker connection) records without a handle being passed around.
+//! runner's services are told apart by the `service` label, and the transports record
+//! without a handle being passed around. The worker families are recorded through
+//! nameko-core's worker observer ([`nameko_core::worker::observe`]), added when the
+//! registry is first used ([`install`]); other crates register families of their own with
+//! [`Registration`] (nameko-amqp, feature `metrics`: RPC client calls and timeouts,
+//! publishes, messages in flight, the broker connection).
 //!
 //! | family | type | labels |
 //! |---|---|---|
@@ -11,25 +16,16 @@
 //! | `nameko_worker_failures_total` | counter | `service`, `entrypoint`, `kind`, `expected` |
 //! | `nameko_worker_duration_seconds` | histogram | `service`, `entrypoint`, `kind` |
 //! | `nameko_workers_in_use` | gauge | `service`, `entrypoint`, `kind` |
-//! | `nameko_messages_in_flight` | gauge | `service`, `queue` |
-//! | `nameko_rpc_client_calls_total` | counter | `target_service` |
-//! | `nameko_rpc_client_timeouts_total` | counter | `target_service` |
-//! | `nameko_publishes_total` | counter | `exchange` |
-//! | `nameko_publish_failures_total` | counter | `exchange` |
-//! | `nameko_broker_reconnects_total` | counter | `vhost` |
-//! | `nameko_broker_connected` | gauge: connections up (a runner has one) | `vhost` |
-//!
-//! The last seven are recorded by nameko-amqp with its `metrics` feature.
 //!
 //! ```
-//! let text = nameko_core::metrics::encode();
+//! let text = nameko_run::metrics::encode();
 //! assert!(text.ends_with("# EOF\n"));
 //! ```
 
-use std::collections::HashMap;
 use std::sync::{Arc, LazyLock, Mutex};
-use std::time::Instant;
+use std::time::Duration;
 
+use nameko_core::worker::observe::{self, EntrypointObserver, WorkerEnd, WorkerObserver};
 use prometheus_client::encoding::text;
 use prometheus_client::metrics::counter::Counter;
 use prometheus_client::metrics::family::Family;
@@ -50,7 +46,36 @@ fn new_histogram() -> Histogram {
     Histogram::new(exponential_buckets(0.001, 2.0, 16))
 }
 
-/// The families of the process, registered in the process's registry ([`with_registry`]).
+/// Families another crate registers in the process's registry when it is created:
+/// `inventory::submit!(Registration(register))`, where `register` registers the crate's
+/// families (clones of its own statics).
+///
+/// ```
+/// use std::sync::LazyLock;
+/// use prometheus_client::metrics::counter::Counter;
+/// use prometheus_client::registry::Registry;
+/// use nameko_run::metrics::{Registration, prometheus_client};
+///
+/// static ORDERS: LazyLock<Counter> = LazyLock::new(Counter::default);
+///
+/// fn register(registry: &mut Registry) {
+///     registry.register("shop_orders", "Orders placed", ORDERS.clone());
+/// }
+/// nameko_run::metrics::inventory::submit!(Registration(register));
+///
+/// ORDERS.inc();
+/// assert!(nameko_run::metrics::encode().contains("shop_orders_total 1"));
+/// ```
+#[derive(Debug)]
+pub struct Registration(pub fn(&mut Registry));
+
+inventory::collect!(Registration);
+
+#[doc(hidden)]
+pub use inventory;
+
+/// The worker families of the process, registered in the process's registry
+/// ([`with_registry`]).
 #[derive(Debug)]
 pub struct Families {
     /// `nameko_worker_calls_total`: workers started.
@@ -61,22 +86,6 @@ pub struct Families {
     pub worker_duration: HistogramFamily,
     /// `nameko_workers_in_use`: workers running now.
     pub workers_in_use: Family<Labels, Gauge>,
-    /// `nameko_messages_in_flight`: deliveries (RPC requests, events) received and not yet
-    /// settled (acked, requeued or rejected), by `service` and `queue`.
-    pub messages_in_flight: Family<Labels, Gauge>,
-    /// `nameko_rpc_client_calls_total`: RPC requests sent, by `target_service`.
-    pub rpc_client_calls: Family<Labels, Counter>,
-    /// `nameko_rpc_client_timeouts_total`: RPC calls that timed out, by `target_service`.
-    pub rpc_client_timeouts: Family<Labels, Counter>,
-    /// `nameko_publishes_total`: messages published and confirmed, by `exchange`.
-    pub publishes: Family<Labels, Counter>,
-    /// `nameko_publish_failures_total`: publishes that failed, by `exchange`.
-    pub publish_failures: Family<Labels, Counter>,
-    /// `nameko_broker_reconnects_total`: connections re-established, by `vhost`.
-    pub broker_reconnects: Family<Labels, Counter>,
-    /// `nameko_broker_connected`: the broker connections of the process that are up, by
-    /// `vhost` (a runner has one: 1 while it is up, 0 while it is re-established).
-    pub broker_connected: Family<Labels, Gauge>,
 }
 
 struct Global {
@@ -90,13 +99,6 @@ static GLOBAL: LazyLock<Global> = LazyLock::new(|| {
         worker_failures: Family::default(),
         worker_duration: Family::new_with_constructor(new_histogram),
         workers_in_use: Family::default(),
-        messages_in_flight: Family::default(),
-        rpc_client_calls: Family::default(),
-        rpc_client_timeouts: Family::default(),
-        publishes: Family::default(),
-        publish_failures: Family::default(),
-        broker_reconnects: Family::default(),
-        broker_connected: Family::default(),
     };
     let mut registry = Registry::default();
     registry.register(
@@ -119,52 +121,25 @@ static GLOBAL: LazyLock<Global> = LazyLock::new(|| {
         "Workers running now, per entrypoint",
         families.workers_in_use.clone(),
     );
-    for (name, help, family) in [
-        (
-            "nameko_rpc_client_calls",
-            "RPC requests sent, per target service",
-            &families.rpc_client_calls,
-        ),
-        (
-            "nameko_rpc_client_timeouts",
-            "RPC calls whose reply did not come in time, per target service",
-            &families.rpc_client_timeouts,
-        ),
-        (
-            "nameko_publishes",
-            "Messages published and confirmed, per exchange",
-            &families.publishes,
-        ),
-        (
-            "nameko_publish_failures",
-            "Publishes that failed, per exchange",
-            &families.publish_failures,
-        ),
-        (
-            "nameko_broker_reconnects",
-            "Broker connections re-established after a loss, per vhost",
-            &families.broker_reconnects,
-        ),
-    ] {
-        registry.register(name, help, family.clone());
+    for registration in inventory::iter::<Registration> {
+        (registration.0)(&mut registry);
     }
-    registry.register(
-        "nameko_messages_in_flight",
-        "Deliveries received and not yet settled, per service and queue",
-        families.messages_in_flight.clone(),
-    );
-    registry.register(
-        "nameko_broker_connected",
-        "Broker connections up (a runner has one), per vhost",
-        families.broker_connected.clone(),
-    );
+    observe::add_observer(Arc::new(WorkerMetrics));
     Global {
         registry: Mutex::new(registry),
         families,
     }
 });
 
-/// The process's families.
+/// Creates the process's registry if it is not yet, and with it the observer that records
+/// the worker families: call it before starting services whose workers should be counted
+/// (the probe listener, `cli::run`, nameko-web and nameko-amqp with their `metrics`
+/// features do).
+pub fn install() {
+    LazyLock::force(&GLOBAL);
+}
+
+/// The process's worker families.
 pub fn families() -> &'static Families {
     &GLOBAL.families
 }
@@ -173,12 +148,13 @@ pub fn families() -> &'static Families {
 ///
 /// ```
 /// use prometheus_client::metrics::counter::Counter;
+/// use nameko_run::metrics::prometheus_client;
 /// let orders = Counter::<u64>::default();
-/// nameko_core::metrics::with_registry(|r| {
-///     r.register("shop_orders", "Orders placed", orders.clone())
+/// nameko_run::metrics::with_registry(|r| {
+///     r.register("shop_orders_placed", "Orders placed", orders.clone())
 /// });
 /// orders.inc();
-/// assert!(nameko_core::metrics::encode().contains("shop_orders_total 1"));
+/// assert!(nameko_run::metrics::encode().contains("shop_orders_placed_total 1"));
 /// ```
 pub fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
     let mut registry = match GLOBAL.registry.lock() {
@@ -223,10 +199,24 @@ impl Drop for GaugeGuard {
     }
 }
 
+/// The observer of nameko-core's worker pipeline that records the worker families.
+struct WorkerMetrics;
+
+impl WorkerObserver for WorkerMetrics {
+    fn entrypoint(
+        &self,
+        service: &str,
+        entrypoint: &str,
+        kind: &'static str,
+    ) -> Box<dyn EntrypointObserver> {
+        Box::new(EntrypointMetrics::new(service, entrypoint, kind))
+    }
+}
+
 /// The metrics of one entrypoint of one service: handles into the families, looked up
 /// once per container so that a worker only touches atomics.
 #[derive(Debug, Clone)]
-pub(crate) struct EntrypointMetrics {
+struct EntrypointMetrics {
     calls: Counter,
     failures_expected: Counter,
     failures_unexpected: Counter,
@@ -255,69 +245,25 @@ impl EntrypointMetrics {
             in_use: f.workers_in_use.get_or_create(&labels).clone(),
         }
     }
+}
 
-    /// A worker starts: counted, and in use until [`finished`](Self::finished).
-    pub(crate) fn started(&self) -> Instant {
+impl EntrypointObserver for EntrypointMetrics {
+    fn started(&self) {
         self.calls.inc();
         self.in_use.inc();
-        Instant::now()
     }
 
-    /// A worker started at `start` finished; `failed`: `Some(expected)` when it failed.
-    pub(crate) fn finished(&self, start: Instant, failed: Option<bool>) {
+    fn finished(&self, elapsed: Duration, end: WorkerEnd) {
         self.in_use.dec();
-        self.duration.observe(start.elapsed().as_secs_f64());
-        match failed {
-            Some(true) => {
+        self.duration.observe(elapsed.as_secs_f64());
+        match end {
+            WorkerEnd::ExpectedFailure => {
                 self.failures_expected.inc();
             }
-            Some(false) => {
+            WorkerEnd::Failure => {
                 self.failures_unexpected.inc();
             }
-            None => {}
-        }
-    }
-}
-
-/// The metrics of a container's entrypoints, by entrypoint name.
-#[derive(Debug, Default)]
-pub(crate) struct ContainerMetrics {
-    service: Arc<str>,
-    entrypoints: HashMap<Arc<str>, EntrypointMetrics>,
-}
-
-impl ContainerMetrics {
-    pub(crate) fn new<'a>(
-        service: Arc<str>,
-        entrypoints: impl IntoIterator<Item = (&'a str, &'static str)>,
-    ) -> Self {
-        let entrypoints = entrypoints
-            .into_iter()
-            .map(|(name, kind)| {
-                (
-                    Arc::from(name),
-                    EntrypointMetrics::new(&service, name, kind),
-                )
-            })
-            .collect();
-        ContainerMetrics {
-            service,
-            entrypoints,
-        }
-    }
-
-    /// The metrics of `entrypoint` (looked up in the families when the container does
-    /// not declare it, as a test may fire any name).
-    pub(crate) fn entrypoint(
-        &self,
-        entrypoint: &str,
-        kind: &'static str,
-    ) -> std::borrow::Cow<'_, EntrypointMetrics> {
-        match self.entrypoints.get(entrypoint) {
-            Some(m) => std::borrow::Cow::Borrowed(m),
-            None => {
-                std::borrow::Cow::Owned(EntrypointMetrics::new(&self.service, entrypoint, kind))
-            }
+            _ => {}
         }
     }
 }

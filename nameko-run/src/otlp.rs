@@ -1,5 +1,5 @@
 //! Export of spans to an OpenTelemetry collector over OTLP/HTTP (feature `otlp`):
-//! `nameko_core::trace::otlp`.
+//! `nameko_run::otlp`.
 //!
 //! [`OtlpSettings`] reads the standard OpenTelemetry variables, from the environment or,
 //! when a variable is not set, from the config key of the same name:
@@ -19,12 +19,13 @@
 //! `OTEL_EXPORTER_OTLP_TIMEOUT`, `OTEL_RESOURCE_ATTRIBUTES` and the batch processor's
 //! `OTEL_BSP_*` variables are read by OpenTelemetry itself.
 //!
-//! A service binary run by `nameko_core::cli::run` (feature `cli`) does this by
+//! A service binary run by `nameko_run::cli::run` (feature `cli`) does this by
 //! itself when an endpoint is set; by hand:
 //!
 //! ```no_run
 //! use nameko_core::Config;
-//! use nameko_core::trace::{otel, otlp::OtlpSettings};
+//! use nameko_core::trace::otel;
+//! use nameko_run::otlp::OtlpSettings;
 //! use tracing_subscriber::prelude::*;
 //!
 //! # fn main() -> Result<(), nameko_core::ConfigError> {
@@ -45,7 +46,7 @@ use std::str::FromStr;
 use opentelemetry_otlp::WithExportConfig;
 use serde_json::Value;
 
-use crate::config::{Config, ConfigError};
+use nameko_core::config::{Config, ConfigError};
 
 pub use opentelemetry_otlp;
 
@@ -62,10 +63,6 @@ pub const OTEL_SERVICE_NAME: &str = "OTEL_SERVICE_NAME";
 
 /// `true`: nothing is exported, whatever the endpoint (OpenTelemetry's switch).
 pub const OTEL_SDK_DISABLED: &str = "OTEL_SDK_DISABLED";
-
-/// The `tracing` targets whose spans are exported, at `DEBUG` level: workers, RPC calls
-/// and event publishes.
-pub const SPAN_TARGETS: [&str; 3] = ["nameko::worker", "nameko_amqp::rpc", "nameko_amqp::events"];
 
 /// How spans are encoded on the way to the collector.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -189,23 +186,25 @@ impl OtlpSettings {
     }
 
     /// A tracer provider exporting to the collector in batches
-    /// ([`otel::tracer_provider`](super::otel::tracer_provider)), named `service_name`.
+    /// ([`otel::tracer_provider`](nameko_core::trace::otel::tracer_provider)), named `service_name`.
     /// Call its `shutdown` before the process exits, to export the last spans.
     pub fn tracer_provider(
         &self,
     ) -> Result<opentelemetry_sdk::trace::SdkTracerProvider, ConfigError> {
-        Ok(super::otel::tracer_provider(
+        Ok(nameko_core::trace::otel::tracer_provider(
             &self.service_name,
             self.span_exporter()?,
         ))
     }
 
-    /// The per-layer filter of the OpenTelemetry layer: the spans of [`SPAN_TARGETS`] (and
-    /// events inside them at those targets) at `DEBUG`, whatever the log level.
+    /// The per-layer filter of the OpenTelemetry layer: the spans of the targets the
+    /// linked crates register ([`nameko_core::trace::span_targets`]: workers, RPC calls,
+    /// event publishes), and events inside them at those targets, at `DEBUG`, whatever the
+    /// log level.
     pub fn span_filter() -> tracing_subscriber::filter::Targets {
-        SPAN_TARGETS.iter().fold(
+        nameko_core::trace::span_targets().fold(
             tracing_subscriber::filter::Targets::new(),
-            |filter, target| filter.with_target(*target, tracing::Level::DEBUG),
+            |filter, target| filter.with_target(target, tracing::Level::DEBUG),
         )
     }
 }
