@@ -56,10 +56,7 @@ pub(crate) struct Fatal {
 
 impl Fatal {
     pub(crate) fn report(&self, service: &str, reason: String) {
-        let mut slot = match self.reason.lock() {
-            Ok(g) => g,
-            Err(p) => p.into_inner(),
-        };
+        let mut slot = crate::sync::lock(&self.reason);
         if slot.is_none() {
             tracing::error!(target: "nameko::container", %service, %reason, "fatal error");
             *slot = Some(format!("service `{service}`: {reason}"));
@@ -70,10 +67,7 @@ impl Fatal {
 
     pub(crate) async fn wait(&self) -> String {
         self.token.cancelled().await;
-        match self.reason.lock() {
-            Ok(g) => g.clone().unwrap_or_default(),
-            Err(p) => p.into_inner().clone().unwrap_or_default(),
-        }
+        crate::sync::lock(&self.reason).clone().unwrap_or_default()
     }
 }
 

@@ -10,7 +10,7 @@
 
 use std::any::Any;
 use std::future::Future;
-use std::sync::{Arc, Mutex, MutexGuard, RwLock, RwLockReadGuard, RwLockWriteGuard};
+use std::sync::{Arc, Mutex, RwLock};
 
 use serde_json::{Map, Value};
 
@@ -83,20 +83,7 @@ impl std::fmt::Debug for WorkerState {
 
 // A panic while a lock is held (user code never runs under these locks) leaves the data
 // as it was: the poison flag is ignored.
-fn read<T>(lock: &RwLock<T>) -> RwLockReadGuard<'_, T> {
-    lock.read()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn write<T>(lock: &RwLock<T>) -> RwLockWriteGuard<'_, T> {
-    lock.write()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
-
-fn lock<T>(lock: &Mutex<T>) -> MutexGuard<'_, T> {
-    lock.lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
-}
+use crate::sync::{lock, read, write};
 
 impl WorkerContext {
     /// A new worker context for `service.entrypoint`, from the incoming context data (with or

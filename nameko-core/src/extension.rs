@@ -81,10 +81,7 @@ impl Resources {
     }
 
     fn cell<T: Resource>(&self) -> Cell {
-        let mut cells = match self.cells.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut cells = crate::sync::lock(&self.cells);
         cells.entry(TypeId::of::<T>()).or_default().clone()
     }
 
@@ -123,10 +120,7 @@ impl Resources {
     /// Whether every resource created so far is ready ([`Resource::is_ready`]).
     pub fn all_ready(&self) -> bool {
         let cells: Vec<Cell> = {
-            let cells = match self.cells.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let cells = crate::sync::lock(&self.cells);
             cells.values().cloned().collect()
         };
         cells
@@ -137,10 +131,7 @@ impl Resources {
     /// Closes every resource created so far, and forgets them.
     pub async fn close_all(&self) {
         let cells: Vec<Cell> = {
-            let mut cells = match self.cells.lock() {
-                Ok(guard) => guard,
-                Err(poisoned) => poisoned.into_inner(),
-            };
+            let mut cells = crate::sync::lock(&self.cells);
             cells.drain().map(|(_, c)| c).collect()
         };
         for cell in cells {

@@ -60,6 +60,7 @@ mod ids;
 pub mod payload;
 pub mod runner;
 pub mod service;
+pub mod sync;
 #[cfg(feature = "testing")]
 pub mod testing;
 pub mod trace;

@@ -527,10 +527,10 @@ pub struct TestService<S> {
 
 impl<S> std::fmt::Debug for TestService<S> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let doubles: Vec<String> = match self.doubles.lock() {
-            Ok(d) => d.iter().map(|(n, _)| n.clone()).collect(),
-            Err(p) => p.into_inner().iter().map(|(n, _)| n.clone()).collect(),
-        };
+        let doubles: Vec<String> = crate::sync::lock(&self.doubles)
+            .iter()
+            .map(|(n, _)| n.clone())
+            .collect();
         f.debug_struct("TestService")
             .field("service", &self.container.service_name())
             .field("doubles", &doubles)
@@ -565,10 +565,7 @@ impl<S: Service> TestService<S> {
     /// Fails when the service has no dependency `name`, when it was not replaced (kept,
     /// or without a double), or when its double is no `D`.
     pub fn double<D: Any + Clone>(&self, name: &str) -> Result<D, TestError> {
-        let doubles = match self.doubles.lock() {
-            Ok(d) => d,
-            Err(p) => p.into_inner(),
-        };
+        let doubles = crate::sync::lock(&self.doubles);
         let service = || self.container.service_name().to_owned();
         let Some((_, double)) = doubles.iter().find(|(n, _)| n == name) else {
             if !self.container.dependency_names().contains(&name) {

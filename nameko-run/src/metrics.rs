@@ -157,10 +157,7 @@ pub fn families() -> &'static Families {
 /// assert!(nameko_run::metrics::encode().contains("shop_orders_placed_total 1"));
 /// ```
 pub fn with_registry<R>(f: impl FnOnce(&mut Registry) -> R) -> R {
-    let mut registry = match GLOBAL.registry.lock() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    };
+    let mut registry = nameko_core::sync::lock(&GLOBAL.registry);
     f(&mut registry)
 }
 

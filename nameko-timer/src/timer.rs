@@ -114,10 +114,7 @@ impl Timer {
 impl Extension for Timer {
     async fn start(&self, container: &ContainerHandle) -> Result<(), BoxError> {
         {
-            let mut started = match self.started.lock() {
-                Ok(g) => g,
-                Err(p) => p.into_inner(),
-            };
+            let mut started = nameko_core::sync::lock(&self.started);
             if std::mem::replace(&mut *started, true) {
                 return Ok(());
             }

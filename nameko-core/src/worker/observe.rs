@@ -84,10 +84,7 @@ static COUNT: AtomicUsize = AtomicUsize::new(0);
 
 /// Adds `observer` for the containers that start from now on (process-wide).
 pub fn add_observer(observer: Arc<dyn WorkerObserver>) {
-    let mut observers = match OBSERVERS.write() {
-        Ok(guard) => guard,
-        Err(poisoned) => poisoned.into_inner(),
-    };
+    let mut observers = crate::sync::write(&OBSERVERS);
     observers.push(observer);
     COUNT.store(observers.len(), Ordering::Release);
 }
@@ -96,10 +93,7 @@ fn observers() -> Vec<Arc<dyn WorkerObserver>> {
     if COUNT.load(Ordering::Acquire) == 0 {
         return Vec::new();
     }
-    match OBSERVERS.read() {
-        Ok(guard) => guard.clone(),
-        Err(poisoned) => poisoned.into_inner().clone(),
-    }
+    crate::sync::read(&OBSERVERS).clone()
 }
 
 /// The observers of one entrypoint: one per [`WorkerObserver`].

@@ -95,10 +95,7 @@ pub(crate) struct Watchers {
 
 impl Watchers {
     fn entries(&self) -> std::sync::MutexGuard<'_, Vec<Entry>> {
-        match self.entries.lock() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        crate::sync::lock(&self.entries)
     }
 
     /// Whether anybody watches: the one check a finished worker makes.
