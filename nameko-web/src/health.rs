@@ -42,7 +42,7 @@ pub(crate) fn answer(method: &Method, path: &str, shared: Option<&Resources>) ->
 
 #[cfg(feature = "metrics")]
 fn metrics_response() -> Response {
-    let mut response = http::Response::new(axum::body::Body::from(nameko_core::metrics::encode()));
+    let mut response = http::Response::new(crate::body::Body::from(nameko_core::metrics::encode()));
     response.headers_mut().insert(
         CONTENT_TYPE,
         HeaderValue::from_static(nameko_core::metrics::CONTENT_TYPE),

@@ -8,7 +8,7 @@
 //! | a body: `String`, `&'static str`, `Cow<'static, str>`, `Vec<u8>`, `Bytes`, `()` | `200`, `text/plain; charset=utf-8` |
 //! | `(status, body)`, status a `u16` or [`StatusCode`] | that status, `text/plain; charset=utf-8` |
 //! | `(status, headers, body)`, headers a `HashMap`, `BTreeMap`, `Vec` or array of name/value pairs, or a [`HeaderMap`] | those headers, then `Content-Type: text/plain; charset=utf-8` unless given |
-//! | a [`Response`], an `axum::response::Response` or any `http::Response<B>` | used as is |
+//! | a [`Response`] or any `http::Response<B>`, `B` an [`http_body::Body`] of [`Bytes`] | used as is |
 //! | `Result<any of these, E>` | `Err` becomes a response through [`ResponseFromError`] or the default mapping |
 //!
 //! Status lines carry hyper's standard reason phrases (`403 Forbidden`), where werkzeug
@@ -19,12 +19,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
 
-use axum::body::Body;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
-use nameko_core::RemoteError;
+use nameko_core::{BoxError, RemoteError};
 
+use crate::body::Body;
+pub use crate::body::IntoBody;
 use crate::error::HttpError;
 
 /// The default content type, as werkzeug's `Response`.
@@ -103,9 +104,8 @@ impl Response {
     pub fn from_http<B>(response: http::Response<B>) -> Self
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<axum::BoxError>,
+        B::Error: Into<BoxError>,
     {
-        // The body's error type is boxed as axum's (`Box<dyn Error + Send + Sync>`).
         Response {
             inner: response.map(Body::new),
         }
@@ -148,9 +148,9 @@ impl Response {
         self.inner.headers_mut()
     }
 
-    /// The `http` response, its body axum's [`Body`]: an escape hatch for handing the
-    /// response to axum or hyper code of your own (the crate re-exports [`axum`] so the
-    /// type is nameable).
+    /// The `http` response, its body a [`Body`] (an [`http_body::Body`]): an escape hatch
+    /// for handing the response to hyper code, or any code built on `http-body`, of your
+    /// own.
     pub fn into_inner(self) -> http::Response<Body> {
         self.inner
     }
@@ -161,7 +161,7 @@ impl Response {
     /// is `Error: <exc_type>: <value>\n`, `text/plain; charset=utf-8`.
     ///
     /// ```
-    /// use nameko_core::RemoteError;
+    /// use nameko_core::{BoxError, RemoteError};
     /// use nameko_web::Response;
     ///
     /// let r = Response::from_remote_error(&RemoteError::new("ValueError", "bad"));
@@ -177,7 +177,7 @@ impl Response {
     /// `exc_type` in `expected_exceptions` (Nameko's `@http(..., expected_exceptions=...)`).
     ///
     /// ```
-    /// use nameko_core::RemoteError;
+    /// use nameko_core::{BoxError, RemoteError};
     /// use nameko_web::Response;
     ///
     /// let expected = ["ValueError".to_owned()];
@@ -246,58 +246,6 @@ pub fn error_page(status: StatusCode) -> Response {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_HTML_UTF8));
     r
-}
-
-/// A response body: strings and bytes.
-pub trait IntoBody {
-    /// The bytes of the body.
-    fn into_body(self) -> Bytes;
-}
-
-impl IntoBody for String {
-    fn into_body(self) -> Bytes {
-        Bytes::from(self)
-    }
-}
-
-impl IntoBody for &'static str {
-    fn into_body(self) -> Bytes {
-        Bytes::from_static(self.as_bytes())
-    }
-}
-
-impl IntoBody for Cow<'static, str> {
-    fn into_body(self) -> Bytes {
-        match self {
-            Cow::Borrowed(s) => Bytes::from_static(s.as_bytes()),
-            Cow::Owned(s) => Bytes::from(s),
-        }
-    }
-}
-
-impl IntoBody for Vec<u8> {
-    fn into_body(self) -> Bytes {
-        Bytes::from(self)
-    }
-}
-
-impl IntoBody for &'static [u8] {
-    fn into_body(self) -> Bytes {
-        Bytes::from_static(self)
-    }
-}
-
-impl IntoBody for Bytes {
-    fn into_body(self) -> Bytes {
-        self
-    }
-}
-
-/// `()` is an empty body.
-impl IntoBody for () {
-    fn into_body(self) -> Bytes {
-        Bytes::new()
-    }
 }
 
 fn invalid_header(what: &str, detail: impl fmt::Display) -> HttpError {
@@ -452,7 +400,7 @@ impl IntoHttpResponse for Response {
 impl<B> IntoHttpResponse for http::Response<B>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
+    B::Error: Into<BoxError>,
 {
     fn into_http_response(self) -> Result<Response, HttpError> {
         Ok(Response::from_http(self))
@@ -525,9 +473,7 @@ mod tests {
     use super::*;
 
     async fn body(r: Response) -> String {
-        let bytes = axum::body::to_bytes(r.into_inner().into_body(), usize::MAX)
-            .await
-            .unwrap();
+        let bytes = r.into_inner().into_body().to_bytes().await.unwrap();
         String::from_utf8(bytes.to_vec()).unwrap()
     }
 

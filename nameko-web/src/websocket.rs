@@ -436,7 +436,7 @@ impl WebSocketServer {
                 }
             }
         });
-        let mut response = http::Response::new(axum::body::Body::empty());
+        let mut response = http::Response::new(crate::body::Body::empty());
         *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
         let headers = response.headers_mut();
         headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
