@@ -100,6 +100,12 @@
 //! | `testing` | no | `testing::fire_http`: a route fired with a request in a unit test, without a server |
 #![forbid(unsafe_code)]
 
+// The modules import one another in one direction only, each from those above it:
+// body, py_json; response (with `HttpError`, which carries a response); error, request;
+// address, config; health; server; entrypoint; websocket (frames, subscriptions,
+// connection, entrypoint, hub; the server reaches the WebSocket endpoint through its
+// `Upgrade` trait); testing, __private.
+mod address;
 pub mod body;
 pub mod config;
 pub mod entrypoint;

@@ -1,5 +1,5 @@
 //! Responses: [`Response`], the return conventions ([`IntoHttpResponse`]) and how errors
-//! become responses ([`ResponseFromError`], [`Response::from_remote_error`]).
+//! become responses ([`HttpError`], [`ResponseFromError`], [`Response::from_remote_error`]).
 //!
 //! A handler may return, as Nameko's `@http` methods do:
 //!
@@ -22,11 +22,10 @@ use std::hash::BuildHasher;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
-use nameko_core::{BoxError, RemoteError};
+use nameko_core::{AsMethodError, BoxError, MethodError, RemoteError};
 
 use crate::body::Body;
 pub use crate::body::IntoBody;
-use crate::error::HttpError;
 
 /// The default content type, as werkzeug's `Response`.
 pub const TEXT_PLAIN_UTF8: &str = "text/plain; charset=utf-8";
@@ -161,7 +160,7 @@ impl Response {
     /// is `Error: <exc_type>: <value>\n`, `text/plain; charset=utf-8`.
     ///
     /// ```
-    /// use nameko_core::{BoxError, RemoteError};
+    /// use nameko_core::{AsMethodError, BoxError, MethodError, RemoteError};
     /// use nameko_web::Response;
     ///
     /// let r = Response::from_remote_error(&RemoteError::new("ValueError", "bad"));
@@ -177,7 +176,7 @@ impl Response {
     /// `exc_type` in `expected_exceptions` (Nameko's `@http(..., expected_exceptions=...)`).
     ///
     /// ```
-    /// use nameko_core::{BoxError, RemoteError};
+    /// use nameko_core::{AsMethodError, BoxError, MethodError, RemoteError};
     /// use nameko_web::Response;
     ///
     /// let expected = ["ValueError".to_owned()];
@@ -246,6 +245,119 @@ pub fn error_page(status: StatusCode) -> Response {
     r.headers_mut()
         .insert(CONTENT_TYPE, HeaderValue::from_static(TEXT_HTML_UTF8));
     r
+}
+
+/// A handler that failed: the error (its original, for dependency providers, and its
+/// wire form, a [`RemoteError`]), and the response the client gets when it is not the
+/// default one.
+///
+/// Without a response of its own, the client gets Nameko's: `400` for a `BadRequest`
+/// (or an error the entrypoint expects), `500` otherwise, with the body
+/// `Error: <exc_type>: <value>\n` (see [`Response::from_remote_error`]).
+pub struct HttpError {
+    error: MethodError,
+    response: Option<Box<Response>>,
+}
+
+impl HttpError {
+    /// A failure answered with the default response for `remote`.
+    pub fn new(remote: RemoteError) -> Self {
+        HttpError::from_method_error(MethodError::new(remote))
+    }
+
+    /// A failure of a method's error, answered with the default response.
+    pub fn from_method_error(error: MethodError) -> Self {
+        HttpError {
+            error,
+            response: None,
+        }
+    }
+
+    /// A failure answered with `response`.
+    pub fn with_response(remote: RemoteError, response: Response) -> Self {
+        HttpError {
+            error: MethodError::new(remote),
+            response: Some(Box::new(response)),
+        }
+    }
+
+    /// A failure from an error that builds its own response
+    /// ([`ResponseFromError`]).
+    pub fn from_error<E: ResponseFromError>(err: &E) -> Self {
+        HttpError::with_response(err.remote_error(), err.response_from_error())
+    }
+
+    /// Like [`from_error`](Self::from_error), keeping the error itself for dependency
+    /// providers.
+    pub fn from_std_error<E>(err: E) -> Self
+    where
+        E: ResponseFromError + std::error::Error + Send + Sync,
+    {
+        let response = err.response_from_error();
+        HttpError {
+            error: MethodError::with_source(err.remote_error(), err),
+            response: Some(Box::new(response)),
+        }
+    }
+
+    /// The error, as dependency providers see it.
+    pub fn remote_error(&self) -> &RemoteError {
+        self.error.remote_error()
+    }
+
+    /// The response of its own, if any.
+    pub fn response(&self) -> Option<&Response> {
+        self.response.as_deref()
+    }
+
+    /// The error and the response of its own.
+    pub fn into_parts(self) -> (RemoteError, Option<Response>) {
+        (self.error.into_remote_error(), self.response.map(|r| *r))
+    }
+}
+
+impl fmt::Debug for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpError")
+            .field("error", &self.error)
+            .field("status", &self.response.as_ref().map(|r| r.status()))
+            .finish()
+    }
+}
+
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.error.remote_error(), f)
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+impl AsMethodError for HttpError {
+    fn as_method_error(&self) -> &MethodError {
+        &self.error
+    }
+
+    /// A `BadRequest`, or an error whose own response is a `4xx`.
+    fn is_caller_error(&self) -> bool {
+        self.error.remote_error().is_bad_request()
+            || self
+                .response
+                .as_ref()
+                .is_some_and(|r| r.status().is_client_error())
+    }
+}
+
+impl From<MethodError> for HttpError {
+    fn from(error: MethodError) -> Self {
+        HttpError::from_method_error(error)
+    }
+}
+
+impl From<RemoteError> for HttpError {
+    fn from(remote: RemoteError) -> Self {
+        HttpError::new(remote)
+    }
 }
 
 fn invalid_header(what: &str, detail: impl fmt::Display) -> HttpError {

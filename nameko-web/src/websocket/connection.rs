@@ -26,8 +26,9 @@ use tokio_util::sync::CancellationToken;
 use super::frames::{event_frame, method_not_found, parse_call, result_frame};
 use super::subscriptions::HubState;
 use super::{KIND, lock, read, write};
+use crate::error::Error;
 use crate::response::{Response, error_page};
-use crate::server::WebServer;
+use crate::server::{Upgrade, WebServer};
 
 /// One method served over WebSocket.
 pub(super) struct WsMethod {
@@ -69,12 +70,12 @@ impl Resource for WebSocketServer {
 
 impl WebSocketServer {
     /// The runner's endpoint, created on first use with the runner's [`WebServer`].
-    pub async fn shared(container: &ContainerHandle) -> Result<Arc<WebSocketServer>, crate::Error> {
+    pub async fn shared(container: &ContainerHandle) -> Result<Arc<WebSocketServer>, Error> {
         let web = WebServer::shared(container).await?;
         container
             .shared()
             .get_or_try_init(|| async {
-                Ok::<_, crate::Error>(WebSocketServer {
+                Ok::<_, Error>(WebSocketServer {
                     sockets: Mutex::default(),
                     methods: RwLock::default(),
                     hubs: Mutex::default(),
@@ -137,79 +138,6 @@ impl WebSocketServer {
         for hub in hubs {
             hub.cleanup(socket_id);
         }
-    }
-
-    /// Answers the upgrade request of `/ws` and serves the socket in a task of its own.
-    pub(crate) fn upgrade(
-        self: &Arc<Self>,
-        parts: http::request::Parts,
-        peer: SocketAddr,
-    ) -> Response {
-        let mut parts = parts;
-        let header_has = |name: http::HeaderName, token: &str| {
-            parts.headers.get_all(name).iter().any(|v| {
-                v.to_str()
-                    .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
-            })
-        };
-        if parts.method != HttpMethod::GET
-            || !header_has(CONNECTION, "upgrade")
-            || !header_has(UPGRADE, "websocket")
-        {
-            return error_page(StatusCode::BAD_REQUEST);
-        }
-        if parts
-            .headers
-            .get(http::header::SEC_WEBSOCKET_VERSION)
-            .is_none_or(|v| v.as_bytes() != b"13")
-        {
-            return error_page(StatusCode::UPGRADE_REQUIRED).with_header(
-                http::header::SEC_WEBSOCKET_VERSION,
-                HeaderValue::from_static("13"),
-            );
-        }
-        let Some(key) = parts.headers.get(SEC_WEBSOCKET_KEY) else {
-            return error_page(StatusCode::BAD_REQUEST);
-        };
-        let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) else {
-            return error_page(StatusCode::BAD_REQUEST);
-        };
-        let Some(on_upgrade) = parts.extensions.remove::<hyper::upgrade::OnUpgrade>() else {
-            return error_page(StatusCode::BAD_REQUEST);
-        };
-        let mut context_data = ContextData::new();
-        if let Some(tp) = parts.headers.get("traceparent")
-            && let Ok(tp) = tp.to_str()
-        {
-            context_data.insert(TRACEPARENT.to_owned(), tp.into());
-        }
-        let server = Arc::clone(self);
-        tokio::spawn(async move {
-            match on_upgrade.await {
-                Ok(upgraded) => {
-                    let config = WebSocketConfig::default()
-                        .max_message_size(Some(server.max_message_size))
-                        .max_frame_size(Some(server.max_message_size));
-                    let ws = WebSocketStream::from_raw_socket(
-                        TokioIo::new(upgraded),
-                        Role::Server,
-                        Some(config),
-                    )
-                    .await;
-                    server.serve_socket(ws, context_data, peer).await;
-                }
-                Err(e) => {
-                    tracing::debug!(target: "nameko_web::websocket", %peer, error = %e, "WebSocket upgrade failed");
-                }
-            }
-        });
-        let mut response = http::Response::new(crate::body::Body::empty());
-        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
-        let headers = response.headers_mut();
-        headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
-        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
-        headers.insert(SEC_WEBSOCKET_ACCEPT, accept);
-        Response::from_http(response)
     }
 
     /// Nameko's `websocket_mainloop`: the connected event, then one answer per call.
@@ -308,6 +236,77 @@ impl WebSocketServer {
             };
             let _ = tx.send(answer);
         });
+    }
+}
+
+impl Upgrade for WebSocketServer {
+    /// Answers the upgrade request of `/ws` and serves the socket in a task of its own.
+    fn upgrade(self: Arc<Self>, parts: http::request::Parts, peer: SocketAddr) -> Response {
+        let mut parts = parts;
+        let header_has = |name: http::HeaderName, token: &str| {
+            parts.headers.get_all(name).iter().any(|v| {
+                v.to_str()
+                    .is_ok_and(|v| v.split(',').any(|t| t.trim().eq_ignore_ascii_case(token)))
+            })
+        };
+        if parts.method != HttpMethod::GET
+            || !header_has(CONNECTION, "upgrade")
+            || !header_has(UPGRADE, "websocket")
+        {
+            return error_page(StatusCode::BAD_REQUEST);
+        }
+        if parts
+            .headers
+            .get(http::header::SEC_WEBSOCKET_VERSION)
+            .is_none_or(|v| v.as_bytes() != b"13")
+        {
+            return error_page(StatusCode::UPGRADE_REQUIRED).with_header(
+                http::header::SEC_WEBSOCKET_VERSION,
+                HeaderValue::from_static("13"),
+            );
+        }
+        let Some(key) = parts.headers.get(SEC_WEBSOCKET_KEY) else {
+            return error_page(StatusCode::BAD_REQUEST);
+        };
+        let Ok(accept) = HeaderValue::from_str(&derive_accept_key(key.as_bytes())) else {
+            return error_page(StatusCode::BAD_REQUEST);
+        };
+        let Some(on_upgrade) = parts.extensions.remove::<hyper::upgrade::OnUpgrade>() else {
+            return error_page(StatusCode::BAD_REQUEST);
+        };
+        let mut context_data = ContextData::new();
+        if let Some(tp) = parts.headers.get("traceparent")
+            && let Ok(tp) = tp.to_str()
+        {
+            context_data.insert(TRACEPARENT.to_owned(), tp.into());
+        }
+        let server = self;
+        tokio::spawn(async move {
+            match on_upgrade.await {
+                Ok(upgraded) => {
+                    let config = WebSocketConfig::default()
+                        .max_message_size(Some(server.max_message_size))
+                        .max_frame_size(Some(server.max_message_size));
+                    let ws = WebSocketStream::from_raw_socket(
+                        TokioIo::new(upgraded),
+                        Role::Server,
+                        Some(config),
+                    )
+                    .await;
+                    server.serve_socket(ws, context_data, peer).await;
+                }
+                Err(e) => {
+                    tracing::debug!(target: "nameko_web::websocket", %peer, error = %e, "WebSocket upgrade failed");
+                }
+            }
+        });
+        let mut response = http::Response::new(crate::body::Body::empty());
+        *response.status_mut() = StatusCode::SWITCHING_PROTOCOLS;
+        let headers = response.headers_mut();
+        headers.insert(CONNECTION, HeaderValue::from_static("Upgrade"));
+        headers.insert(UPGRADE, HeaderValue::from_static("websocket"));
+        headers.insert(SEC_WEBSOCKET_ACCEPT, accept);
+        Response::from_http(response)
     }
 }
 

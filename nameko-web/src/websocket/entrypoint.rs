@@ -93,7 +93,7 @@ impl Extension for WebSocketRpc {
                 Arc::clone(&self.options),
                 None,
             )
-            .with_websocket(Arc::clone(&server)),
+            .with_upgrade(Arc::clone(&server) as _),
         );
         web.register(Arc::clone(&route));
         let method = Arc::new(WsMethod {
