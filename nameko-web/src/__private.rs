@@ -154,7 +154,7 @@ pub fn http<F>(
 where
     F: Fn(Request, PathParams) -> BoxFuture<HttpResult> + Send + Sync + 'static,
 {
-    Box::new(crate::Http::new(method_name, methods, rule, handler).options(options))
+    Box::new(crate::entrypoint::Http::new(method_name, methods, rule, handler).options(options))
 }
 
 /// Compile-time check that a path parameter's type can be parsed from the path.

@@ -112,7 +112,7 @@ impl ServerConfig {
                 ));
             }
         };
-        crate::server::parse_address(&address)?;
+        crate::address::parse_address(&address)?;
         Ok(ServerConfig {
             address,
             max_body_size: size(config, WEB_MAX_BODY_SIZE, DEFAULT_MAX_BODY_SIZE, 0)?,

@@ -285,10 +285,7 @@ impl Entrypoint for Http {
         let body = if head {
             bytes::Bytes::new()
         } else {
-            http_body_util::BodyExt::collect(body)
-                .await
-                .map_err(|e| invalid(e.into()))?
-                .to_bytes()
+            body.to_bytes().await.map_err(|e| invalid(e.into_inner()))?
         };
         Ok(Fired::Response(Box::new(http::Response::from_parts(
             parts, body,

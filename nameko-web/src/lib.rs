@@ -89,7 +89,9 @@
 //!   at `/ws` on the same server (`#[entrypoint(nameko::web::websocket::rpc())]`) and the
 //!   [`WebSocketHub`](websocket::WebSocketHub) dependency that pushes events to sockets.
 //!
-//! HTTP/1.1 only, as Nameko's eventlet server; no TLS (put a proxy in front).
+//! Served by hyper directly, with no web framework in between: HTTP/1.1 only, as Nameko's
+//! eventlet server; no TLS (put a proxy in front). A response's body is this crate's
+//! [`Body`], an [`http_body::Body`] hyper sends as it is.
 //!
 //! ## Feature flags
 //!
@@ -98,6 +100,13 @@
 //! | `testing` | no | `testing::fire_http`: a route fired with a request in a unit test, without a server |
 #![forbid(unsafe_code)]
 
+// The modules import one another in one direction only, each from those above it:
+// body, py_json; response (with `HttpError`, which carries a response); error, request;
+// address, config; health; server; entrypoint; websocket (frames, subscriptions,
+// connection, entrypoint, hub; the server reaches the WebSocket endpoint through its
+// `Upgrade` trait); testing, __private.
+mod address;
+pub mod body;
 pub mod config;
 pub mod entrypoint;
 pub mod error;
@@ -113,6 +122,7 @@ pub mod websocket;
 #[doc(hidden)]
 pub mod __private;
 
+pub use body::Body;
 pub use entrypoint::Http;
 pub use error::{Error, HttpError, PathParamError, RequestError};
 pub use request::{PathParams, Request};
@@ -125,7 +135,3 @@ pub use server::{HandlerFn, HttpResult, WebServer, bound_address};
 /// Re-exported for building responses: `StatusCode`, `HeaderMap`, `HeaderName`,
 /// `HeaderValue`, `Method`.
 pub use http;
-
-/// The body type of [`Response::into_inner`], the one escape hatch where an axum type
-/// appears; re-exported so it names the same version.
-pub use axum;

@@ -1,5 +1,5 @@
 //! Responses: [`Response`], the return conventions ([`IntoHttpResponse`]) and how errors
-//! become responses ([`ResponseFromError`], [`Response::from_remote_error`]).
+//! become responses ([`HttpError`], [`ResponseFromError`], [`Response::from_remote_error`]).
 //!
 //! A handler may return, as Nameko's `@http` methods do:
 //!
@@ -8,7 +8,7 @@
 //! | a body: `String`, `&'static str`, `Cow<'static, str>`, `Vec<u8>`, `Bytes`, `()` | `200`, `text/plain; charset=utf-8` |
 //! | `(status, body)`, status a `u16` or [`StatusCode`] | that status, `text/plain; charset=utf-8` |
 //! | `(status, headers, body)`, headers a `HashMap`, `BTreeMap`, `Vec` or array of name/value pairs, or a [`HeaderMap`] | those headers, then `Content-Type: text/plain; charset=utf-8` unless given |
-//! | a [`Response`], an `axum::response::Response` or any `http::Response<B>` | used as is |
+//! | a [`Response`] or any `http::Response<B>`, `B` an [`http_body::Body`] of [`Bytes`] | used as is |
 //! | `Result<any of these, E>` | `Err` becomes a response through [`ResponseFromError`] or the default mapping |
 //!
 //! Status lines carry hyper's standard reason phrases (`403 Forbidden`), where werkzeug
@@ -19,13 +19,13 @@ use std::collections::{BTreeMap, HashMap};
 use std::fmt;
 use std::hash::BuildHasher;
 
-use axum::body::Body;
 use bytes::Bytes;
 use http::header::{CONTENT_TYPE, HeaderName, HeaderValue};
 use http::{HeaderMap, StatusCode};
-use nameko_core::RemoteError;
+use nameko_core::{AsMethodError, BoxError, MethodError, RemoteError};
 
-use crate::error::HttpError;
+use crate::body::Body;
+pub use crate::body::IntoBody;
 
 /// The default content type, as werkzeug's `Response`.
 pub const TEXT_PLAIN_UTF8: &str = "text/plain; charset=utf-8";
@@ -103,9 +103,8 @@ impl Response {
     pub fn from_http<B>(response: http::Response<B>) -> Self
     where
         B: http_body::Body<Data = Bytes> + Send + 'static,
-        B::Error: Into<axum::BoxError>,
+        B::Error: Into<BoxError>,
     {
-        // The body's error type is boxed as axum's (`Box<dyn Error + Send + Sync>`).
         Response {
             inner: response.map(Body::new),
         }
@@ -148,9 +147,9 @@ impl Response {
         self.inner.headers_mut()
     }
 
-    /// The `http` response, its body axum's [`Body`]: an escape hatch for handing the
-    /// response to axum or hyper code of your own (the crate re-exports [`axum`] so the
-    /// type is nameable).
+    /// The `http` response, its body a [`Body`] (an [`http_body::Body`]): an escape hatch
+    /// for handing the response to hyper code, or any code built on `http-body`, of your
+    /// own.
     pub fn into_inner(self) -> http::Response<Body> {
         self.inner
     }
@@ -161,7 +160,7 @@ impl Response {
     /// is `Error: <exc_type>: <value>\n`, `text/plain; charset=utf-8`.
     ///
     /// ```
-    /// use nameko_core::RemoteError;
+    /// use nameko_core::{AsMethodError, BoxError, MethodError, RemoteError};
     /// use nameko_web::Response;
     ///
     /// let r = Response::from_remote_error(&RemoteError::new("ValueError", "bad"));
@@ -177,7 +176,7 @@ impl Response {
     /// `exc_type` in `expected_exceptions` (Nameko's `@http(..., expected_exceptions=...)`).
     ///
     /// ```
-    /// use nameko_core::RemoteError;
+    /// use nameko_core::{AsMethodError, BoxError, MethodError, RemoteError};
     /// use nameko_web::Response;
     ///
     /// let expected = ["ValueError".to_owned()];
@@ -248,55 +247,116 @@ pub fn error_page(status: StatusCode) -> Response {
     r
 }
 
-/// A response body: strings and bytes.
-pub trait IntoBody {
-    /// The bytes of the body.
-    fn into_body(self) -> Bytes;
+/// A handler that failed: the error (its original, for dependency providers, and its
+/// wire form, a [`RemoteError`]), and the response the client gets when it is not the
+/// default one.
+///
+/// Without a response of its own, the client gets Nameko's: `400` for a `BadRequest`
+/// (or an error the entrypoint expects), `500` otherwise, with the body
+/// `Error: <exc_type>: <value>\n` (see [`Response::from_remote_error`]).
+pub struct HttpError {
+    error: MethodError,
+    response: Option<Box<Response>>,
 }
 
-impl IntoBody for String {
-    fn into_body(self) -> Bytes {
-        Bytes::from(self)
+impl HttpError {
+    /// A failure answered with the default response for `remote`.
+    pub fn new(remote: RemoteError) -> Self {
+        HttpError::from_method_error(MethodError::new(remote))
     }
-}
 
-impl IntoBody for &'static str {
-    fn into_body(self) -> Bytes {
-        Bytes::from_static(self.as_bytes())
-    }
-}
-
-impl IntoBody for Cow<'static, str> {
-    fn into_body(self) -> Bytes {
-        match self {
-            Cow::Borrowed(s) => Bytes::from_static(s.as_bytes()),
-            Cow::Owned(s) => Bytes::from(s),
+    /// A failure of a method's error, answered with the default response.
+    pub fn from_method_error(error: MethodError) -> Self {
+        HttpError {
+            error,
+            response: None,
         }
     }
-}
 
-impl IntoBody for Vec<u8> {
-    fn into_body(self) -> Bytes {
-        Bytes::from(self)
+    /// A failure answered with `response`.
+    pub fn with_response(remote: RemoteError, response: Response) -> Self {
+        HttpError {
+            error: MethodError::new(remote),
+            response: Some(Box::new(response)),
+        }
+    }
+
+    /// A failure from an error that builds its own response
+    /// ([`ResponseFromError`]).
+    pub fn from_error<E: ResponseFromError>(err: &E) -> Self {
+        HttpError::with_response(err.remote_error(), err.response_from_error())
+    }
+
+    /// Like [`from_error`](Self::from_error), keeping the error itself for dependency
+    /// providers.
+    pub fn from_std_error<E>(err: E) -> Self
+    where
+        E: ResponseFromError + std::error::Error + Send + Sync,
+    {
+        let response = err.response_from_error();
+        HttpError {
+            error: MethodError::with_source(err.remote_error(), err),
+            response: Some(Box::new(response)),
+        }
+    }
+
+    /// The error, as dependency providers see it.
+    pub fn remote_error(&self) -> &RemoteError {
+        self.error.remote_error()
+    }
+
+    /// The response of its own, if any.
+    pub fn response(&self) -> Option<&Response> {
+        self.response.as_deref()
+    }
+
+    /// The error and the response of its own.
+    pub fn into_parts(self) -> (RemoteError, Option<Response>) {
+        (self.error.into_remote_error(), self.response.map(|r| *r))
     }
 }
 
-impl IntoBody for &'static [u8] {
-    fn into_body(self) -> Bytes {
-        Bytes::from_static(self)
+impl fmt::Debug for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("HttpError")
+            .field("error", &self.error)
+            .field("status", &self.response.as_ref().map(|r| r.status()))
+            .finish()
     }
 }
 
-impl IntoBody for Bytes {
-    fn into_body(self) -> Bytes {
-        self
+impl fmt::Display for HttpError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self.error.remote_error(), f)
     }
 }
 
-/// `()` is an empty body.
-impl IntoBody for () {
-    fn into_body(self) -> Bytes {
-        Bytes::new()
+impl std::error::Error for HttpError {}
+
+impl AsMethodError for HttpError {
+    fn as_method_error(&self) -> &MethodError {
+        &self.error
+    }
+
+    /// A `BadRequest`, or an error whose own response is a `4xx`.
+    fn is_caller_error(&self) -> bool {
+        self.error.remote_error().is_bad_request()
+            || self
+                .response
+                .as_ref()
+                .is_some_and(|r| r.status().is_client_error())
+    }
+}
+
+impl From<MethodError> for HttpError {
+    fn from(error: MethodError) -> Self {
+        HttpError::from_method_error(error)
+    }
+}
+
+impl From<RemoteError> for HttpError {
+    fn from(remote: RemoteError) -> Self {
+        HttpError::new(remote)
     }
 }
 
@@ -452,7 +512,7 @@ impl IntoHttpResponse for Response {
 impl<B> IntoHttpResponse for http::Response<B>
 where
     B: http_body::Body<Data = Bytes> + Send + 'static,
-    B::Error: Into<axum::BoxError>,
+    B::Error: Into<BoxError>,
 {
     fn into_http_response(self) -> Result<Response, HttpError> {
         Ok(Response::from_http(self))
@@ -525,9 +585,7 @@ mod tests {
     use super::*;
 
     async fn body(r: Response) -> String {
-        let bytes = axum::body::to_bytes(r.into_inner().into_body(), usize::MAX)
-            .await
-            .unwrap();
+        let bytes = r.into_inner().into_body().to_bytes().await.unwrap();
         String::from_utf8(bytes.to_vec()).unwrap()
     }
 

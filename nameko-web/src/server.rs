@@ -51,7 +51,6 @@ use std::sync::atomic::{AtomicBool, AtomicU8, Ordering};
 use std::sync::{Arc, OnceLock, RwLock};
 use std::time::Duration;
 
-use axum::body::Body;
 use http::header::{ALLOW, CONNECTION, CONTENT_LENGTH, HOST, HeaderValue, LOCATION};
 use http::{Method, StatusCode};
 use http_body_util::{BodyExt, LengthLimitError, Limited};
@@ -68,6 +67,8 @@ use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 
+use crate::address::parse_address;
+use crate::body::Body;
 use crate::config::ServerConfig;
 use crate::error::{Error, HttpError};
 use crate::request::{PathParams, Request, decode_path};
@@ -87,6 +88,15 @@ pub type HandlerFn =
 /// A service-level override of the default error response: `None` falls back to it.
 pub type ErrorResponder = Arc<dyn Fn(&RemoteError) -> Option<Response> + Send + Sync + 'static>;
 
+/// An endpoint that takes a connection over, as the WebSocket endpoint does: a route
+/// made with [`Route::with_upgrade`] hands it its matching requests instead of running
+/// its handler.
+pub(crate) trait Upgrade: Send + Sync {
+    /// The answer to an upgrade request (`101 Switching Protocols`, or an error page); the
+    /// endpoint serves the connection once hyper hands it over.
+    fn upgrade(self: Arc<Self>, parts: http::request::Parts, peer: SocketAddr) -> Response;
+}
+
 const PENDING: u8 = 0;
 const ACTIVE: u8 = 1;
 const STOPPED: u8 = 2;
@@ -102,8 +112,9 @@ pub(crate) struct Route {
     pub(crate) expected: Arc<[String]>,
     pub(crate) options: Arc<EntrypointOptions>,
     pub(crate) error_responder: Option<ErrorResponder>,
-    /// The WebSocket endpoint this route upgrades to (`/ws`), instead of a handler.
-    pub(crate) websocket: Option<Arc<crate::websocket::WebSocketServer>>,
+    /// The endpoint this route upgrades to (the WebSocket endpoint at `/ws`), instead of
+    /// a handler.
+    pub(crate) upgrade: Option<Arc<dyn Upgrade>>,
     state: AtomicU8,
 }
 
@@ -134,15 +145,15 @@ impl Route {
             expected,
             options,
             error_responder,
-            websocket: None,
+            upgrade: None,
             state: AtomicU8::new(PENDING),
         }
     }
 
-    /// Makes this route the WebSocket endpoint of `server`: a matching request is upgraded
-    /// instead of running the handler.
-    pub(crate) fn with_websocket(mut self, server: Arc<crate::websocket::WebSocketServer>) -> Self {
-        self.websocket = Some(server);
+    /// Makes this route an endpoint of `upgrade` (the WebSocket endpoint): a matching
+    /// request is upgraded instead of running the handler.
+    pub(crate) fn with_upgrade(mut self, upgrade: Arc<dyn Upgrade>) -> Self {
+        self.upgrade = Some(upgrade);
         self
     }
 
@@ -311,29 +322,6 @@ impl std::fmt::Debug for WebServer {
 /// ```
 pub fn bound_address(shared: &Resources) -> Option<SocketAddr> {
     shared.get::<WebServer>()?.local_addr()
-}
-
-/// Splits `[address:]port` (Nameko's format; `[v6]:port` also accepted) into host and
-/// port; an empty address means every IPv4 interface, as in Nameko.
-pub(crate) fn parse_address(address: &str) -> Result<(String, u16), Error> {
-    let invalid = || Error::Config {
-        key: nameko_core::config::WEB_SERVER_ADDRESS,
-        message: format!("expected `[address:]port`, got `{address}`"),
-    };
-    if let Ok(addr) = address.parse::<SocketAddr>() {
-        return Ok((addr.ip().to_string(), addr.port()));
-    }
-    let (host, port) = match address.rsplit_once(':') {
-        Some((host, port)) if !host.contains(':') => (host, port),
-        Some(_) => return Err(invalid()),
-        None => ("", address),
-    };
-    if port.is_empty() || !port.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(invalid());
-    }
-    let port: u16 = port.parse().map_err(|_| invalid())?;
-    let host = if host.is_empty() { "0.0.0.0" } else { host };
-    Ok((host.to_owned(), port))
 }
 
 impl WebServer {
@@ -530,17 +518,15 @@ impl WebServer {
             return redirect_to_slash(&routes, &parts, &path)
                 .unwrap_or_else(|| error_page(StatusCode::NOT_FOUND));
         };
-        if let Some(websocket) = &route.websocket {
+        if let Some(upgrade) = &route.upgrade {
             // Every WebSocket entrypoint registers the same path: it serves while any of
             // them runs.
-            let serving = route.is_active()
-                || routes
-                    .iter()
-                    .any(|r| r.websocket.is_some() && r.is_active());
+            let serving =
+                route.is_active() || routes.iter().any(|r| r.upgrade.is_some() && r.is_active());
             if !serving {
                 return error_page(StatusCode::SERVICE_UNAVAILABLE);
             }
-            return websocket.upgrade(parts, peer);
+            return Arc::clone(upgrade).upgrade(parts, peer);
         }
         if !route.is_active() {
             return error_page(StatusCode::SERVICE_UNAVAILABLE);
@@ -794,29 +780,4 @@ async fn serve(server: Arc<WebServer>, listener: TcpListener) {
         force.cancel();
     }
     connections.wait().await;
-}
-
-#[cfg(test)]
-mod tests {
-    #![allow(clippy::unwrap_used)]
-    use super::*;
-
-    #[test]
-    fn addresses() {
-        assert_eq!(
-            parse_address("0.0.0.0:8000").unwrap(),
-            ("0.0.0.0".into(), 8000)
-        );
-        assert_eq!(parse_address("8000").unwrap(), ("0.0.0.0".into(), 8000));
-        assert_eq!(parse_address(":8000").unwrap(), ("0.0.0.0".into(), 8000));
-        assert_eq!(
-            parse_address("localhost:80").unwrap(),
-            ("localhost".into(), 80)
-        );
-        assert_eq!(parse_address("[::1]:8000").unwrap(), ("::1".into(), 8000));
-        for bad in ["", "host", "host:", "host:99999", "a:b:c", "host:-1", "::1"] {
-            let err = parse_address(bad).unwrap_err().to_string();
-            assert!(err.contains("expected `[address:]port`"), "{bad}: {err}");
-        }
-    }
 }

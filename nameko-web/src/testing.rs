@@ -49,7 +49,7 @@ use nameko_core::entrypoint::Fired;
 use nameko_core::testing::{AsContainer, TestError, entrypoint_hook, find_entrypoint};
 use serde::de::DeserializeOwned;
 
-use crate::response::IntoBody;
+use crate::body::IntoBody;
 
 /// The response to a fired request: status, headers and the whole body.
 #[derive(Debug, Clone)]
