@@ -208,29 +208,20 @@ impl Run {
         H: Fn(Channel, Delivery) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        #[cfg(feature = "metrics")]
-        let in_flight = nameko_core::metrics::families()
-            .messages_in_flight
-            .get_or_create(&vec![
-                ("service", self.container.service_name().to_owned()),
-                ("queue", queue.clone()),
-            ])
-            .clone();
+        let in_flight = crate::metrics::InFlight::new(self.container.service_name(), &queue);
         loop {
             let mut failure = None;
             while let Some(delivery) = consumer.next().await {
                 match delivery {
-                    #[cfg(feature = "metrics")]
                     Ok(delivery) => {
-                        let guard = nameko_core::metrics::GaugeGuard::new(&in_flight);
+                        // In flight until its work has settled it.
+                        let guard = in_flight.enter();
                         let work = handle(channel.clone(), delivery);
                         self.container.spawn(async move {
+                            let _in_flight = guard;
                             work.await;
-                            drop(guard);
                         });
                     }
-                    #[cfg(not(feature = "metrics"))]
-                    Ok(delivery) => self.container.spawn(handle(channel.clone(), delivery)),
                     Err(e) => {
                         failure = Some(e.to_string());
                         break;

@@ -74,6 +74,7 @@ mod consumer;
 pub mod error;
 pub mod events;
 pub mod messaging;
+mod metrics;
 pub mod rpc;
 pub mod wire;
 

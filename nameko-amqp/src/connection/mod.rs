@@ -109,9 +109,8 @@ struct Link {
     state: watch::Sender<LinkState>,
     closing: CancellationToken,
     generations: AtomicU64,
-    /// Whether this connection is counted up in `nameko_broker_connected`.
-    #[cfg(feature = "metrics")]
-    counted_up: std::sync::atomic::AtomicBool,
+    /// `nameko_broker_connected` and `nameko_broker_reconnects_total` of this connection.
+    metrics: crate::metrics::BrokerMetrics,
 }
 
 impl std::fmt::Debug for AmqpConnection {
@@ -156,6 +155,8 @@ impl AmqpConnection {
             .map(hide_password)
             .collect();
         let (state, _) = watch::channel(LinkState::Down);
+        let metrics =
+            crate::metrics::BrokerMetrics::new(uris.first().map_or("/", |u| u.vhost.as_str()));
         Ok(AmqpConnection {
             link: Arc::new(Link {
                 uris,
@@ -166,8 +167,7 @@ impl AmqpConnection {
                 state,
                 closing: CancellationToken::new(),
                 generations: AtomicU64::new(0),
-                #[cfg(feature = "metrics")]
-                counted_up: std::sync::atomic::AtomicBool::new(false),
+                metrics,
             }),
         })
     }
@@ -255,18 +255,7 @@ impl AmqpConnection {
         let result = self
             .publish_retrying(exchange, routing_key, mandatory, body, properties)
             .await;
-        #[cfg(feature = "metrics")]
-        {
-            let families = nameko_core::metrics::families();
-            let family = if result.is_ok() {
-                &families.publishes
-            } else {
-                &families.publish_failures
-            };
-            family
-                .get_or_create(&nameko_core::metrics::label("exchange", exchange))
-                .inc();
-        }
+        crate::metrics::published(exchange, result.is_ok());
         result
     }
 
@@ -324,8 +313,7 @@ impl AmqpConnection {
     pub async fn close(&self) {
         self.link.closing.cancel();
         let previous = self.link.state.send_replace(LinkState::Closed);
-        #[cfg(feature = "metrics")]
-        self.link.record_connected(false);
+        self.link.metrics.connected(false);
         if let LinkState::Up(live) = previous
             && live.is_connected()
         {

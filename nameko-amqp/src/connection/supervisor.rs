@@ -41,8 +41,7 @@ impl Link {
             }
         };
         link.state.send_replace(LinkState::Up(Arc::clone(&live)));
-        #[cfg(feature = "metrics")]
-        link.record_connected(true);
+        link.metrics.connected(true);
         tokio::spawn(Arc::clone(link).supervise(live));
         Ok(())
     }
@@ -109,8 +108,7 @@ impl Link {
                 "connection to the broker lost; reconnecting"
             );
             self.state.send_replace(LinkState::Down);
-            #[cfg(feature = "metrics")]
-            self.record_connected(false);
+            self.metrics.connected(false);
             let down_since = tokio::time::Instant::now();
             let mut attempt = 0u32;
             live = loop {
@@ -144,35 +142,8 @@ impl Link {
                 "reconnected to the broker"
             );
             self.state.send_replace(LinkState::Up(Arc::clone(&live)));
-            #[cfg(feature = "metrics")]
-            {
-                self.record_connected(true);
-                nameko_core::metrics::families()
-                    .broker_reconnects
-                    .get_or_create(&self.vhost_label())
-                    .inc();
-            }
-        }
-    }
-
-    #[cfg(feature = "metrics")]
-    fn vhost_label(&self) -> nameko_core::metrics::Labels {
-        let vhost = self.uris.first().map_or("/", |u| u.vhost.as_str());
-        nameko_core::metrics::label("vhost", vhost)
-    }
-
-    /// Counts this connection in `nameko_broker_connected` while it is up.
-    #[cfg(feature = "metrics")]
-    pub(super) fn record_connected(&self, up: bool) {
-        if self.counted_up.swap(up, Ordering::AcqRel) == up {
-            return;
-        }
-        let families = nameko_core::metrics::families();
-        let gauge = families.broker_connected.get_or_create(&self.vhost_label());
-        if up {
-            gauge.inc();
-        } else {
-            gauge.dec();
+            self.metrics.connected(true);
+            self.metrics.reconnected();
         }
     }
 }

@@ -122,11 +122,7 @@ impl ReplyListener {
             method: method.to_owned(),
             source,
         })?;
-        #[cfg(feature = "metrics")]
-        nameko_core::metrics::families()
-            .rpc_client_calls
-            .get_or_create(&nameko_core::metrics::label("target_service", service))
-            .inc();
+        crate::metrics::rpc_call_sent(service);
         let correlation_id = nameko_core::__private::uuid_v4().to_string();
         let routing_key = wire::rpc_routing_key(service, method);
         let span = tracing::debug_span!(
@@ -435,14 +431,7 @@ impl RpcReply {
             Some(timeout) => match tokio::time::timeout(timeout, self.rx).await {
                 Ok(r) => r,
                 Err(_) => {
-                    #[cfg(feature = "metrics")]
-                    nameko_core::metrics::families()
-                        .rpc_client_timeouts
-                        .get_or_create(&nameko_core::metrics::label(
-                            "target_service",
-                            &self.service,
-                        ))
-                        .inc();
+                    crate::metrics::rpc_call_timed_out(&self.service);
                     return Err(RpcError::Timeout {
                         service: self.service,
                         method: self.method,

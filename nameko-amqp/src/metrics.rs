@@ -1,0 +1,162 @@
+//! The transport's metric families, the only module of nameko-amqp that touches the
+//! process's registry (`nameko_core::metrics`, feature `metrics`). Every other module
+//! records through these helpers, which do nothing without the feature.
+//!
+//! | family | labels | recorded by |
+//! |---|---|---|
+//! | `nameko_rpc_client_calls_total` | `target_service` | [`rpc_call_sent`] |
+//! | `nameko_rpc_client_timeouts_total` | `target_service` | [`rpc_call_timed_out`] |
+//! | `nameko_publishes_total` | `exchange` | [`published`] |
+//! | `nameko_publish_failures_total` | `exchange` | [`published`] |
+//! | `nameko_broker_reconnects_total` | `vhost` | [`BrokerMetrics::reconnected`] |
+//! | `nameko_broker_connected` | `vhost` | [`BrokerMetrics::connected`] |
+//! | `nameko_messages_in_flight` | `service`, `queue` | [`InFlight::enter`] |
+
+pub(crate) use imp::*;
+
+#[cfg(feature = "metrics")]
+mod imp {
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use nameko_core::metrics::prometheus_client::metrics::gauge::Gauge;
+    use nameko_core::metrics::{GaugeGuard, Labels, families, label};
+
+    /// Counts an RPC request sent to `target_service`.
+    pub(crate) fn rpc_call_sent(target_service: &str) {
+        families()
+            .rpc_client_calls
+            .get_or_create(&label("target_service", target_service))
+            .inc();
+    }
+
+    /// Counts an RPC call to `target_service` whose reply did not come in time.
+    pub(crate) fn rpc_call_timed_out(target_service: &str) {
+        families()
+            .rpc_client_timeouts
+            .get_or_create(&label("target_service", target_service))
+            .inc();
+    }
+
+    /// Counts a publish to `exchange`: confirmed when `ok`, else failed.
+    pub(crate) fn published(exchange: &str, ok: bool) {
+        let families = families();
+        let family = if ok {
+            &families.publishes
+        } else {
+            &families.publish_failures
+        };
+        family.get_or_create(&label("exchange", exchange)).inc();
+    }
+
+    /// The metrics of one broker connection, by the vhost of its first URI.
+    #[derive(Debug)]
+    pub(crate) struct BrokerMetrics {
+        vhost: Labels,
+        /// Whether this connection is counted up in `nameko_broker_connected`.
+        counted_up: AtomicBool,
+    }
+
+    impl BrokerMetrics {
+        /// The metrics of a connection to `vhost`, not counted up yet.
+        pub(crate) fn new(vhost: &str) -> Self {
+            BrokerMetrics {
+                vhost: label("vhost", vhost),
+                counted_up: AtomicBool::new(false),
+            }
+        }
+
+        /// Counts the connection in `nameko_broker_connected` while it is up (`up`), or
+        /// no longer; saying the same twice changes nothing.
+        pub(crate) fn connected(&self, up: bool) {
+            if self.counted_up.swap(up, Ordering::AcqRel) == up {
+                return;
+            }
+            let gauge = families().broker_connected.get_or_create(&self.vhost);
+            if up {
+                gauge.inc();
+            } else {
+                gauge.dec();
+            }
+        }
+
+        /// Counts a reconnection in `nameko_broker_reconnects_total`.
+        pub(crate) fn reconnected(&self) {
+            families()
+                .broker_reconnects
+                .get_or_create(&self.vhost)
+                .inc();
+        }
+    }
+
+    /// `nameko_messages_in_flight` of one consumer: looked up once, entered per delivery.
+    #[derive(Debug, Clone)]
+    pub(crate) struct InFlight(Gauge);
+
+    /// Holds a delivery in `nameko_messages_in_flight` until dropped (settled).
+    #[derive(Debug)]
+    pub(crate) struct InFlightGuard(#[allow(dead_code)] GaugeGuard);
+
+    impl InFlight {
+        /// The deliveries in flight of `service` from `queue`.
+        pub(crate) fn new(service: &str, queue: &str) -> Self {
+            let labels: Labels = vec![("service", service.to_owned()), ("queue", queue.to_owned())];
+            InFlight(families().messages_in_flight.get_or_create(&labels).clone())
+        }
+
+        /// Counts one more delivery in flight, until the guard is dropped.
+        pub(crate) fn enter(&self) -> InFlightGuard {
+            InFlightGuard(GaugeGuard::new(&self.0))
+        }
+    }
+}
+
+#[cfg(not(feature = "metrics"))]
+mod imp {
+    //! Without the feature: the same helpers, doing nothing.
+
+    /// Counts an RPC request sent (no-op).
+    pub(crate) fn rpc_call_sent(_target_service: &str) {}
+
+    /// Counts an RPC call that timed out (no-op).
+    pub(crate) fn rpc_call_timed_out(_target_service: &str) {}
+
+    /// Counts a publish (no-op).
+    pub(crate) fn published(_exchange: &str, _ok: bool) {}
+
+    /// The metrics of one broker connection (none).
+    #[derive(Debug)]
+    pub(crate) struct BrokerMetrics;
+
+    impl BrokerMetrics {
+        /// No metrics.
+        pub(crate) fn new(_vhost: &str) -> Self {
+            BrokerMetrics
+        }
+
+        /// No-op.
+        pub(crate) fn connected(&self, _up: bool) {}
+
+        /// No-op.
+        pub(crate) fn reconnected(&self) {}
+    }
+
+    /// The deliveries in flight of one consumer (not counted).
+    #[derive(Debug, Clone)]
+    pub(crate) struct InFlight;
+
+    /// Nothing to hold.
+    #[derive(Debug)]
+    pub(crate) struct InFlightGuard;
+
+    impl InFlight {
+        /// Not counted.
+        pub(crate) fn new(_service: &str, _queue: &str) -> Self {
+            InFlight
+        }
+
+        /// Not counted.
+        pub(crate) fn enter(&self) -> InFlightGuard {
+            InFlightGuard
+        }
+    }
+}
