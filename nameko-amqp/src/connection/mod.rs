@@ -50,23 +50,34 @@ pub enum Published {
     Returned,
 }
 
-/// One established connection: the lapin connection, its publisher channel, and its
-/// number (each reconnection makes a new one).
-pub(crate) struct Live {
+/// One established connection of an [`AmqpConnection`]: what it holds between two losses
+/// (the lapin connection, its publisher channel, and its number; each reconnection makes
+/// a new one). A consumer opens its channels on one ([`Resume`](crate::Resume) hands
+/// it the one to use).
+pub struct LiveConnection {
     conn: Connection,
     publisher: Channel,
     generation: u64,
     uri: String,
 }
 
-impl Live {
+impl std::fmt::Debug for LiveConnection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LiveConnection")
+            .field("uri", &self.uri)
+            .field("generation", &self.generation)
+            .finish()
+    }
+}
+
+impl LiveConnection {
     /// The connection's number: 1 for the first, then one more per reconnection.
-    pub(crate) fn generation(&self) -> u64 {
+    pub fn generation(&self) -> u64 {
         self.generation
     }
 
     /// Opens a channel on this connection.
-    pub(crate) async fn create_channel(&self) -> Result<Channel, AmqpError> {
+    pub async fn create_channel(&self) -> Result<Channel, AmqpError> {
         self.conn
             .create_channel()
             .await
@@ -74,7 +85,7 @@ impl Live {
     }
 
     /// Whether this connection is still open.
-    pub(crate) fn is_connected(&self) -> bool {
+    pub fn is_connected(&self) -> bool {
         self.conn.status().connected()
     }
 }
@@ -85,7 +96,7 @@ pub(crate) enum LinkState {
     /// Connecting, or reconnecting after a loss.
     Down,
     /// Connected.
-    Up(Arc<Live>),
+    Up(Arc<LiveConnection>),
     /// Closed for good.
     Closed,
 }
@@ -183,7 +194,7 @@ impl AmqpConnection {
     }
 
     /// The current connection, waiting while it is re-established; an error once closed.
-    pub(crate) async fn live(&self) -> Result<Arc<Live>, AmqpError> {
+    pub(crate) async fn live(&self) -> Result<Arc<LiveConnection>, AmqpError> {
         let mut rx = self.link.state.subscribe();
         loop {
             match &*rx.borrow_and_update() {
@@ -198,7 +209,7 @@ impl AmqpConnection {
     }
 
     /// A connection newer than generation `after`, waiting for the reconnection.
-    pub(crate) async fn live_after(&self, after: u64) -> Result<Arc<Live>, AmqpError> {
+    pub(crate) async fn live_after(&self, after: u64) -> Result<Arc<LiveConnection>, AmqpError> {
         let mut rx = self.link.state.subscribe();
         loop {
             match &*rx.borrow_and_update() {
@@ -331,7 +342,7 @@ impl AmqpConnection {
 }
 
 async fn publish_on(
-    live: &Live,
+    live: &LiveConnection,
     exchange: &str,
     routing_key: &str,
     mandatory: bool,

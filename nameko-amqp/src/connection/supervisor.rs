@@ -11,7 +11,7 @@ use lapin::options::ConfirmSelectOptions;
 use lapin::uri::AMQPUri;
 use lapin::{Connection, ConnectionProperties};
 
-use super::{Link, LinkState, Live};
+use super::{Link, LinkState, LiveConnection};
 use crate::error::AmqpError;
 
 impl Link {
@@ -47,7 +47,7 @@ impl Link {
     }
 
     /// Tries each URI once, in order.
-    async fn open_any(&self) -> Result<Arc<Live>, AmqpError> {
+    async fn open_any(&self) -> Result<Arc<LiveConnection>, AmqpError> {
         let mut last = None;
         for (uri, shown) in self.uris.iter().zip(&self.shown) {
             match self.open(uri, shown).await {
@@ -58,7 +58,7 @@ impl Link {
         Err(last.unwrap_or(AmqpError::Closed))
     }
 
-    async fn open(&self, uri: &AMQPUri, shown: &str) -> Result<Arc<Live>, AmqpError> {
+    async fn open(&self, uri: &AMQPUri, shown: &str) -> Result<Arc<LiveConnection>, AmqpError> {
         let connect_error = |source: lapin::Error| AmqpError::Connect {
             uri: shown.to_owned(),
             source,
@@ -82,7 +82,7 @@ impl Link {
             .map_err(AmqpError::op("confirm.select"))?;
         let generation = self.generations.fetch_add(1, Ordering::SeqCst) + 1;
         tracing::info!(target: "nameko_amqp::connection", uri = %shown, generation, "connected to the broker");
-        Ok(Arc::new(Live {
+        Ok(Arc::new(LiveConnection {
             conn,
             publisher,
             generation,
@@ -92,7 +92,7 @@ impl Link {
 
     /// Watches the live connection; when it is lost, reconnects with back-off, for as
     /// long as the connection is not closed.
-    async fn supervise(self: Arc<Self>, mut live: Arc<Live>) {
+    async fn supervise(self: Arc<Self>, mut live: Arc<LiveConnection>) {
         loop {
             let reason = tokio::select! {
                 _ = self.closing.cancelled() => return,
@@ -149,7 +149,7 @@ impl Link {
 }
 
 /// Completes when `live` is lost, with the reason.
-async fn lost(live: &Live) -> String {
+async fn lost(live: &LiveConnection) -> String {
     let mut events = live.conn.events_listener();
     loop {
         match events.next().await {

@@ -21,9 +21,10 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
-use crate::connection::{AmqpConnection, Backoff, Live, Published};
+use crate::connection::{AmqpConnection, Backoff, LiveConnection, Published};
 use crate::consumer::declare_bound_queue;
 use crate::error::{AmqpError, RpcError};
+use crate::resume::Resume;
 use crate::rpc::entrypoint::declare_rpc_exchange;
 use crate::wire;
 
@@ -75,18 +76,16 @@ impl ReplyListener {
             queue,
             routing_key: id.clone(),
         };
-        let live = connection.live().await?;
-        let (channel, consumer, _) = target.open(&live, false).await?;
+        let resume = Resume::start(Arc::clone(&connection), Backoff::from_config(config)).await?;
+        let (channel, consumer, _) = target.open(resume.connection(), false).await?;
         let channel = Arc::new(Mutex::new(channel));
         let pending: Pending = Arc::default();
         let task = tokio::spawn(reply_loop(
-            Arc::clone(&connection),
             target,
-            live,
+            resume,
             consumer,
             Arc::clone(&pending),
             Arc::clone(&channel),
-            Backoff::from_config(config),
         ));
         Ok(ReplyListener {
             connection,
@@ -216,7 +215,7 @@ impl ReplyQueue {
     /// the result when it did not).
     async fn open(
         &self,
-        live: &Live,
+        live: &LiveConnection,
         check: bool,
     ) -> Result<(Channel, lapin::Consumer, bool), AmqpError> {
         let queue = self.queue.as_str();
@@ -294,15 +293,13 @@ async fn ack_up_to(channel: &Channel, tag: Option<u64>) {
 }
 
 /// Hands each reply to its waiting call; after a lost channel or connection, opens the
-/// reply queue again and goes on.
+/// reply queue again and goes on ([`Resume`]).
 async fn reply_loop(
-    connection: Arc<AmqpConnection>,
     target: ReplyQueue,
-    mut live: Arc<Live>,
+    mut resume: Resume,
     mut consumer: lapin::Consumer,
     pending: Pending,
     current: Arc<Mutex<Channel>>,
-    backoff: Backoff,
 ) {
     let mut channel = lock(&current).clone();
     loop {
@@ -342,49 +339,29 @@ async fn reply_loop(
             queue = %target.queue, reason = %why,
             "reply consumer lost; resuming when the broker is back"
         );
-        let mut attempt = 0u32;
-        loop {
-            let next = if live.is_connected() {
-                tokio::time::sleep(backoff.delay(attempt)).await;
-                connection.live().await
-            } else {
-                connection.live_after(live.generation()).await
-            };
-            let Ok(next) = next else {
-                // Closed for good.
-                lock(&pending).clear();
-                return;
-            };
-            match target.open(&next, true).await {
-                Ok((new_channel, new_consumer, lost)) => {
-                    if lost {
-                        let waiting: Vec<_> = lock(&pending).drain().collect();
-                        tracing::warn!(
-                            target: "nameko_amqp::rpc",
-                            queue = %target.queue, calls = waiting.len(),
-                            "the reply queue expired while the broker was away; failing the calls waiting on it"
-                        );
-                        for (_, tx) in waiting {
-                            let _ = tx.send(Err(RpcError::ReplyQueueLost(target.queue.clone())));
-                        }
-                    }
-                    *lock(&current) = new_channel.clone();
-                    channel = new_channel;
-                    consumer = new_consumer;
-                    live = next;
-                    tracing::info!(target: "nameko_amqp::rpc", queue = %target.queue, "reply consumer resumed");
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        target: "nameko_amqp::rpc",
-                        queue = %target.queue, error = %e, attempt = attempt + 1,
-                        "cannot resume the reply consumer; retrying"
-                    );
-                    attempt = attempt.saturating_add(1);
-                }
+        let target = &target;
+        let reopen = |live: Arc<LiveConnection>| async move { target.open(&live, true).await };
+        let Some((new_channel, new_consumer, lost)) = resume.resume(&target.queue, reopen).await
+        else {
+            // Closed for good.
+            lock(&pending).clear();
+            return;
+        };
+        if lost {
+            let waiting: Vec<_> = lock(&pending).drain().collect();
+            tracing::warn!(
+                target: "nameko_amqp::rpc",
+                queue = %target.queue, calls = waiting.len(),
+                "the reply queue expired while the broker was away; failing the calls waiting on it"
+            );
+            for (_, tx) in waiting {
+                let _ = tx.send(Err(RpcError::ReplyQueueLost(target.queue.clone())));
             }
         }
+        *lock(&current) = new_channel.clone();
+        channel = new_channel;
+        consumer = new_consumer;
+        tracing::info!(target: "nameko_amqp::rpc", queue = %target.queue, "reply consumer resumed");
     }
 }
 
