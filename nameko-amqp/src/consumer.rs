@@ -10,8 +10,7 @@ use futures_util::StreamExt;
 use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
-    BasicRejectOptions, QueueBindOptions, QueueDeclareOptions,
+    BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{FieldTable, ShortString};
 use nameko_core::BoxFuture;
@@ -291,40 +290,4 @@ pub(crate) async fn declare_bound_queue(
         )
         .await
         .map_err(AmqpError::op(format!("queue.bind {queue}")))
-}
-
-/// Acknowledges a delivery received on `channel`.
-///
-/// Straight on the channel: the delivery's `Acker` goes through lapin's internal RPC task
-/// (a task hop and a spawned future per ack), which costs about 5 µs of CPU per message
-/// and a quarter of a backlog's drain rate.
-pub(crate) async fn ack(channel: &Channel, delivery: &Delivery) {
-    if let Err(e) = channel
-        .basic_ack(delivery.delivery_tag, BasicAckOptions::default())
-        .await
-    {
-        tracing::warn!(target: "nameko_amqp::consumer", error = %e, "ack failed");
-    }
-}
-
-/// Hands a delivery back to the queue.
-pub(crate) async fn requeue(delivery: &Delivery) {
-    let options = BasicNackOptions {
-        requeue: true,
-        multiple: false,
-    };
-    if let Err(e) = delivery.acker.nack(options).await {
-        tracing::debug!(target: "nameko_amqp::consumer", error = %e, "nack failed");
-    }
-}
-
-/// Rejects a delivery for good (a dead-letter exchange, if any, gets it).
-pub(crate) async fn reject(delivery: &Delivery) {
-    if let Err(e) = delivery
-        .acker
-        .reject(BasicRejectOptions { requeue: false })
-        .await
-    {
-        tracing::warn!(target: "nameko_amqp::consumer", error = %e, "reject failed");
-    }
 }

@@ -78,6 +78,7 @@ pub mod messaging;
 mod metrics;
 pub mod resume;
 pub mod rpc;
+mod settle;
 pub mod wire;
 
 #[cfg(feature = "testing")]
