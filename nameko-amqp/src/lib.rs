@@ -76,6 +76,7 @@ pub mod error;
 pub mod events;
 pub mod messaging;
 mod metrics;
+mod outgoing;
 pub mod resume;
 pub mod rpc;
 mod settle;

@@ -4,9 +4,9 @@
 use std::collections::HashSet;
 use std::sync::{Arc, Mutex, OnceLock};
 
+use lapin::ExchangeKind;
 use lapin::options::ExchangeDeclareOptions;
 use lapin::types::FieldTable;
-use lapin::{BasicProperties, ExchangeKind};
 use nameko_core::context::ContextData;
 use nameko_core::{
     BoxError, Config, ContainerHandle, DependencyProvider, Extension, RemoteError, WorkerContext,
@@ -17,6 +17,7 @@ use tracing::Instrument;
 
 use crate::connection::AmqpConnection;
 use crate::error::AmqpError;
+use crate::outgoing::{Outgoing, Sending};
 use crate::wire;
 
 /// Why an event could not be dispatched.
@@ -92,29 +93,8 @@ impl Publisher {
             declare_events_exchange(&self.connection, &exchange, self.auto_delete).await?;
             lock(&self.declared).insert(exchange.clone());
         }
-        let span = tracing::debug_span!(
-            target: "nameko_amqp::events",
-            "publish",
-            otel.name = %format_args!("publish {exchange}"),
-            otel.kind = "producer",
-            messaging.system = "rabbitmq",
-            messaging.destination.name = %exchange,
-            messaging.operation.type = "publish",
-            messaging.rabbitmq.destination.routing_key = %event_type,
-            trace_id = tracing::field::Empty,
-            span_id = tracing::field::Empty,
-        );
-        // A child of the worker's span (or of the trace the caller gave), or a new trace.
-        let trace = nameko_core::trace::span_context(
-            &span,
-            nameko_core::TraceParent::from_context(context).as_ref(),
-        );
-        crate::rpc::client::record_ids(&span, &trace);
-        let properties = BasicProperties::default()
-            .with_content_type(wire::CONTENT_TYPE_JSON.into())
-            .with_content_encoding(wire::CONTENT_ENCODING.into())
-            .with_delivery_mode(wire::PERSISTENT)
-            .with_headers(wire::headers_with_trace(context, &trace));
+        let (span, properties) =
+            Outgoing::new(Sending::Event, &exchange, event_type, context).build();
         self.connection
             .publish(&exchange, event_type, false, &body, properties)
             .instrument(span)

@@ -7,11 +7,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
+use lapin::Channel;
 use lapin::options::{BasicConsumeOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel};
 use nameko_core::context::{CALL_ID_STACK, ContextData};
-use nameko_core::trace::TraceParent;
 use nameko_core::{
     BoxError, Config, ContainerHandle, DependencyProvider, Extension, IntoArguments, Resource,
     WorkerContext,
@@ -24,6 +23,7 @@ use tracing::Instrument;
 use crate::connection::{AmqpConnection, Backoff, LiveConnection, Published};
 use crate::consumer::declare_bound_queue;
 use crate::error::{AmqpError, RpcError};
+use crate::outgoing::Outgoing;
 use crate::resume::Resume;
 use crate::rpc::entrypoint::declare_rpc_exchange;
 use crate::wire;
@@ -124,31 +124,16 @@ impl ReplyListener {
         crate::metrics::rpc_call_sent(service);
         let correlation_id = nameko_core::__private::uuid_v4().to_string();
         let routing_key = wire::rpc_routing_key(service, method);
-        let span = tracing::debug_span!(
-            target: "nameko_amqp::rpc",
-            "rpc_call",
-            otel.name = %format_args!("send {routing_key}"),
-            otel.kind = "client",
-            messaging.system = "rabbitmq",
-            messaging.destination.name = %self.exchange,
-            messaging.operation.type = "send",
-            messaging.rabbitmq.destination.routing_key = %routing_key,
-            messaging.message.conversation_id = %correlation_id,
-            trace_id = tracing::field::Empty,
-            span_id = tracing::field::Empty,
-        );
-        let trace =
-            nameko_core::trace::span_context(&span, TraceParent::from_context(context).as_ref());
-        record_ids(&span, &trace);
+        let (span, properties) = Outgoing::request(
+            &self.exchange,
+            &routing_key,
+            context,
+            &correlation_id,
+            &self.routing_key,
+        )
+        .build();
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(correlation_id.clone(), tx);
-        let properties = BasicProperties::default()
-            .with_content_type(wire::CONTENT_TYPE_JSON.into())
-            .with_content_encoding(wire::CONTENT_ENCODING.into())
-            .with_delivery_mode(wire::PERSISTENT)
-            .with_reply_to(self.routing_key.as_str().into())
-            .with_correlation_id(correlation_id.as_str().into())
-            .with_headers(wire::headers_with_trace(context, &trace));
         let published = self
             .connection
             .publish(&self.exchange, &routing_key, true, &body, properties)
@@ -419,14 +404,6 @@ impl RpcReply {
             None => self.rx.await,
         };
         outcome.unwrap_or(Err(RpcError::Disconnected))
-    }
-}
-
-/// Records a span's W3C ids as its `trace_id` and `span_id` fields (when recorded).
-pub(crate) fn record_ids(span: &tracing::Span, trace: &TraceParent) {
-    if !span.is_disabled() {
-        span.record("trace_id", tracing::field::display(trace.trace_id_hex()));
-        span.record("span_id", tracing::field::display(trace.span_id_hex()));
     }
 }
 
