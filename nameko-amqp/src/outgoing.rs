@@ -15,12 +15,13 @@ use serde_json::{Map, Value};
 use crate::wire;
 
 /// What is sent: it names the span.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub(crate) enum Sending {
     /// An event: span `publish` (target `nameko_amqp::events`, kind `producer`).
     Event,
     /// A message of the messaging `Publisher`: span `publish` (target
     /// `nameko_amqp::messaging`, kind `producer`).
+    #[default]
     Message,
     /// An RPC request: span `rpc_call` (target `nameko_amqp::rpc`, kind `client`), with the
     /// correlation id as `messaging.message.conversation_id`.

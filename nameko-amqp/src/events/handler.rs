@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 use crate::connection::AmqpConnection;
 use crate::consumer::{ConsumerSlot, QueueConsumer, Setup, declare_bound_queue};
 use crate::error::AmqpError;
-use crate::events::dispatcher::declare_events_exchange_on;
+use crate::events::dispatcher::events_exchange;
 use crate::settle::{Origin, SettlePolicy, reject_malformed, settle};
 use crate::wire;
 
@@ -209,11 +209,7 @@ impl EventHandler {
         }
         let connection = AmqpConnection::shared(container).await?;
         let config = container.config();
-        let exchange = wire::events_exchange(&self.source_service);
-        let auto_delete_exchange = config
-            .get(wire::AUTO_DELETE_EVENT_EXCHANGES)
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let exchange = events_exchange(&self.source_service, config);
         let id = broadcast_identifier(container).await;
         let queue = self.queue_name(container.service_name(), &id.0);
         let exclusive = self.handler_type == HandlerType::Broadcast && !self.reliable_delivery;
@@ -231,7 +227,7 @@ impl EventHandler {
             payload_name: self.payload_name(),
             options: Arc::clone(&self.options),
             queue: queue.clone(),
-            exchange: Arc::from(exchange.as_str()),
+            exchange: Arc::from(exchange.name()),
             policy: SettlePolicy::requeue_on_error(self.requeue_on_error),
             handler: Arc::clone(&self.handler),
         });
@@ -243,15 +239,15 @@ impl EventHandler {
                 queue_args.clone(),
             );
             Box::pin(async move {
-                declare_events_exchange_on(&channel, &exchange, auto_delete_exchange).await?;
+                exchange.declare_on(&channel).await?;
                 let options = QueueDeclareOptions {
                     durable: true,
                     auto_delete,
                     exclusive,
                     ..QueueDeclareOptions::default()
                 };
-                declare_bound_queue(&channel, &queue, options, args, &exchange, &event_type)
-                    .await?;
+                let name = exchange.name();
+                declare_bound_queue(&channel, &queue, options, args, name, &event_type).await?;
                 Ok(queue)
             })
         });

@@ -197,6 +197,8 @@ struct Target {
     queue: Option<Queue>,
     declare: Vec<Declaration>,
     defaults: PublishOptions,
+    /// Messages, or events (an [`EventDispatcher`](crate::EventDispatcher)'s): their span.
+    sending: Sending,
 }
 
 impl Target {
@@ -255,13 +257,36 @@ impl Target {
         context: &ContextData,
     ) -> Result<(), PublishError> {
         let body = serde_json::to_vec(payload).map_err(PublishError::Encode)?;
+        let (published, routing_key) = self.send(connection, &body, options, context).await?;
+        let exchange = self.exchange_name();
+        match published {
+            Published::Routed => {
+                tracing::debug!(target: "nameko_amqp::messaging", %exchange, %routing_key, "published");
+                Ok(())
+            }
+            Published::Returned => Err(PublishError::Undeliverable {
+                exchange: exchange.to_owned(),
+                routing_key,
+            }),
+        }
+    }
+
+    /// Publishes `body` with `options` over the defaults and waits for the broker's
+    /// confirm; with the routing key used.
+    async fn send(
+        &self,
+        connection: &AmqpConnection,
+        body: &[u8],
+        options: &PublishOptions,
+        context: &ContextData,
+    ) -> Result<(Published, String), AmqpError> {
         let options = options.over(&self.defaults);
         let exchange = self.exchange_name();
         let routing_key = options
             .routing_key
             .clone()
             .unwrap_or_else(|| self.default_routing_key());
-        let (span, properties) = Outgoing::new(Sending::Message, exchange, &routing_key, context)
+        let (span, properties) = Outgoing::new(self.sending, exchange, &routing_key, context)
             .headers(&options.headers)
             .delivery_mode(options.delivery_mode.unwrap_or_default().as_u8())
             .priority(options.priority)
@@ -274,21 +299,12 @@ impl Target {
                 exchange,
                 &routing_key,
                 options.mandatory.unwrap_or(false),
-                &body,
+                body,
                 properties,
             )
             .instrument(span)
             .await?;
-        match published {
-            Published::Routed => {
-                tracing::debug!(target: "nameko_amqp::messaging", %exchange, %routing_key, "published");
-                Ok(())
-            }
-            Published::Returned => Err(PublishError::Undeliverable {
-                exchange: exchange.to_owned(),
-                routing_key,
-            }),
-        }
+        Ok((published, routing_key))
     }
 }
 
@@ -416,6 +432,30 @@ impl Publisher {
     /// broker's confirm.
     pub async fn publish(&self, payload: &(impl Serialize + ?Sized)) -> Result<(), PublishError> {
         self.publish_with(payload, PublishOptions::default()).await
+    }
+
+    /// Publishes events: their spans are the event dispatcher's (`nameko_amqp::events`).
+    pub(crate) fn sending_events(mut self) -> Self {
+        self.target().sending = Sending::Event;
+        self
+    }
+
+    /// Declares what the publisher was given, on `connection`.
+    pub(crate) async fn declare_on(&self, connection: &AmqpConnection) -> Result<(), AmqpError> {
+        self.target.declare(connection).await
+    }
+
+    /// Publishes `body` (JSON already) on `connection` with `options` over the
+    /// publisher's, carrying `context`, and waits for the broker's confirm.
+    pub(crate) async fn send_on(
+        &self,
+        connection: &AmqpConnection,
+        body: &[u8],
+        options: &PublishOptions,
+        context: &ContextData,
+    ) -> Result<Published, AmqpError> {
+        let (published, _) = self.target.send(connection, body, options, context).await?;
+        Ok(published)
     }
 
     /// Publishes `payload` as JSON with `options` over the publisher's, and waits for the
