@@ -4,22 +4,22 @@
 //! resume after a lost channel or connection (declare, prefetch, consume again).
 
 use std::future::Future;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 
 use futures_util::StreamExt;
 use lapin::Channel;
 use lapin::message::Delivery;
 use lapin::options::{
-    BasicAckOptions, BasicCancelOptions, BasicConsumeOptions, BasicNackOptions, BasicQosOptions,
-    BasicRejectOptions, QueueBindOptions, QueueDeclareOptions,
+    BasicCancelOptions, BasicConsumeOptions, BasicQosOptions, QueueBindOptions, QueueDeclareOptions,
 };
 use lapin::types::{FieldTable, ShortString};
 use nameko_core::BoxFuture;
 use nameko_core::ContainerHandle;
+use tokio_util::sync::CancellationToken;
 
-use crate::connection::{AmqpConnection, Backoff, CLOSE_TIMEOUT, Live, close_channel};
+use crate::connection::{AmqpConnection, Backoff, CLOSE_TIMEOUT, LiveConnection, close_channel};
 use crate::error::AmqpError;
+use crate::resume::Resume;
 
 /// Declares what a consumer needs on a fresh channel (exchange, queue, binding) and
 /// returns the queue's name. Called again on every new channel after a reconnection.
@@ -30,9 +30,9 @@ pub(crate) type Setup =
 pub(crate) struct QueueConsumer {
     /// The channel and consumer tag consuming now.
     current: Arc<Mutex<Option<(Channel, ShortString)>>>,
-    /// Set before we cancel the consumer or close its channel: the consume loop ending is
-    /// then expected, not a lost connection.
-    cancelled: Arc<AtomicBool>,
+    /// Cancelled before we cancel the consumer or close its channel: the consume loop
+    /// ending is then expected, not a lost connection.
+    stopped: CancellationToken,
     task: tokio::task::JoinHandle<()>,
 }
 
@@ -75,7 +75,7 @@ impl Drop for ConsumerSlot {
 
 /// Opens a channel on `live`, declares, sets the prefetch, and consumes.
 async fn open(
-    live: &Live,
+    live: &LiveConnection,
     setup: &Setup,
     prefetch: u16,
 ) -> Result<(Channel, lapin::Consumer, String), AmqpError> {
@@ -110,7 +110,8 @@ impl QueueConsumer {
     ///
     /// When the channel or the connection is lost, deliveries not yet acknowledged go back
     /// to the broker (their acks on the dead channel fail harmlessly); the consumer waits
-    /// for the connection to come back, then declares, sets the prefetch and consumes again.
+    /// for the connection to come back, then declares, sets the prefetch and consumes again
+    /// ([`Resume`]).
     pub(crate) async fn start<H, Fut>(
         connection: Arc<AmqpConnection>,
         container: &ContainerHandle,
@@ -122,33 +123,35 @@ impl QueueConsumer {
         Fut: Future<Output = ()> + Send + 'static,
     {
         let prefetch = u16::try_from(container.config().prefetch_count()).unwrap_or(u16::MAX);
-        let backoff = Backoff::from_config(container.config());
-        let live = connection.live().await?;
-        let (channel, consumer, queue) = open(&live, &setup, prefetch).await?;
+        let stopped = CancellationToken::new();
+        let resume = Resume::start(connection, Backoff::from_config(container.config()))
+            .await?
+            .stop_on(stopped.clone());
+        let (channel, consumer, queue) = open(resume.connection(), &setup, prefetch).await?;
         let current = Arc::new(Mutex::new(Some((channel.clone(), consumer.tag()))));
-        let cancelled = Arc::new(AtomicBool::new(false));
-        let run = Run {
-            connection,
+        let consume = ConsumeLoop {
             container: container.clone(),
             setup,
             prefetch,
-            backoff,
+            resume,
             current: Arc::clone(&current),
-            cancelled: Arc::clone(&cancelled),
+            stopped: stopped.clone(),
         };
-        let task = tokio::spawn(run.run(live, channel, consumer, queue, handle));
+        let task = tokio::spawn(consume.run(channel, consumer, queue, handle));
         Ok(QueueConsumer {
             current,
-            cancelled,
+            stopped,
             task,
         })
     }
 
     /// Stops consuming (`basic.cancel`, once); deliveries in flight go on.
     pub(crate) async fn cancel(&self) {
-        if self.cancelled.swap(true, Ordering::SeqCst) {
+        // Callers hold the consumer's slot: no other cancel runs meanwhile.
+        if self.stopped.is_cancelled() {
             return;
         }
+        self.stopped.cancel();
         let current = lock(&self.current).clone();
         let Some((channel, tag)) = current else {
             return;
@@ -164,7 +167,7 @@ impl QueueConsumer {
 
     /// Closes the channel: every unacknowledged delivery goes back to the queue.
     pub(crate) async fn kill(self) {
-        self.cancelled.store(true, Ordering::SeqCst);
+        self.stopped.cancel();
         self.task.abort();
         let current = lock(&self.current).take();
         if let Some((channel, _)) = current {
@@ -174,7 +177,7 @@ impl QueueConsumer {
 
     /// Stops the consume loop without a broker round trip (used on drop).
     pub(crate) fn abort(&self) {
-        self.cancelled.store(true, Ordering::SeqCst);
+        self.stopped.cancel();
         self.task.abort();
     }
 }
@@ -186,20 +189,22 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     }
 }
 
-struct Run {
-    connection: Arc<AmqpConnection>,
+/// The task of a [`QueueConsumer`]: hands each delivery to a container task, and when the
+/// consumer is lost, resumes it on the connection that comes back.
+struct ConsumeLoop {
     container: ContainerHandle,
     setup: Setup,
     prefetch: u16,
-    backoff: Backoff,
+    resume: Resume,
     current: Arc<Mutex<Option<(Channel, ShortString)>>>,
-    cancelled: Arc<AtomicBool>,
+    /// Cancelled before we cancel the consumer or close its channel: the consume loop
+    /// ending is then expected, not a lost connection.
+    stopped: CancellationToken,
 }
 
-impl Run {
+impl ConsumeLoop {
     async fn run<H, Fut>(
-        self,
-        mut live: Arc<Live>,
+        mut self,
         mut channel: Channel,
         mut consumer: lapin::Consumer,
         mut queue: String,
@@ -208,36 +213,27 @@ impl Run {
         H: Fn(Channel, Delivery) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        #[cfg(feature = "metrics")]
-        let in_flight = crate::metrics::families()
-            .messages_in_flight
-            .get_or_create(&vec![
-                ("service", self.container.service_name().to_owned()),
-                ("queue", queue.clone()),
-            ])
-            .clone();
+        let in_flight = crate::metrics::InFlight::new(self.container.service_name(), &queue);
         loop {
             let mut failure = None;
             while let Some(delivery) = consumer.next().await {
                 match delivery {
-                    #[cfg(feature = "metrics")]
                     Ok(delivery) => {
-                        let guard = crate::metrics::GaugeGuard::new(&in_flight);
+                        // In flight until its work has settled it.
+                        let guard = in_flight.enter();
                         let work = handle(channel.clone(), delivery);
                         self.container.spawn(async move {
+                            let _in_flight = guard;
                             work.await;
-                            drop(guard);
                         });
                     }
-                    #[cfg(not(feature = "metrics"))]
-                    Ok(delivery) => self.container.spawn(handle(channel.clone(), delivery)),
                     Err(e) => {
                         failure = Some(e.to_string());
                         break;
                     }
                 }
             }
-            if self.cancelled.load(Ordering::SeqCst) {
+            if self.stopped.is_cancelled() {
                 tracing::debug!(target: "nameko_amqp::consumer", %queue, "consumer stopped");
                 return;
             }
@@ -248,44 +244,21 @@ impl Run {
                 "consumer lost; resuming when the broker is back"
             );
             close_channel(&channel, "resuming").await;
-            let mut attempt = 0u32;
-            let resumed = loop {
-                // A lost connection: wait for the next one. A lost channel on a live
-                // connection (the queue was deleted): open another after a pause.
-                let next = if live.is_connected() {
-                    tokio::time::sleep(self.backoff.delay(attempt)).await;
-                    self.connection.live().await
-                } else {
-                    self.connection.live_after(live.generation()).await
-                };
-                let next = match next {
-                    Ok(next) => next,
-                    // Closed for good: the container is stopping.
-                    Err(_) => return,
-                };
-                if self.cancelled.load(Ordering::SeqCst) {
-                    return;
-                }
-                match open(&next, &self.setup, self.prefetch).await {
-                    Ok(opened) => break (next, opened),
-                    Err(e) => {
-                        tracing::warn!(
-                            target: "nameko_amqp::consumer",
-                            %queue, error = %e, attempt = attempt + 1,
-                            "cannot resume the consumer; retrying"
-                        );
-                        attempt = attempt.saturating_add(1);
-                    }
-                }
+            let (setup, prefetch) = (&self.setup, self.prefetch);
+            let reopen =
+                |live: Arc<LiveConnection>| async move { open(&live, setup, prefetch).await };
+            // Closed for good, or stopped: the container is stopping.
+            let Some((new_channel, new_consumer, new_queue)) =
+                self.resume.resume(&queue, reopen).await
+            else {
+                return;
             };
-            let (next, (new_channel, new_consumer, new_queue)) = resumed;
             *lock(&self.current) = Some((new_channel.clone(), new_consumer.tag()));
-            if self.cancelled.load(Ordering::SeqCst) {
+            if self.stopped.is_cancelled() {
                 close_channel(&new_channel, "cancelled").await;
                 return;
             }
             tracing::info!(target: "nameko_amqp::consumer", queue = %new_queue, "consumer resumed");
-            live = next;
             channel = new_channel;
             consumer = new_consumer;
             queue = new_queue;
@@ -317,40 +290,4 @@ pub(crate) async fn declare_bound_queue(
         )
         .await
         .map_err(AmqpError::op(format!("queue.bind {queue}")))
-}
-
-/// Acknowledges a delivery received on `channel`.
-///
-/// Straight on the channel: the delivery's `Acker` goes through lapin's internal RPC task
-/// (a task hop and a spawned future per ack), which costs about 5 µs of CPU per message
-/// and a quarter of a backlog's drain rate.
-pub(crate) async fn ack(channel: &Channel, delivery: &Delivery) {
-    if let Err(e) = channel
-        .basic_ack(delivery.delivery_tag, BasicAckOptions::default())
-        .await
-    {
-        tracing::warn!(target: "nameko_amqp::consumer", error = %e, "ack failed");
-    }
-}
-
-/// Hands a delivery back to the queue.
-pub(crate) async fn requeue(delivery: &Delivery) {
-    let options = BasicNackOptions {
-        requeue: true,
-        multiple: false,
-    };
-    if let Err(e) = delivery.acker.nack(options).await {
-        tracing::debug!(target: "nameko_amqp::consumer", error = %e, "nack failed");
-    }
-}
-
-/// Rejects a delivery for good (a dead-letter exchange, if any, gets it).
-pub(crate) async fn reject(delivery: &Delivery) {
-    if let Err(e) = delivery
-        .acker
-        .reject(BasicRejectOptions { requeue: false })
-        .await
-    {
-        tracing::warn!(target: "nameko_amqp::consumer", error = %e, "reject failed");
-    }
 }

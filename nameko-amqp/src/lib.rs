@@ -56,8 +56,9 @@
 //!
 //! The connection ([`AmqpConnection`]) is re-established whenever it is lost, with capped
 //! exponential back-off over the URIs of a `;`-separated `AMQP_URI`; consumers declare,
-//! set their prefetch and consume again, reply listeners too, and publishes wait for the
-//! connection per `PUBLISH_RETRY_POLICY`. TLS: `amqps://` or `AMQP_SSL` (rustls), with
+//! set their prefetch and consume again, reply listeners too (all with [`Resume`], which a
+//! consumer of your own can use as well), and publishes wait for the connection per
+//! `PUBLISH_RETRY_POLICY`. TLS: `amqps://` or `AMQP_SSL` (rustls), with
 //! `LOGIN_METHOD` `PLAIN`, `AMQPLAIN` or `EXTERNAL`. See the guide's "Running in
 //! production".
 //!
@@ -74,9 +75,11 @@ mod consumer;
 pub mod error;
 pub mod events;
 pub mod messaging;
-#[cfg(feature = "metrics")]
 mod metrics;
+mod outgoing;
+pub mod resume;
 pub mod rpc;
+mod settle;
 pub mod wire;
 
 // The spans of RPC calls and publishes, exported with the workers' (`nameko_run::otlp`).
@@ -92,8 +95,9 @@ pub mod __private;
 /// The AMQP client nameko-amqp is built on, for the escape hatches above.
 pub use lapin;
 
-pub use connection::AmqpConnection;
+pub use connection::{AmqpConnection, Backoff};
 pub use error::{AmqpError, Error, RpcError};
 pub use events::{DispatchError, EventDispatcher, EventHandler, HandlerType, StandaloneDispatcher};
 pub use messaging::{PublishError, Publisher};
+pub use resume::Resume;
 pub use rpc::{ClusterRpc, Rpc, RpcCaller, RpcClient, RpcProxy, RpcReply, ServiceRpc, TypedReply};

@@ -1,22 +1,20 @@
 //! Publishing events: [`EventDispatcher`] (a dependency) and [`StandaloneDispatcher`]
-//! (Nameko's `event_dispatcher(config)`, for code outside any service).
+//! (Nameko's `event_dispatcher(config)`, for code outside any service), both built on the
+//! messaging [`Publisher`], as Nameko's `nameko/events.py` builds them.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use lapin::options::ExchangeDeclareOptions;
-use lapin::types::FieldTable;
-use lapin::{BasicProperties, ExchangeKind};
 use nameko_core::context::ContextData;
 use nameko_core::{
     BoxError, Config, ContainerHandle, DependencyProvider, Extension, RemoteError, WorkerContext,
 };
 use serde::Serialize;
 use serde_json::Value;
-use tracing::Instrument;
 
 use crate::connection::AmqpConnection;
 use crate::error::AmqpError;
+use crate::messaging::{Exchange, PublishOptions, Publisher};
 use crate::wire;
 
 /// Why an event could not be dispatched.
@@ -53,31 +51,46 @@ impl From<DispatchError> for RemoteError {
     }
 }
 
-/// Publishes events of one source service to `<service>.events`, declaring that exchange
-/// once per connection.
-#[derive(Debug)]
-struct Publisher {
-    connection: Arc<AmqpConnection>,
-    auto_delete: bool,
-    declared: Mutex<HashSet<String>>,
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    match m.lock() {
+        Ok(g) => g,
+        Err(poisoned) => poisoned.into_inner(),
+    }
 }
 
-impl Publisher {
-    fn new(connection: Arc<AmqpConnection>, config: &Config) -> Self {
-        let auto_delete = config
-            .get(wire::AUTO_DELETE_EVENT_EXCHANGES)
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
-        Publisher {
+/// The exchange of `source`'s events: `<source>.events`, topic, durable, `auto_delete`
+/// with `AUTO_DELETE_EVENT_EXCHANGES`.
+pub(crate) fn events_exchange(source: &str, config: &Config) -> Exchange {
+    let auto_delete = config
+        .get(wire::AUTO_DELETE_EVENT_EXCHANGES)
+        .and_then(Value::as_bool)
+        .unwrap_or(false);
+    Exchange::topic(wire::events_exchange(source)).auto_delete(auto_delete)
+}
+
+/// The events of one source service: a messaging [`Publisher`] to its `<source>.events`
+/// exchange, as Nameko's `EventDispatcher` is a `Publisher`, which declares that exchange
+/// before its first event. An event is published with its type as the routing key.
+#[derive(Debug)]
+struct SourceEvents {
+    publisher: Publisher,
+    connection: Arc<AmqpConnection>,
+    declared: tokio::sync::OnceCell<()>,
+}
+
+impl SourceEvents {
+    fn new(connection: Arc<AmqpConnection>, config: &Config, source: &str) -> Self {
+        SourceEvents {
+            publisher: Publisher::new()
+                .exchange(events_exchange(source, config))
+                .sending_events(),
             connection,
-            auto_delete,
-            declared: Mutex::new(HashSet::new()),
+            declared: tokio::sync::OnceCell::new(),
         }
     }
 
     async fn dispatch(
         &self,
-        source: &str,
         event_type: &str,
         payload: &impl Serialize,
         context: &ContextData,
@@ -86,90 +99,25 @@ impl Publisher {
             event_type: event_type.to_owned(),
             source,
         })?;
-        let exchange = wire::events_exchange(source);
-        let known = lock(&self.declared).contains(&exchange);
-        if !known {
-            declare_events_exchange(&self.connection, &exchange, self.auto_delete).await?;
-            lock(&self.declared).insert(exchange.clone());
-        }
-        let span = tracing::debug_span!(
-            target: "nameko_amqp::events",
-            "publish",
-            otel.name = %format_args!("publish {exchange}"),
-            otel.kind = "producer",
-            messaging.system = "rabbitmq",
-            messaging.destination.name = %exchange,
-            messaging.operation.type = "publish",
-            messaging.rabbitmq.destination.routing_key = %event_type,
-            trace_id = tracing::field::Empty,
-            span_id = tracing::field::Empty,
-        );
-        // A child of the worker's span (or of the trace the caller gave), or a new trace.
-        let trace = nameko_core::trace::span_context(
-            &span,
-            nameko_core::TraceParent::from_context(context).as_ref(),
-        );
-        crate::rpc::client::record_ids(&span, &trace);
-        let properties = BasicProperties::default()
-            .with_content_type(wire::CONTENT_TYPE_JSON.into())
-            .with_content_encoding(wire::CONTENT_ENCODING.into())
-            .with_delivery_mode(wire::PERSISTENT)
-            .with_headers(wire::headers_with_trace(context, &trace));
-        self.connection
-            .publish(&exchange, event_type, false, &body, properties)
-            .instrument(span)
+        self.declared
+            .get_or_try_init(|| self.publisher.declare_on(&self.connection))
             .await?;
-        tracing::debug!(target: "nameko_amqp::events", %exchange, %event_type, "dispatched");
+        let options = PublishOptions::new().routing_key(event_type);
+        self.publisher
+            .send_on(&self.connection, &body, &options, context)
+            .await?;
+        tracing::debug!(target: "nameko_amqp::events", %event_type, "dispatched");
         Ok(())
     }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
-/// Declares `<service>.events`: topic, durable.
-pub(crate) async fn declare_events_exchange(
-    connection: &AmqpConnection,
-    exchange: &str,
-    auto_delete: bool,
-) -> Result<(), AmqpError> {
-    // A channel of its own: a failed declare closes its channel, never the publisher's.
-    let channel = connection.create_channel().await?;
-    let declared = declare_events_exchange_on(&channel, exchange, auto_delete).await;
-    crate::connection::close_channel(&channel, "OK").await;
-    declared
-}
-
-/// Declares `<service>.events` on `channel`: topic, durable.
-pub(crate) async fn declare_events_exchange_on(
-    channel: &lapin::Channel,
-    exchange: &str,
-    auto_delete: bool,
-) -> Result<(), AmqpError> {
-    channel
-        .exchange_declare(
-            exchange.into(),
-            ExchangeKind::Topic,
-            ExchangeDeclareOptions {
-                durable: true,
-                auto_delete,
-                ..ExchangeDeclareOptions::default()
-            },
-            FieldTable::default(),
-        )
-        .await
-        .map_err(AmqpError::op(format!("exchange.declare {exchange}")))
 }
 
 /// A dependency that dispatches events from its service, Nameko's `EventDispatcher()`.
 ///
 /// Events go to the exchange `<service>.events` with the event type as routing key,
 /// persistent, carrying the worker's context data and call-id stack; `dispatch` returns
-/// once the broker has confirmed the event.
+/// once the broker has confirmed the event. As in Nameko, it is a messaging
+/// [`Publisher`] to that exchange (declared before the first event) that publishes each
+/// event with its type as the routing key.
 ///
 /// ```
 /// use nameko_amqp::{DispatchError, EventDispatcher};
@@ -190,7 +138,7 @@ pub(crate) async fn declare_events_exchange_on(
 /// ```
 #[derive(Debug, Default)]
 pub struct EventDispatcher {
-    state: OnceLock<(Arc<str>, Arc<Publisher>)>,
+    events: OnceLock<Arc<SourceEvents>>,
     /// The test double events go to instead, once replaced.
     #[cfg(feature = "testing")]
     fake: OnceLock<crate::testing::FakeEventDispatcher>,
@@ -202,16 +150,15 @@ impl EventDispatcher {
         Self::default()
     }
 
-    async fn state(&self) -> Result<(Arc<str>, Arc<Publisher>), DispatchError> {
-        if let Some((s, p)) = self.state.get() {
-            return Ok((Arc::clone(s), Arc::clone(p)));
+    async fn events(&self) -> Result<Arc<SourceEvents>, DispatchError> {
+        if let Some(events) = self.events.get() {
+            return Ok(Arc::clone(events));
         }
         let container = WorkerContext::current()
             .and_then(|ctx| ctx.container().cloned())
             .ok_or(DispatchError::NotConnected)?;
-        let state = container_publisher(&container).await?;
-        let (s, p) = self.state.get_or_init(|| state);
-        Ok((Arc::clone(s), Arc::clone(p)))
+        let events = container_events(&container).await?;
+        Ok(Arc::clone(self.events.get_or_init(|| events)))
     }
 
     /// Dispatches `payload` as an event of type `event_type` and waits for the broker's
@@ -225,37 +172,34 @@ impl EventDispatcher {
         if let Some(fake) = self.fake.get() {
             return fake.dispatch(event_type, payload);
         }
-        let (service, publisher) = self.state().await?;
+        let events = self.events().await?;
         let context = WorkerContext::current()
             .map(|ctx| ctx.outgoing_data())
             .unwrap_or_default();
-        publisher
-            .dispatch(&service, event_type, payload, &context)
-            .await
+        events.dispatch(event_type, payload, &context).await
     }
 }
 
-/// The publisher shared by the dispatchers of one container.
+/// The events of a container's service, shared by its dispatchers.
 #[derive(Debug)]
-struct ContainerPublisher(Arc<Publisher>);
+struct ContainerEvents(Arc<SourceEvents>);
 
 #[nameko_core::async_trait]
-impl nameko_core::Resource for ContainerPublisher {}
+impl nameko_core::Resource for ContainerEvents {}
 
-async fn container_publisher(
-    container: &ContainerHandle,
-) -> Result<(Arc<str>, Arc<Publisher>), AmqpError> {
+async fn container_events(container: &ContainerHandle) -> Result<Arc<SourceEvents>, AmqpError> {
     let connection = AmqpConnection::shared(container).await?;
     let config = Arc::clone(container.config());
-    let publisher = container
+    let service = container.service_name_arc();
+    let events = container
         .local()
         .get_or_try_init(|| async move {
-            Ok::<_, AmqpError>(ContainerPublisher(Arc::new(Publisher::new(
-                connection, &config,
+            Ok::<_, AmqpError>(ContainerEvents(Arc::new(SourceEvents::new(
+                connection, &config, &service,
             ))))
         })
         .await?;
-    Ok((container.service_name_arc(), Arc::clone(&publisher.0)))
+    Ok(Arc::clone(&events.0))
 }
 
 #[nameko_core::async_trait]
@@ -265,8 +209,8 @@ impl Extension for EventDispatcher {
         if self.fake.get().is_some() {
             return Ok(());
         }
-        let state = container_publisher(container).await?;
-        let _ = self.state.set(state);
+        let events = container_events(container).await?;
+        let _ = self.events.set(events);
         Ok(())
     }
 }
@@ -301,7 +245,10 @@ impl DependencyProvider for EventDispatcher {
 /// ```
 #[derive(Debug)]
 pub struct StandaloneDispatcher {
-    publisher: Publisher,
+    connection: Arc<AmqpConnection>,
+    config: Config,
+    /// The events of each source service dispatched for so far.
+    sources: Mutex<HashMap<String, Arc<SourceEvents>>>,
     context_data: ContextData,
 }
 
@@ -310,7 +257,9 @@ impl StandaloneDispatcher {
     pub async fn connect(config: &Config) -> Result<Self, DispatchError> {
         let connection = Arc::new(AmqpConnection::connect(config).await?);
         Ok(StandaloneDispatcher {
-            publisher: Publisher::new(connection, config),
+            connection,
+            config: config.clone(),
+            sources: Mutex::default(),
             context_data: ContextData::new(),
         })
     }
@@ -328,13 +277,24 @@ impl StandaloneDispatcher {
         event_type: &str,
         payload: &impl Serialize,
     ) -> Result<(), DispatchError> {
-        self.publisher
-            .dispatch(source_service, event_type, payload, &self.context_data)
+        let events = Arc::clone(
+            lock(&self.sources)
+                .entry(source_service.to_owned())
+                .or_insert_with(|| {
+                    Arc::new(SourceEvents::new(
+                        Arc::clone(&self.connection),
+                        &self.config,
+                        source_service,
+                    ))
+                }),
+        );
+        events
+            .dispatch(event_type, payload, &self.context_data)
             .await
     }
 
     /// Closes the connection.
     pub async fn close(&self) {
-        self.publisher.connection.close().await;
+        self.connection.close().await;
     }
 }

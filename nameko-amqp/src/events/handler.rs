@@ -1,7 +1,6 @@
 //! The `#[event_handler]` entrypoint: [`EventHandler`], with Nameko's three handler types.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use lapin::Channel;
 use lapin::message::Delivery;
@@ -12,16 +11,15 @@ use nameko_core::entrypoint::{Fire, FireError, Fired};
 use nameko_core::payload::ArgBinder;
 use nameko_core::{
     Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
-    Extension, MethodError, Outcome, RemoteError,
+    Extension, MethodError, RemoteError,
 };
 use serde_json::{Map, Value};
 
 use crate::connection::AmqpConnection;
-use crate::consumer::{
-    ConsumerSlot, QueueConsumer, Setup, ack, declare_bound_queue, reject, requeue,
-};
+use crate::consumer::{ConsumerSlot, QueueConsumer, Setup, declare_bound_queue};
 use crate::error::AmqpError;
-use crate::events::dispatcher::declare_events_exchange_on;
+use crate::events::dispatcher::events_exchange;
+use crate::settle::{Origin, SettlePolicy, reject_malformed, settle};
 use crate::wire;
 
 /// How events are shared between the instances of the listening services.
@@ -74,10 +72,6 @@ async fn broadcast_identifier(container: &ContainerHandle) -> Arc<BroadcastIdent
         Err(never) => match never {},
     }
 }
-
-/// How long a failed event that is requeued again is held first, so a handler that always
-/// fails does not spin.
-const REDELIVERY_BACKOFF: Duration = Duration::from_millis(500);
 
 /// An event handler entrypoint, Nameko's `@event_handler(source, event_type, ...)`.
 ///
@@ -215,11 +209,7 @@ impl EventHandler {
         }
         let connection = AmqpConnection::shared(container).await?;
         let config = container.config();
-        let exchange = wire::events_exchange(&self.source_service);
-        let auto_delete_exchange = config
-            .get(wire::AUTO_DELETE_EVENT_EXCHANGES)
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let exchange = events_exchange(&self.source_service, config);
         let id = broadcast_identifier(container).await;
         let queue = self.queue_name(container.service_name(), &id.0);
         let exclusive = self.handler_type == HandlerType::Broadcast && !self.reliable_delivery;
@@ -231,6 +221,16 @@ impl EventHandler {
             wire::shared_queue_arguments(config)
         };
         let event_type = self.event_type.clone();
+        let dispatch = Arc::new(Dispatch {
+            container: container.clone(),
+            method: Arc::from(self.method),
+            payload_name: self.payload_name(),
+            options: Arc::clone(&self.options),
+            queue: queue.clone(),
+            exchange: Arc::from(exchange.name()),
+            policy: SettlePolicy::requeue_on_error(self.requeue_on_error),
+            handler: Arc::clone(&self.handler),
+        });
         let setup: Setup = Arc::new(move |channel: Channel| {
             let (exchange, queue, event_type, args) = (
                 exchange.clone(),
@@ -239,28 +239,17 @@ impl EventHandler {
                 queue_args.clone(),
             );
             Box::pin(async move {
-                declare_events_exchange_on(&channel, &exchange, auto_delete_exchange).await?;
+                exchange.declare_on(&channel).await?;
                 let options = QueueDeclareOptions {
                     durable: true,
                     auto_delete,
                     exclusive,
                     ..QueueDeclareOptions::default()
                 };
-                declare_bound_queue(&channel, &queue, options, args, &exchange, &event_type)
-                    .await?;
+                let name = exchange.name();
+                declare_bound_queue(&channel, &queue, options, args, name, &event_type).await?;
                 Ok(queue)
             })
-        });
-        let dispatch = Arc::new(Dispatch {
-            container: container.clone(),
-            method: Arc::from(self.method),
-            payload_name: self.payload_name(),
-            options: Arc::clone(&self.options),
-            source_service: self.source_service.clone(),
-            exchange: Arc::from(wire::events_exchange(&self.source_service)),
-            event_type: self.event_type.clone(),
-            requeue_on_error: self.requeue_on_error,
-            handler: Arc::clone(&self.handler),
         });
         let consumer =
             QueueConsumer::start(connection, container, setup, move |channel, delivery| {
@@ -378,22 +367,26 @@ struct Dispatch {
     method: Arc<str>,
     payload_name: &'static str,
     options: Arc<EntrypointOptions>,
-    source_service: String,
+    /// The handler's queue, for the logs.
+    queue: String,
     /// `<source_service>.events`, for the worker span's `messaging.destination.name`.
     exchange: Arc<str>,
-    event_type: String,
-    requeue_on_error: bool,
+    policy: SettlePolicy,
     handler: EventHandlerFn,
 }
 
 impl Dispatch {
-    /// Handles one event; `channel` is the one it came on, where it is acknowledged.
+    /// Handles one event; `channel` is the one it came on, where it is settled.
     async fn handle(&self, channel: Channel, delivery: Delivery) {
+        let origin = Origin {
+            queue: &self.queue,
+            entrypoint: &self.method,
+        };
         let payload: Value = match serde_json::from_slice(&delivery.data) {
             Ok(v) => v,
             Err(e) => {
-                self.drop_malformed(&delivery, &format!("payload is not JSON: {e}"))
-                    .await;
+                let why = format!("payload is not JSON: {e}");
+                reject_malformed(&delivery, &why, &origin).await;
                 return;
             }
         };
@@ -406,56 +399,10 @@ impl Dispatch {
             .arguments(CallArguments::Named(named))
             .messaging(wire::messaging_source(&self.exchange, &delivery));
         let handler = Arc::clone(&self.handler);
-        let failure = match self
+        let outcome = self
             .container
             .invoke(call, async move { handler(payload).await })
-            .await
-        {
-            Outcome::Success(_) => {
-                ack(&channel, &delivery).await;
-                return;
-            }
-            Outcome::Failed(failure) => failure,
-            Outcome::Rejected => {
-                requeue(&delivery).await;
-                return;
-            }
-            // The channel is closing; the broker redelivers.
-            Outcome::Killed => return,
-        };
-        // The container logged the failure; what happens to the event is said here.
-        if failure.is_caller_error() {
-            self.drop_malformed(&delivery, &failure.remote_error().value)
-                .await;
-        } else if self.requeue_on_error {
-            tracing::warn!(
-                target: "nameko_amqp::events",
-                source = %self.source_service, event_type = %self.event_type,
-                handler = %self.method, error = %failure.remote_error(),
-                "event handler failed; requeueing the event"
-            );
-            if delivery.redelivered {
-                tokio::time::sleep(REDELIVERY_BACKOFF).await;
-            }
-            requeue(&delivery).await;
-        } else {
-            tracing::warn!(
-                target: "nameko_amqp::events",
-                source = %self.source_service, event_type = %self.event_type,
-                handler = %self.method, error = %failure.remote_error(),
-                "event handler failed; the event is dropped (requeue_on_error = false)"
-            );
-            ack(&channel, &delivery).await;
-        }
-    }
-
-    async fn drop_malformed(&self, delivery: &Delivery, why: &str) {
-        tracing::error!(
-            target: "nameko_amqp::events",
-            source = %self.source_service, event_type = %self.event_type,
-            handler = %self.method, delivery_tag = delivery.delivery_tag,
-            "rejecting an event the handler cannot take: {why}"
-        );
-        reject(delivery).await;
+            .await;
+        settle(&channel, &delivery, outcome, &self.policy, &origin).await;
     }
 }

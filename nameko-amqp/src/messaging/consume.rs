@@ -1,26 +1,22 @@
 //! The [`consume`] entrypoint kind: Nameko's `@consume(queue, requeue_on_error=False)`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use lapin::Channel;
 use lapin::message::Delivery;
 use nameko_core::entrypoint::{Fire, FireError, Fired, IntoEntrypoint, Method};
 use nameko_core::{
     Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
-    Extension, Outcome,
+    Extension,
 };
 use serde_json::Value;
 
 use super::declare::Queue;
 use crate::connection::AmqpConnection;
-use crate::consumer::{ConsumerSlot, QueueConsumer, Setup, ack, reject, requeue};
+use crate::consumer::{ConsumerSlot, QueueConsumer, Setup};
 use crate::error::AmqpError;
+use crate::settle::{Origin, SettlePolicy, reject_malformed, settle};
 use crate::wire;
-
-/// How long a message that failed again is held before it is requeued, so that a message
-/// failing every time does not spin.
-const REDELIVERY_BACKOFF: Duration = Duration::from_millis(500);
 
 /// The entrypoint kind of `#[entrypoint(consume(queue))]`: a worker for each message of
 /// `queue`, called with the message's JSON body as its one argument. Nameko's
@@ -133,7 +129,7 @@ impl ConsumeEntrypoint {
             options: Arc::clone(&self.options),
             queue: self.queue.name().to_owned(),
             exchange: Arc::from(exchange),
-            requeue_on_error: self.requeue_on_error,
+            policy: SettlePolicy::requeue_on_error(self.requeue_on_error),
         });
         let consumer =
             QueueConsumer::start(connection, container, setup, move |channel, delivery| {
@@ -220,17 +216,21 @@ struct Dispatch {
     queue: String,
     /// The queue's exchange, for the worker span's `messaging.destination.name`.
     exchange: Arc<str>,
-    requeue_on_error: bool,
+    policy: SettlePolicy,
 }
 
 impl Dispatch {
-    /// Handles one message; `channel` is the one it came on, where it is acknowledged.
+    /// Handles one message; `channel` is the one it came on, where it is settled.
     async fn handle(&self, channel: Channel, delivery: Delivery) {
+        let origin = Origin {
+            queue: &self.queue,
+            entrypoint: self.method.name,
+        };
         let body: Value = match serde_json::from_slice(&delivery.data) {
             Ok(v) => v,
             Err(e) => {
-                self.drop_malformed(&delivery, &format!("the body is not JSON: {e}"))
-                    .await;
+                let why = format!("the body is not JSON: {e}");
+                reject_malformed(&delivery, &why, &origin).await;
                 return;
             }
         };
@@ -241,56 +241,10 @@ impl Dispatch {
             ))
             .arguments(CallArguments::Rpc(arguments.clone()))
             .messaging(wire::messaging_source(&self.exchange, &delivery));
-        let failure = match self
+        let outcome = self
             .container
             .invoke(call, (self.method.handler)(arguments))
-            .await
-        {
-            Outcome::Success(_) => {
-                ack(&channel, &delivery).await;
-                return;
-            }
-            Outcome::Failed(failure) => failure,
-            Outcome::Rejected => {
-                requeue(&delivery).await;
-                return;
-            }
-            // The channel is closing; the broker redelivers.
-            Outcome::Killed => return,
-        };
-        // The container logged the failure; what happens to the message is said here.
-        if failure.is_caller_error() {
-            self.drop_malformed(&delivery, &failure.remote_error().value)
-                .await;
-        } else if self.requeue_on_error {
-            tracing::warn!(
-                target: "nameko_amqp::messaging",
-                queue = %self.queue, consumer = %self.method.name,
-                error = %failure.remote_error(),
-                "consumer failed; requeueing the message"
-            );
-            if delivery.redelivered {
-                tokio::time::sleep(REDELIVERY_BACKOFF).await;
-            }
-            requeue(&delivery).await;
-        } else {
-            tracing::warn!(
-                target: "nameko_amqp::messaging",
-                queue = %self.queue, consumer = %self.method.name,
-                error = %failure.remote_error(),
-                "consumer failed; the message is acknowledged (requeue_on_error = false)"
-            );
-            ack(&channel, &delivery).await;
-        }
-    }
-
-    async fn drop_malformed(&self, delivery: &Delivery, why: &str) {
-        tracing::error!(
-            target: "nameko_amqp::messaging",
-            queue = %self.queue, consumer = %self.method.name,
-            delivery_tag = delivery.delivery_tag,
-            "rejecting a message the consumer cannot take: {why}"
-        );
-        reject(delivery).await;
+            .await;
+        settle(&channel, &delivery, outcome, &self.policy, &origin).await;
     }
 }

@@ -4,8 +4,6 @@
 use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
-use lapin::BasicProperties;
-use lapin::types::{FieldTable, ShortString};
 use nameko_core::context::ContextData;
 use nameko_core::{
     BoxError, Config, ContainerHandle, DependencyProvider, Extension, RemoteError, WorkerContext,
@@ -17,6 +15,7 @@ use tracing::Instrument;
 use super::declare::{Declaration, Exchange, Queue};
 use crate::connection::{AmqpConnection, Published, close_channel};
 use crate::error::AmqpError;
+use crate::outgoing::{Outgoing, Sending};
 use crate::wire;
 
 /// Why a message could not be published.
@@ -198,6 +197,8 @@ struct Target {
     queue: Option<Queue>,
     declare: Vec<Declaration>,
     defaults: PublishOptions,
+    /// Messages, or events (an [`EventDispatcher`](crate::EventDispatcher)'s): their span.
+    sending: Sending,
 }
 
 impl Target {
@@ -256,64 +257,8 @@ impl Target {
         context: &ContextData,
     ) -> Result<(), PublishError> {
         let body = serde_json::to_vec(payload).map_err(PublishError::Encode)?;
-        let options = options.over(&self.defaults);
+        let (published, routing_key) = self.send(connection, &body, options, context).await?;
         let exchange = self.exchange_name();
-        let routing_key = options
-            .routing_key
-            .clone()
-            .unwrap_or_else(|| self.default_routing_key());
-        let span = tracing::debug_span!(
-            target: "nameko_amqp::messaging",
-            "publish",
-            otel.name = %format_args!("publish {exchange}"),
-            otel.kind = "producer",
-            messaging.system = "rabbitmq",
-            messaging.destination.name = %exchange,
-            messaging.operation.type = "publish",
-            messaging.rabbitmq.destination.routing_key = %routing_key,
-            trace_id = tracing::field::Empty,
-            span_id = tracing::field::Empty,
-        );
-        let trace = nameko_core::trace::span_context(
-            &span,
-            nameko_core::TraceParent::from_context(context).as_ref(),
-        );
-        crate::rpc::client::record_ids(&span, &trace);
-        // Headers: the publisher's and the call's, then the context data's (`nameko.*`).
-        let mut headers = FieldTable::default();
-        for (key, value) in &options.headers {
-            headers.insert(ShortString::from(key.as_str()), wire::json_to_amqp(value));
-        }
-        for (key, value) in &wire::headers_with_trace(context, &trace) {
-            headers.insert(key.clone(), value.clone());
-        }
-        let mut properties = BasicProperties::default()
-            .with_content_type(wire::CONTENT_TYPE_JSON.into())
-            .with_content_encoding(wire::CONTENT_ENCODING.into())
-            .with_delivery_mode(options.delivery_mode.unwrap_or_default().as_u8())
-            .with_headers(headers);
-        if let Some(priority) = options.priority {
-            properties = properties.with_priority(priority);
-        }
-        if let Some(ttl) = options.expiration {
-            properties = properties.with_expiration(ttl.as_millis().to_string().into());
-        }
-        if let Some(id) = &options.correlation_id {
-            properties = properties.with_correlation_id(id.as_str().into());
-        }
-        if let Some(queue) = &options.reply_to {
-            properties = properties.with_reply_to(queue.as_str().into());
-        }
-        let published = connection
-            .publish(
-                exchange,
-                &routing_key,
-                options.mandatory.unwrap_or(false),
-                &body,
-                properties,
-            )
-            .instrument(span)
-            .await?;
         match published {
             Published::Routed => {
                 tracing::debug!(target: "nameko_amqp::messaging", %exchange, %routing_key, "published");
@@ -324,6 +269,42 @@ impl Target {
                 routing_key,
             }),
         }
+    }
+
+    /// Publishes `body` with `options` over the defaults and waits for the broker's
+    /// confirm; with the routing key used.
+    async fn send(
+        &self,
+        connection: &AmqpConnection,
+        body: &[u8],
+        options: &PublishOptions,
+        context: &ContextData,
+    ) -> Result<(Published, String), AmqpError> {
+        let options = options.over(&self.defaults);
+        let exchange = self.exchange_name();
+        let routing_key = options
+            .routing_key
+            .clone()
+            .unwrap_or_else(|| self.default_routing_key());
+        let (span, properties) = Outgoing::new(self.sending, exchange, &routing_key, context)
+            .headers(&options.headers)
+            .delivery_mode(options.delivery_mode.unwrap_or_default().as_u8())
+            .priority(options.priority)
+            .expiration(options.expiration)
+            .correlation_id(options.correlation_id.as_deref())
+            .reply_to(options.reply_to.as_deref())
+            .build();
+        let published = connection
+            .publish(
+                exchange,
+                &routing_key,
+                options.mandatory.unwrap_or(false),
+                body,
+                properties,
+            )
+            .instrument(span)
+            .await?;
+        Ok((published, routing_key))
     }
 }
 
@@ -451,6 +432,30 @@ impl Publisher {
     /// broker's confirm.
     pub async fn publish(&self, payload: &(impl Serialize + ?Sized)) -> Result<(), PublishError> {
         self.publish_with(payload, PublishOptions::default()).await
+    }
+
+    /// Publishes events: their spans are the event dispatcher's (`nameko_amqp::events`).
+    pub(crate) fn sending_events(mut self) -> Self {
+        self.target().sending = Sending::Event;
+        self
+    }
+
+    /// Declares what the publisher was given, on `connection`.
+    pub(crate) async fn declare_on(&self, connection: &AmqpConnection) -> Result<(), AmqpError> {
+        self.target.declare(connection).await
+    }
+
+    /// Publishes `body` (JSON already) on `connection` with `options` over the
+    /// publisher's, carrying `context`, and waits for the broker's confirm.
+    pub(crate) async fn send_on(
+        &self,
+        connection: &AmqpConnection,
+        body: &[u8],
+        options: &PublishOptions,
+        context: &ContextData,
+    ) -> Result<Published, AmqpError> {
+        let (published, _) = self.target.send(connection, body, options, context).await?;
+        Ok(published)
     }
 
     /// Publishes `payload` as JSON with `options` over the publisher's, and waits for the

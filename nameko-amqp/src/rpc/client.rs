@@ -7,11 +7,10 @@ use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
 use futures_util::{FutureExt, StreamExt};
+use lapin::Channel;
 use lapin::options::{BasicConsumeOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
-use lapin::{BasicProperties, Channel};
 use nameko_core::context::{CALL_ID_STACK, ContextData};
-use nameko_core::trace::TraceParent;
 use nameko_core::{
     BoxError, Config, ContainerHandle, DependencyProvider, Extension, IntoArguments, Resource,
     WorkerContext,
@@ -21,9 +20,11 @@ use serde_json::Value;
 use tokio::sync::oneshot;
 use tracing::Instrument;
 
-use crate::connection::{AmqpConnection, Backoff, Live, Published};
+use crate::connection::{AmqpConnection, Backoff, LiveConnection, Published};
 use crate::consumer::declare_bound_queue;
 use crate::error::{AmqpError, RpcError};
+use crate::outgoing::Outgoing;
+use crate::resume::Resume;
 use crate::rpc::entrypoint::declare_rpc_exchange;
 use crate::wire;
 
@@ -75,18 +76,16 @@ impl ReplyListener {
             queue,
             routing_key: id.clone(),
         };
-        let live = connection.live().await?;
-        let (channel, consumer, _) = target.open(&live, false).await?;
+        let resume = Resume::start(Arc::clone(&connection), Backoff::from_config(config)).await?;
+        let (channel, consumer, _) = target.open(resume.connection(), false).await?;
         let channel = Arc::new(Mutex::new(channel));
         let pending: Pending = Arc::default();
         let task = tokio::spawn(reply_loop(
-            Arc::clone(&connection),
             target,
-            live,
+            resume,
             consumer,
             Arc::clone(&pending),
             Arc::clone(&channel),
-            Backoff::from_config(config),
         ));
         Ok(ReplyListener {
             connection,
@@ -122,38 +121,19 @@ impl ReplyListener {
             method: method.to_owned(),
             source,
         })?;
-        #[cfg(feature = "metrics")]
-        crate::metrics::families()
-            .rpc_client_calls
-            .get_or_create(&crate::metrics::label("target_service", service))
-            .inc();
+        crate::metrics::rpc_call_sent(service);
         let correlation_id = nameko_core::__private::uuid_v4().to_string();
         let routing_key = wire::rpc_routing_key(service, method);
-        let span = tracing::debug_span!(
-            target: "nameko_amqp::rpc",
-            "rpc_call",
-            otel.name = %format_args!("send {routing_key}"),
-            otel.kind = "client",
-            messaging.system = "rabbitmq",
-            messaging.destination.name = %self.exchange,
-            messaging.operation.type = "send",
-            messaging.rabbitmq.destination.routing_key = %routing_key,
-            messaging.message.conversation_id = %correlation_id,
-            trace_id = tracing::field::Empty,
-            span_id = tracing::field::Empty,
-        );
-        let trace =
-            nameko_core::trace::span_context(&span, TraceParent::from_context(context).as_ref());
-        record_ids(&span, &trace);
+        let (span, properties) = Outgoing::request(
+            &self.exchange,
+            &routing_key,
+            context,
+            &correlation_id,
+            &self.routing_key,
+        )
+        .build();
         let (tx, rx) = oneshot::channel();
         lock(&self.pending).insert(correlation_id.clone(), tx);
-        let properties = BasicProperties::default()
-            .with_content_type(wire::CONTENT_TYPE_JSON.into())
-            .with_content_encoding(wire::CONTENT_ENCODING.into())
-            .with_delivery_mode(wire::PERSISTENT)
-            .with_reply_to(self.routing_key.as_str().into())
-            .with_correlation_id(correlation_id.as_str().into())
-            .with_headers(wire::headers_with_trace(context, &trace));
         let published = self
             .connection
             .publish(&self.exchange, &routing_key, true, &body, properties)
@@ -220,7 +200,7 @@ impl ReplyQueue {
     /// the result when it did not).
     async fn open(
         &self,
-        live: &Live,
+        live: &LiveConnection,
         check: bool,
     ) -> Result<(Channel, lapin::Consumer, bool), AmqpError> {
         let queue = self.queue.as_str();
@@ -298,15 +278,13 @@ async fn ack_up_to(channel: &Channel, tag: Option<u64>) {
 }
 
 /// Hands each reply to its waiting call; after a lost channel or connection, opens the
-/// reply queue again and goes on.
+/// reply queue again and goes on ([`Resume`]).
 async fn reply_loop(
-    connection: Arc<AmqpConnection>,
     target: ReplyQueue,
-    mut live: Arc<Live>,
+    mut resume: Resume,
     mut consumer: lapin::Consumer,
     pending: Pending,
     current: Arc<Mutex<Channel>>,
-    backoff: Backoff,
 ) {
     let mut channel = lock(&current).clone();
     loop {
@@ -346,49 +324,29 @@ async fn reply_loop(
             queue = %target.queue, reason = %why,
             "reply consumer lost; resuming when the broker is back"
         );
-        let mut attempt = 0u32;
-        loop {
-            let next = if live.is_connected() {
-                tokio::time::sleep(backoff.delay(attempt)).await;
-                connection.live().await
-            } else {
-                connection.live_after(live.generation()).await
-            };
-            let Ok(next) = next else {
-                // Closed for good.
-                lock(&pending).clear();
-                return;
-            };
-            match target.open(&next, true).await {
-                Ok((new_channel, new_consumer, lost)) => {
-                    if lost {
-                        let waiting: Vec<_> = lock(&pending).drain().collect();
-                        tracing::warn!(
-                            target: "nameko_amqp::rpc",
-                            queue = %target.queue, calls = waiting.len(),
-                            "the reply queue expired while the broker was away; failing the calls waiting on it"
-                        );
-                        for (_, tx) in waiting {
-                            let _ = tx.send(Err(RpcError::ReplyQueueLost(target.queue.clone())));
-                        }
-                    }
-                    *lock(&current) = new_channel.clone();
-                    channel = new_channel;
-                    consumer = new_consumer;
-                    live = next;
-                    tracing::info!(target: "nameko_amqp::rpc", queue = %target.queue, "reply consumer resumed");
-                    break;
-                }
-                Err(e) => {
-                    tracing::warn!(
-                        target: "nameko_amqp::rpc",
-                        queue = %target.queue, error = %e, attempt = attempt + 1,
-                        "cannot resume the reply consumer; retrying"
-                    );
-                    attempt = attempt.saturating_add(1);
-                }
+        let target = &target;
+        let reopen = |live: Arc<LiveConnection>| async move { target.open(&live, true).await };
+        let Some((new_channel, new_consumer, lost)) = resume.resume(&target.queue, reopen).await
+        else {
+            // Closed for good.
+            lock(&pending).clear();
+            return;
+        };
+        if lost {
+            let waiting: Vec<_> = lock(&pending).drain().collect();
+            tracing::warn!(
+                target: "nameko_amqp::rpc",
+                queue = %target.queue, calls = waiting.len(),
+                "the reply queue expired while the broker was away; failing the calls waiting on it"
+            );
+            for (_, tx) in waiting {
+                let _ = tx.send(Err(RpcError::ReplyQueueLost(target.queue.clone())));
             }
         }
+        *lock(&current) = new_channel.clone();
+        channel = new_channel;
+        consumer = new_consumer;
+        tracing::info!(target: "nameko_amqp::rpc", queue = %target.queue, "reply consumer resumed");
     }
 }
 
@@ -435,11 +393,7 @@ impl RpcReply {
             Some(timeout) => match tokio::time::timeout(timeout, self.rx).await {
                 Ok(r) => r,
                 Err(_) => {
-                    #[cfg(feature = "metrics")]
-                    crate::metrics::families()
-                        .rpc_client_timeouts
-                        .get_or_create(&crate::metrics::label("target_service", &self.service))
-                        .inc();
+                    crate::metrics::rpc_call_timed_out(&self.service);
                     return Err(RpcError::Timeout {
                         service: self.service,
                         method: self.method,
@@ -450,14 +404,6 @@ impl RpcReply {
             None => self.rx.await,
         };
         outcome.unwrap_or(Err(RpcError::Disconnected))
-    }
-}
-
-/// Records a span's W3C ids as its `trace_id` and `span_id` fields (when recorded).
-pub(crate) fn record_ids(span: &tracing::Span, trace: &TraceParent) {
-    if !span.is_disabled() {
-        span.record("trace_id", tracing::field::display(trace.trace_id_hex()));
-        span.record("span_id", tracing::field::display(trace.span_id_hex()));
     }
 }
 

@@ -17,10 +17,9 @@ use nameko_core::{
 use serde_json::Value;
 
 use crate::connection::{AmqpConnection, Published};
-use crate::consumer::{
-    ConsumerSlot, QueueConsumer, Setup, ack, declare_bound_queue, reject, requeue,
-};
+use crate::consumer::{ConsumerSlot, QueueConsumer, Setup, declare_bound_queue};
 use crate::error::AmqpError;
+use crate::settle::{Origin, SettlePolicy, ack, reject, requeue, settle};
 use crate::wire;
 
 /// The function an RPC entrypoint calls: decodes the arguments, runs the method, encodes
@@ -193,6 +192,8 @@ impl std::fmt::Debug for RpcConsumer {
 
 struct Dispatch {
     container: ContainerHandle,
+    /// `rpc-<service>`, for the logs.
+    queue: String,
     connection: Arc<AmqpConnection>,
     exchange: Arc<str>,
     handlers: HashMap<String, RpcMethod>,
@@ -234,6 +235,7 @@ impl RpcConsumer {
         };
         let dispatch = Arc::new(Dispatch {
             container: container.clone(),
+            queue: wire::rpc_queue(container.service_name()),
             connection: Arc::clone(&connection),
             exchange: Arc::from(exchange),
             handlers: lock(&self.handlers).clone(),
@@ -323,12 +325,17 @@ impl Dispatch {
                     {
                         Outcome::Success(value) => Ok(value),
                         Outcome::Failed(failure) => Err(failure.into_remote_error()),
-                        Outcome::Rejected => {
-                            requeue(&delivery).await;
+                        // Not started, or killed: no reply; the request goes back to the
+                        // queue (at once, or when the closing channel hands it back).
+                        outcome @ (Outcome::Rejected | Outcome::Killed) => {
+                            let origin = Origin {
+                                queue: &self.queue,
+                                entrypoint: &entry.name,
+                            };
+                            let policy = SettlePolicy::default();
+                            settle(&channel, &delivery, outcome, &policy, &origin).await;
                             return;
                         }
-                        // The channel is closing; the broker redelivers.
-                        Outcome::Killed => return,
                     }
                 }
             },

@@ -190,6 +190,12 @@ async fn metrics_count_known_traffic() {
                 "nameko_workers_in_use",
                 &[("service", "metrics_y"), ("entrypoint", "slow")],
             ) == Some(0.0)
+            // The delivery is settled (replied and acked) just after its worker finished.
+            && sample(
+                &text,
+                "nameko_messages_in_flight",
+                &[("service", "metrics_y"), ("queue", "rpc-metrics_y")],
+            ) == Some(0.0)
     })
     .await;
     assert!(done, "the slow worker and the event handler finished");
