@@ -98,6 +98,7 @@ use serde_json::{Map, Value};
 pub mod de;
 mod env;
 mod error;
+pub mod redact;
 mod settings;
 
 pub use error::ConfigError;
