@@ -1,13 +1,10 @@
 //! `nameko show-config`: the resolved config, secrets redacted.
 
 use nameko_core::Config;
-use serde_json::{Map, Value};
+use serde_json::Value;
 
-/// What a redacted value is replaced with.
-pub const REDACTED: &str = "***";
-
-/// Words that make a key secret, matched case-insensitively anywhere in its name.
-const SECRET_WORDS: [&str; 4] = ["PASSWORD", "SECRET", "TOKEN", "KEY"];
+/// What a redacted value is replaced with (core's [`MASK`](nameko_core::config::redact::MASK)).
+pub const REDACTED: &str = nameko_core::config::redact::MASK;
 
 /// The config as it is used: the file's keys (after `${VAR}` substitution and `--broker`),
 /// then the defaults of the keys it does not set (`AMQP_URI`, `rpc_exchange`,
@@ -52,7 +49,8 @@ pub fn resolved(config: &Config, with_defaults: bool) -> Value {
 /// `SECRET`, `TOKEN` or `KEY` (any case) becomes [`REDACTED`], except file paths (a key
 /// ending in `file` or `path`, such as `AMQP_SSL.keyfile`, keeps its value unless it holds
 /// PEM key material itself); passwords in URIs (`amqp://user:***@host`) and inline PEM
-/// private keys anywhere are redacted too.
+/// private keys anywhere are redacted too. It is nameko-core's
+/// [`redact_config`](nameko_core::config::redact::redact_config).
 ///
 /// ```
 /// use nameko_cli::show_config::redact;
@@ -67,46 +65,7 @@ pub fn resolved(config: &Config, with_defaults: bool) -> Value {
 /// assert_eq!(v["AMQP_SSL"]["keyfile"], "/etc/ssl/key.pem");
 /// ```
 pub fn redact(value: &mut Value) {
-    match value {
-        Value::Object(map) => redact_map(map),
-        Value::Array(items) => items.iter_mut().for_each(redact),
-        Value::String(s) => {
-            if is_pem_key(s) {
-                *s = REDACTED.to_owned();
-            } else if s.contains("://") && s.contains('@') {
-                *s = nameko_amqp::connection::hide_password(s);
-            }
-        }
-        _ => {}
-    }
-}
-
-fn redact_map(map: &mut Map<String, Value>) {
-    for (key, value) in map.iter_mut() {
-        let upper = key.to_ascii_uppercase();
-        let secret = SECRET_WORDS.iter().any(|w| upper.contains(w));
-        let path_like = upper.ends_with("FILE") || upper.ends_with("PATH");
-        // A path to a key file is not a secret; key material itself is.
-        let keeps_path = path_like && !holds_pem(value);
-        if secret && !keeps_path {
-            *value = Value::String(REDACTED.to_owned());
-        } else {
-            redact(value);
-        }
-    }
-}
-
-fn holds_pem(value: &Value) -> bool {
-    match value {
-        Value::String(s) => s.contains("-----BEGIN"),
-        Value::Array(items) => items.iter().any(holds_pem),
-        Value::Object(map) => map.values().any(holds_pem),
-        _ => false,
-    }
-}
-
-fn is_pem_key(s: &str) -> bool {
-    s.contains("-----BEGIN") && s.contains("PRIVATE KEY")
+    nameko_core::config::redact::redact_config(value);
 }
 
 #[cfg(test)]

@@ -274,7 +274,7 @@ impl Drop for Telemetry {
 
 fn invalid(message: &str) -> ConfigError {
     ConfigError::Invalid {
-        key: LOGGING,
+        key: LOGGING.to_owned(),
         message: message.to_owned(),
     }
 }
@@ -302,7 +302,7 @@ fn level_of(value: &Value, key: &str) -> Result<String, ConfigError> {
     };
     if level.is_empty() {
         return Err(ConfigError::Invalid {
-            key: LOGGING,
+            key: LOGGING.to_owned(),
             message: format!(
                 "{key}: unknown level {value}: use DEBUG, INFO, WARNING, ERROR or CRITICAL"
             ),

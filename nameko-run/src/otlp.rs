@@ -210,7 +210,7 @@ impl OtlpSettings {
 }
 
 fn invalid(key: &'static str, message: String) -> ConfigError {
-    ConfigError::Invalid { key, message }
+    ConfigError::invalid(key, message)
 }
 
 /// An `http://` URL with a host: `https://` is refused rather than failing every export

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use nameko_core::{MethodError, RemoteError, ToRemoteError, WorkerLocalError};
+use nameko_core::{ConfigError, MethodError, RemoteError, ToRemoteError, WorkerLocalError};
 
 /// The `exc_type` a caller sees when a worker fails with a [`DatabaseError`]
 /// (`RemoteError("DatabaseError <message>")` in Python).
@@ -30,14 +30,10 @@ pub const DATABASE_ERROR_EXC_TYPE: &str = "DatabaseError";
 #[non_exhaustive]
 pub enum DatabaseError {
     /// `DB_URIS` or `DB_POOL` is missing something or holds a wrong value: found when the
-    /// service is set up, which then fails to start.
-    #[error("config key `{key}`: {message}")]
-    Config {
-        /// The config key at fault (`DB_URIS`, `DB_URIS.orders`, `DB_POOL.acquire_timeout`).
-        key: String,
-        /// What is wrong.
-        message: String,
-    },
+    /// service is set up, which then fails to start. The [`ConfigError`] names the key at
+    /// fault (`DB_URIS`, `DB_URIS.orders`, `DB_POOL.acquire_timeout`).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
     /// The database is used while its service is not running (before `setup`, after
     /// `stop`).
     #[error("database `{key}` is not running (its service is not started, or has stopped)")]

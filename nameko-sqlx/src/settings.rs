@@ -1,12 +1,11 @@
 //! Reading `DB_URIS` and `DB_POOL` from the service's config.
 
-use std::collections::BTreeMap;
 use std::str::FromStr;
 use std::time::Duration;
 
-use nameko_core::Config;
+use nameko_core::config::{Config, ConfigError, de, decode};
 use serde::Deserialize;
-use serde_json::Value;
+use serde_json::{Map, Value};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 
 use crate::DatabaseError;
@@ -19,36 +18,41 @@ pub const DB_POOL: &str = "DB_POOL";
 /// Default `DB_POOL.acquire_timeout`: 5 seconds.
 pub const DEFAULT_ACQUIRE_TIMEOUT: Duration = Duration::from_secs(5);
 
-/// What `DB_POOL` (or one key's section of it) may set.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// Default `DB_POOL.idle_timeout`: 10 minutes.
+const DEFAULT_IDLE_TIMEOUT: Duration = Duration::from_secs(600);
+
+/// Default `DB_POOL.max_lifetime`: 30 minutes.
+const DEFAULT_MAX_LIFETIME: Duration = Duration::from_secs(1800);
+
+/// What `DB_POOL` (or one key's section of it) may set. `null` is the default of an
+/// option, except for the two timeouts, where it means "never".
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(default, deny_unknown_fields)]
 struct PoolConfig {
+    /// Defaults to `max_workers`.
+    #[serde(deserialize_with = "de::optional_positive")]
     max_connections: Option<u32>,
     min_connections: Option<u32>,
-    acquire_timeout: Option<f64>,
-    #[serde(default, deserialize_with = "nullable")]
-    idle_timeout: Option<Option<f64>>,
-    #[serde(default, deserialize_with = "nullable")]
-    max_lifetime: Option<Option<f64>>,
+    #[serde(deserialize_with = "de::optional_seconds")]
+    acquire_timeout: Option<Duration>,
+    #[serde(deserialize_with = "de::optional_seconds")]
+    idle_timeout: Option<Duration>,
+    #[serde(deserialize_with = "de::optional_seconds")]
+    max_lifetime: Option<Duration>,
     test_before_acquire: Option<bool>,
     connect_on_start: Option<bool>,
 }
 
-/// A present key: `Some(None)` for `null`, `Some(Some(seconds))` for a number.
-fn nullable<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<Option<f64>>, D::Error> {
-    Option::<f64>::deserialize(d).map(Some)
-}
-
-impl PoolConfig {
-    fn overridden_by(self, other: PoolConfig) -> PoolConfig {
+impl Default for PoolConfig {
+    fn default() -> Self {
         PoolConfig {
-            max_connections: other.max_connections.or(self.max_connections),
-            min_connections: other.min_connections.or(self.min_connections),
-            acquire_timeout: other.acquire_timeout.or(self.acquire_timeout),
-            idle_timeout: other.idle_timeout.or(self.idle_timeout),
-            max_lifetime: other.max_lifetime.or(self.max_lifetime),
-            test_before_acquire: other.test_before_acquire.or(self.test_before_acquire),
-            connect_on_start: other.connect_on_start.or(self.connect_on_start),
+            max_connections: None,
+            min_connections: None,
+            acquire_timeout: None,
+            idle_timeout: Some(DEFAULT_IDLE_TIMEOUT),
+            max_lifetime: Some(DEFAULT_MAX_LIFETIME),
+            test_before_acquire: None,
+            connect_on_start: None,
         }
     }
 }
@@ -78,37 +82,21 @@ impl Settings {
         let pool = pool_config(config, key)?;
         let default_max = u32::try_from(max_workers.max(1)).unwrap_or(u32::MAX);
         let max_connections = pool.max_connections.unwrap_or(default_max);
-        if max_connections == 0 {
-            return Err(invalid("max_connections", "must be at least 1".to_owned()));
-        }
         let min_connections = pool.min_connections.unwrap_or(0);
         if min_connections > max_connections {
-            return Err(invalid(
-                "min_connections",
+            return Err(ConfigError::invalid(
+                format!("{DB_POOL}.min_connections"),
                 format!("{min_connections} is more than max_connections ({max_connections})"),
-            ));
+            )
+            .into());
         }
-        let acquire_timeout = match pool.acquire_timeout {
-            Some(secs) => seconds("acquire_timeout", secs)?,
-            None => DEFAULT_ACQUIRE_TIMEOUT,
-        };
-        let idle_timeout = match pool.idle_timeout {
-            Some(Some(secs)) => Some(seconds("idle_timeout", secs)?),
-            Some(None) => None,
-            None => Some(Duration::from_secs(600)),
-        };
-        let max_lifetime = match pool.max_lifetime {
-            Some(Some(secs)) => Some(seconds("max_lifetime", secs)?),
-            Some(None) => None,
-            None => Some(Duration::from_secs(1800)),
-        };
         Ok(Settings {
             connect,
             max_connections,
             min_connections,
-            acquire_timeout,
-            idle_timeout,
-            max_lifetime,
+            acquire_timeout: pool.acquire_timeout.unwrap_or(DEFAULT_ACQUIRE_TIMEOUT),
+            idle_timeout: pool.idle_timeout,
+            max_lifetime: pool.max_lifetime,
             test_before_acquire: pool.test_before_acquire.unwrap_or(true),
             connect_on_start: pool.connect_on_start.unwrap_or(false),
         })
@@ -126,72 +114,27 @@ impl Settings {
     }
 }
 
-fn invalid(option: &str, message: String) -> DatabaseError {
-    DatabaseError::Config {
-        key: format!("{DB_POOL}.{option}"),
-        message,
-    }
-}
-
-fn seconds(option: &str, secs: f64) -> Result<Duration, DatabaseError> {
-    match Duration::try_from_secs_f64(secs) {
-        Ok(d) if !d.is_zero() => Ok(d),
-        _ => Err(invalid(
-            option,
-            format!("{secs} is not a positive number of seconds"),
-        )),
-    }
-}
-
 fn connect_options(
     config: &Config,
     key: &str,
     service: &str,
 ) -> Result<PgConnectOptions, DatabaseError> {
-    let uris: BTreeMap<String, Value> = config
-        .get_as(DB_URIS)
-        .map_err(|e| DatabaseError::Config {
-            key: DB_URIS.to_owned(),
-            message: format!("must map keys to URIs ({e})"),
-        })?
-        .ok_or_else(|| DatabaseError::Config {
-            key: DB_URIS.to_owned(),
-            message: format!(
-                "missing: the database of service `{service}` needs `{DB_URIS}: {{{key}: postgres://...}}`"
-            ),
-        })?;
-    let uri = match uris.get(key) {
-        Some(Value::String(uri)) => uri,
-        Some(_) => {
-            return Err(DatabaseError::Config {
-                key: format!("{DB_URIS}.{key}"),
-                message: "must be a URI string (postgres://user:password@host:port/dbname)"
-                    .to_owned(),
-            });
-        }
-        None => {
-            let known: Vec<&str> = uris.keys().map(String::as_str).collect();
-            return Err(DatabaseError::Config {
-                key: DB_URIS.to_owned(),
-                message: format!(
-                    "no entry `{key}` for the database of service `{service}` (it has: {})",
-                    if known.is_empty() {
-                        "nothing".to_owned()
-                    } else {
-                        known.join(", ")
-                    }
-                ),
-            });
-        }
-    };
-    let uri = postgres_uri(uri).ok_or_else(|| DatabaseError::Config {
-        key: format!("{DB_URIS}.{key}"),
-        message: "not a Postgres URI: it must start with `postgres://` or `postgresql://`"
-            .to_owned(),
+    let uri: String = config.keyed(DB_URIS, key)?;
+    let entry = || format!("{DB_URIS}.{key}");
+    let uri = postgres_uri(&uri).ok_or_else(|| {
+        ConfigError::invalid(
+            entry(),
+            "not a Postgres URI: it must start with `postgres://` or `postgresql://`",
+        )
     })?;
-    let options = PgConnectOptions::from_str(&uri).map_err(|e| DatabaseError::Config {
-        key: format!("{DB_URIS}.{key}"),
-        message: format!("not a valid Postgres URI: {e}"),
+    let options = PgConnectOptions::from_str(&uri).map_err(|e| {
+        ConfigError::invalid(
+            entry(),
+            format!(
+                "not a valid Postgres URI: {}",
+                nameko_core::config::redact::redact_in(&e.to_string(), &uri)
+            ),
+        )
     })?;
     Ok(if options.get_application_name().is_none() {
         options.application_name(service)
@@ -208,41 +151,22 @@ fn postgres_uri(uri: &str) -> Option<String> {
     matches!(dialect, "postgres" | "postgresql").then(|| format!("{dialect}://{rest}"))
 }
 
+/// The pool options of the database `key`: `DB_POOL`'s scalars are options for every
+/// database, and its mapping `DB_POOL[key]` the options of that one, which win.
 fn pool_config(config: &Config, key: &str) -> Result<PoolConfig, DatabaseError> {
-    let Some(value) = config.get(DB_POOL) else {
+    let Some(pool) = config.get_as::<Map<String, Value>>(DB_POOL)? else {
         return Ok(PoolConfig::default());
     };
-    let Value::Object(map) = value else {
-        return Err(DatabaseError::Config {
-            key: DB_POOL.to_owned(),
-            message: "must be a mapping of pool options".to_owned(),
-        });
-    };
-    // Scalars are options for every database; a mapping is the options of one `DB_URIS`
-    // key, which override them.
-    let (sections, common): (
-        serde_json::Map<String, Value>,
-        serde_json::Map<String, Value>,
-    ) = map
-        .iter()
-        .map(|(k, v)| (k.clone(), v.clone()))
-        .partition(|(_, v)| v.is_object());
-    let common: PoolConfig =
-        serde_json::from_value(Value::Object(common)).map_err(|e| DatabaseError::Config {
-            key: DB_POOL.to_owned(),
-            message: e.to_string(),
-        })?;
-    match sections.get(key) {
-        Some(section) => {
-            let own: PoolConfig =
-                serde_json::from_value(section.clone()).map_err(|e| DatabaseError::Config {
-                    key: format!("{DB_POOL}.{key}"),
-                    message: e.to_string(),
-                })?;
-            Ok(common.overridden_by(own))
-        }
-        None => Ok(common),
+    let (sections, mut common): (Map<String, Value>, Map<String, Value>) =
+        pool.into_iter().partition(|(_, v)| v.is_object());
+    // Each part is read on its own first, so that an error names where it is.
+    decode::<PoolConfig>(DB_POOL, &Value::Object(common.clone()))?;
+    if let Some(Value::Object(own)) = sections.get(key) {
+        let own_key = format!("{DB_POOL}.{key}");
+        decode::<PoolConfig>(&own_key, &Value::Object(own.clone()))?;
+        common.extend(own.clone());
     }
+    Ok(decode(DB_POOL, &Value::Object(common))?)
 }
 
 #[cfg(test)]
@@ -340,5 +264,45 @@ mod tests {
         );
         let e = Settings::from_config(&c, "orders", "orders", 10).unwrap_err();
         assert!(e.to_string().contains("`DB_POOL.max_connections`"), "{e}");
+    }
+
+    #[test]
+    fn per_key_options_override_and_name_their_key() {
+        let c = config(json!({
+            "DB_URIS": {"orders": "postgres://h/db"},
+            "DB_POOL": {"idle_timeout": 5, "max_lifetime": null, "orders": {"idle_timeout": null}},
+        }));
+        let s = Settings::from_config(&c, "orders", "orders", 10).unwrap();
+        assert_eq!(s.idle_timeout, None);
+        assert_eq!(s.max_lifetime, None);
+        let s = Settings::from_config(
+            &config(json!({"DB_URIS": {"orders": "postgres://h/db"}})),
+            "orders",
+            "orders",
+            10,
+        )
+        .unwrap();
+        assert_eq!(s.idle_timeout, Some(Duration::from_secs(600)));
+        assert_eq!(s.max_lifetime, Some(Duration::from_secs(1800)));
+
+        let c = config(json!({
+            "DB_URIS": {"orders": "postgres://h/db"},
+            "DB_POOL": {"orders": {"acquire_timeout": "soon"}},
+        }));
+        let e = Settings::from_config(&c, "orders", "orders", 10).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "config key `DB_POOL.orders.acquire_timeout`: expected a positive number of seconds, or null for no limit, got \"soon\""
+        );
+        let c = config(json!({
+            "DB_URIS": {"orders": "postgres://h/db"},
+            "DB_POOL": {"max_connections": 2, "orders": {"min_connections": 3}},
+        }));
+        let e = Settings::from_config(&c, "orders", "orders", 10).unwrap_err();
+        assert!(e.to_string().contains("`DB_POOL.min_connections`"), "{e}");
+        let c = config(json!({"DB_URIS": {"orders": "postgres://u:hunter2@h:notaport/db"}}));
+        let e = Settings::from_config(&c, "orders", "orders", 10).unwrap_err();
+        assert!(e.to_string().contains("`DB_URIS.orders`"), "{e}");
+        assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 }

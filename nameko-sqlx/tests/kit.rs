@@ -84,7 +84,8 @@ async fn a_missing_key_or_a_bad_uri_fails_the_start_naming_the_key() {
         .await
         .unwrap_err()
         .to_string();
-    assert!(err.contains("`DB_POOL`"), "{err}");
+    // The error names the option in `DB_POOL`, not only `DB_POOL`.
+    assert!(err.contains("`DB_POOL.max_connections`"), "{err}");
 }
 
 #[tokio::test]

@@ -177,15 +177,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 /// `redis://user:***@host` for logs and errors.
 fn redact(uri: &str) -> String {
-    match (uri.find("://"), uri.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &uri[scheme + 3..at];
-            let user = userinfo.split_once(':').map_or("", |(user, _)| user);
-            let sep = if userinfo.contains(':') { ":" } else { "" };
-            format!("{}{user}{sep}***{}", &uri[..scheme + 3], &uri[at..])
-        }
-        _ => uri.to_owned(),
-    }
+    nameko::config::redact::redact_uri(uri)
 }
 
 #[async_trait]
