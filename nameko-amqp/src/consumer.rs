@@ -20,6 +20,7 @@ use tokio_util::sync::CancellationToken;
 use crate::connection::{AmqpConnection, Backoff, CLOSE_TIMEOUT, LiveConnection, close_channel};
 use crate::error::AmqpError;
 use crate::resume::Resume;
+use nameko_core::sync::lock;
 
 /// Declares what a consumer needs on a fresh channel (exchange, queue, binding) and
 /// returns the queue's name. Called again on every new channel after a reconnection.
@@ -179,13 +180,6 @@ impl QueueConsumer {
     pub(crate) fn abort(&self) {
         self.stopped.cancel();
         self.task.abort();
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
     }
 }
 

@@ -123,10 +123,7 @@ impl Redis {
     }
 
     fn lock(&self) -> MutexGuard<'_, State> {
-        match self.state.lock() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        }
+        nameko_core::sync::lock(&self.state)
     }
 
     fn config_error(&self, error: ConfigError) -> RedisError {

@@ -122,10 +122,7 @@ impl Database {
     }
 
     fn running(&self) -> Result<Running, DatabaseError> {
-        let running = match self.running.read() {
-            Ok(guard) => guard.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        };
+        let running = nameko_core::sync::read(&self.running).clone();
         match running {
             Some(running) if !running.pool.is_closed() => Ok(running),
             _ => Err(DatabaseError::NotRunning { key: self.label() }),
@@ -133,10 +130,7 @@ impl Database {
     }
 
     fn replace_running(&self, new: Option<Running>) -> Option<Running> {
-        let mut guard = match self.running.write() {
-            Ok(guard) => guard,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut guard = nameko_core::sync::write(&self.running);
         std::mem::replace(&mut *guard, new)
     }
 

@@ -14,6 +14,7 @@ use crate::error::Error;
 use crate::request::{PathParams, Request};
 use crate::response::Response;
 use crate::server::{ErrorResponder, HandlerFn, HttpResult, Route, WebServer};
+use nameko_core::sync::lock;
 
 /// The HTTP entrypoint of one method: `@http('GET,POST', '/path/<int:id>')`.
 ///
@@ -54,13 +55,6 @@ impl std::fmt::Debug for Http {
             .field("methods", &self.methods_source)
             .field("rule", &self.rule_source)
             .finish()
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
     }
 }
 

@@ -373,17 +373,11 @@ impl WebServer {
     }
 
     fn routes(&self) -> Arc<Vec<Arc<Route>>> {
-        match self.routes.read() {
-            Ok(g) => Arc::clone(&g),
-            Err(poisoned) => Arc::clone(&poisoned.into_inner()),
-        }
+        Arc::clone(&nameko_core::sync::read(&self.routes))
     }
 
     fn set_routes(&self, f: impl FnOnce(&mut Vec<Arc<Route>>)) {
-        let mut guard = match self.routes.write() {
-            Ok(g) => g,
-            Err(poisoned) => poisoned.into_inner(),
-        };
+        let mut guard = nameko_core::sync::write(&self.routes);
         let mut routes = Vec::clone(&guard);
         f(&mut routes);
         *guard = Arc::new(routes);

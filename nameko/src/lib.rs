@@ -142,7 +142,9 @@ pub use nameko_core::{
     WorkerFailure, WorkerLocal, WorkerLocalError, WorkerOutput, WorkerResult, WorkerValue,
     async_trait,
 };
-pub use nameko_core::{config, container, context, dependency, entrypoint, extension, worker};
+pub use nameko_core::{
+    config, container, context, dependency, entrypoint, extension, sync, worker,
+};
 
 /// Trace context on the wire and spans (`nameko_core::trace`), and with feature `otlp`
 /// their export to an OpenTelemetry collector (`nameko_run::otlp`).

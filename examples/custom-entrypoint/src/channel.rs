@@ -19,6 +19,7 @@ use std::time::Duration;
 
 use futures_util::StreamExt;
 use nameko::entrypoint::{Fire, FireError, Fired, IntoEntrypoint, Method, describe_entrypoint};
+use nameko::sync::lock;
 use nameko::worker::{Call, CallArguments};
 use nameko::{
     Arguments, BoxError, ContainerHandle, ContextData, Entrypoint, EntrypointOptions, Extension,
@@ -167,12 +168,6 @@ impl std::fmt::Debug for ChannelEntrypoint {
             .field("channel", &self.shared.kind.channel)
             .finish_non_exhaustive()
     }
-}
-
-fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    mutex
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 /// `redis://user:***@host` for logs and errors.

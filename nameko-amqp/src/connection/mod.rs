@@ -26,7 +26,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::AmqpError;
 pub use settings::{
     AMQP_CONNECT_FAIL_FAST, AMQP_SSL, Backoff, LOGIN_METHOD, PUBLISH_RETRY_POLICY,
-    RECONNECT_INTERVAL_MAX, RECONNECT_INTERVAL_START, RetryPolicy, hide_password,
+    RECONNECT_INTERVAL_MAX, RECONNECT_INTERVAL_START, RetryPolicy,
 };
 use settings::{check_settings, parse_uris, tls_config};
 
@@ -163,7 +163,7 @@ impl AmqpConnection {
             .split(';')
             .map(str::trim)
             .filter(|s| !s.is_empty())
-            .map(hide_password)
+            .map(nameko_core::config::redact::redact_uri)
             .collect();
         let (state, _) = watch::channel(LinkState::Down);
         let metrics =

@@ -8,6 +8,7 @@ use std::time::Duration;
 use lapin::tcp::{OwnedIdentity, OwnedTLSConfig};
 use lapin::uri::{AMQPScheme, AMQPUri, SASLMechanism};
 use nameko_core::Config;
+use nameko_core::config::redact::{redact_in, redact_uri};
 use serde_json::Value;
 
 use crate::error::AmqpError;
@@ -150,7 +151,7 @@ pub(crate) fn parse_uri(config: &Config) -> Result<AMQPUri, AmqpError> {
 }
 
 fn parse_one(raw: &str, config: &Config) -> Result<AMQPUri, AmqpError> {
-    let shown = hide_password(raw);
+    let shown = redact_uri(raw);
     let invalid = |reason: String| AmqpError::InvalidUri {
         uri: shown.clone(),
         reason,
@@ -166,7 +167,7 @@ fn parse_one(raw: &str, config: &Config) -> Result<AMQPUri, AmqpError> {
     // lapin's parser echoes the URI in some of its messages: never show it the password
     // in an error we pass on.
     let mut uri =
-        AMQPUri::from_str(&format!("amqp://{rest}")).map_err(|e| invalid(redact(&e, raw)))?;
+        AMQPUri::from_str(&format!("amqp://{rest}")).map_err(|e| invalid(redact_in(&e, raw)))?;
     if tls {
         uri.scheme = AMQPScheme::AMQPS;
         if !has_explicit_port(rest) {
@@ -339,40 +340,6 @@ pub(crate) fn tls_config(config: &Config) -> Result<OwnedTLSConfig, AmqpError> {
     Ok(tls)
 }
 
-/// `message` with the password of `uri` replaced by `***`.
-pub(crate) fn redact(message: &str, uri: &str) -> String {
-    match password(uri) {
-        Some(pw) if !pw.is_empty() => message.replace(pw, "***"),
-        _ => message.to_owned(),
-    }
-}
-
-fn password(uri: &str) -> Option<&str> {
-    let s = uri.find("://")?;
-    let at = uri.rfind('@')?;
-    if at <= s {
-        return None;
-    }
-    uri[s + 3..at].split_once(':').map(|(_, pw)| pw)
-}
-
-/// `uri` with its password replaced by `***`.
-pub fn hide_password(uri: &str) -> String {
-    uri.split(';')
-        .map(|one| match (one.find("://"), one.rfind('@')) {
-            (Some(s), Some(at)) if at > s => {
-                let creds = &one[s + 3..at];
-                match creds.split_once(':') {
-                    Some((user, _)) => format!("{}{user}:***{}", &one[..s + 3], &one[at..]),
-                    None => one.to_owned(),
-                }
-            }
-            _ => one.to_owned(),
-        })
-        .collect::<Vec<_>>()
-        .join(";")
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -462,10 +429,10 @@ mod tests {
         assert_eq!(uris.len(), 2);
         assert_eq!(uris[1].authority.host, "b");
         assert_eq!(uris[1].authority.port, 5673);
-        let shown = hide_password(config.amqp_uri());
+        let shown = redact_uri(config.amqp_uri());
         assert!(!shown.contains("secret"), "{shown}");
         assert_eq!(
-            redact("bad secret1 here", "amqp://u:secret1@a/"),
+            redact_in("bad secret1 here", "amqp://u:secret1@a/"),
             "bad *** here"
         );
     }

@@ -16,6 +16,7 @@ use crate::connection::AmqpConnection;
 use crate::error::AmqpError;
 use crate::messaging::{Exchange, PublishOptions, Publisher};
 use crate::wire;
+use nameko_core::sync::lock;
 
 /// Why an event could not be dispatched.
 #[derive(Debug, thiserror::Error)]
@@ -48,13 +49,6 @@ impl nameko_core::ToRemoteError for DispatchError {
 impl From<DispatchError> for RemoteError {
     fn from(err: DispatchError) -> RemoteError {
         nameko_core::ToRemoteError::to_remote_error(&err)
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
     }
 }
 

@@ -27,15 +27,9 @@ use crate::outgoing::Outgoing;
 use crate::resume::Resume;
 use crate::rpc::entrypoint::declare_rpc_exchange;
 use crate::wire;
+use nameko_core::sync::lock;
 
 type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Result<Value, RpcError>>>>>;
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
 
 /// A caller's reply queue (`rpc.reply-<caller>-<uuid>`, bound with routing key `<uuid>`,
 /// `x-expires` 300 s) and the table of calls waiting for replies, matched by

@@ -21,6 +21,7 @@ use crate::consumer::{ConsumerSlot, QueueConsumer, Setup, declare_bound_queue};
 use crate::error::AmqpError;
 use crate::settle::{Origin, SettlePolicy, ack, reject, requeue, settle};
 use crate::wire;
+use nameko_core::sync::lock;
 
 /// The function an RPC entrypoint calls: decodes the arguments, runs the method, encodes
 /// its result or error.
@@ -87,13 +88,6 @@ impl Rpc {
 
     fn consumer(&self) -> Option<Arc<RpcConsumer>> {
         lock(&self.consumer).clone()
-    }
-}
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
     }
 }
 

@@ -22,13 +22,7 @@ use serde_json::{Map, Value};
 use crate::error::RpcError;
 use crate::events::DispatchError;
 use crate::rpc::RpcReply;
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
+use nameko_core::sync::lock;
 
 type Answer = Arc<dyn Fn(&Arguments) -> Result<Value, RemoteError> + Send + Sync>;
 

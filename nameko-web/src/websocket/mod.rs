@@ -79,7 +79,7 @@ mod frames;
 mod hub;
 mod subscriptions;
 
-use std::sync::{Mutex, RwLock};
+pub(crate) use nameko_core::sync::{lock, read, write};
 
 pub use connection::WebSocketServer;
 pub use entrypoint::{Rpc, WebSocketRpc, rpc};
@@ -90,24 +90,3 @@ pub const PATH: &str = "/ws";
 
 /// The entrypoint kind, as [`Entrypoint::kind`](nameko_core::Entrypoint::kind) and the workers' logs name it.
 pub const KIND: &str = "websocket_rpc";
-
-fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
-    match m.lock() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
-fn read<T>(m: &RwLock<T>) -> std::sync::RwLockReadGuard<'_, T> {
-    match m.read() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
-
-fn write<T>(m: &RwLock<T>) -> std::sync::RwLockWriteGuard<'_, T> {
-    match m.write() {
-        Ok(g) => g,
-        Err(poisoned) => poisoned.into_inner(),
-    }
-}
