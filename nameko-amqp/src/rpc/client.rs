@@ -3,6 +3,7 @@
 //! per container or client.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::Duration;
 
@@ -17,7 +18,7 @@ use nameko_core::{
 };
 use serde::de::DeserializeOwned;
 use serde_json::Value;
-use tokio::sync::oneshot;
+use tokio::sync::{oneshot, watch};
 use tracing::Instrument;
 
 use crate::connection::{AmqpConnection, Backoff, LiveConnection, Published};
@@ -29,7 +30,34 @@ use crate::rpc::entrypoint::declare_rpc_exchange;
 use crate::wire;
 use nameko_core::sync::lock;
 
-type Pending = Arc<Mutex<HashMap<String, oneshot::Sender<Result<Value, RpcError>>>>>;
+type Pending = Arc<Calls>;
+
+type ReplySender = oneshot::Sender<Result<Value, RpcError>>;
+
+/// The calls of a reply listener waiting for their replies, and the state of its consumer.
+#[derive(Debug)]
+struct Calls {
+    /// By correlation id: the reply's sender, and the value of `losses` when it was sent.
+    waiting: Mutex<HashMap<String, (u64, ReplySender)>>,
+    /// How many times the reply consumer was lost.
+    losses: AtomicU64,
+    /// Whether the reply consumer consumes now (false from a loss until it resumed).
+    consuming: watch::Sender<bool>,
+}
+
+impl Default for Calls {
+    fn default() -> Self {
+        Calls {
+            waiting: Mutex::default(),
+            losses: AtomicU64::new(0),
+            consuming: watch::Sender::new(true),
+        }
+    }
+}
+
+/// How long a call waits for the reply consumer to resume when the connection is up again
+/// but the reply queue is not consumed yet (it is being declared again).
+const RESUMING_WAIT: Duration = Duration::from_secs(5);
 
 /// A caller's reply queue (`rpc.reply-<caller>-<uuid>`, bound with routing key `<uuid>`,
 /// `x-expires` 300 s) and the table of calls waiting for replies, matched by
@@ -48,7 +76,7 @@ impl std::fmt::Debug for ReplyListener {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("ReplyListener")
             .field("routing_key", &self.routing_key)
-            .field("pending", &lock(&self.pending).len())
+            .field("pending", &lock(&self.pending.waiting).len())
             .finish()
     }
 }
@@ -126,8 +154,15 @@ impl ReplyListener {
             &self.routing_key,
         )
         .build();
+        // Right after a reconnection the reply queue may not be consumed yet: a request
+        // sent now could be answered into a queue that is not there.
+        if !*self.pending.consuming.borrow() && self.connection.is_connected() {
+            let mut consuming = self.pending.consuming.subscribe();
+            let _ = tokio::time::timeout(RESUMING_WAIT, consuming.wait_for(|c| *c)).await;
+        }
         let (tx, rx) = oneshot::channel();
-        lock(&self.pending).insert(correlation_id.clone(), tx);
+        let losses = self.pending.losses.load(Ordering::Acquire);
+        lock(&self.pending.waiting).insert(correlation_id.clone(), (losses, tx));
         let published = self
             .connection
             .publish(&self.exchange, &routing_key, true, &body, properties)
@@ -136,11 +171,11 @@ impl ReplyListener {
         match published {
             Ok(Published::Routed) => Ok((rx, span)),
             Ok(Published::Returned) => {
-                lock(&self.pending).remove(&correlation_id);
+                lock(&self.pending.waiting).remove(&correlation_id);
                 Err(RpcError::UnknownService(service.to_owned()))
             }
             Err(e) => {
-                lock(&self.pending).remove(&correlation_id);
+                lock(&self.pending.waiting).remove(&correlation_id);
                 Err(e.into())
             }
         }
@@ -168,7 +203,7 @@ impl ReplyListener {
     /// Stops consuming replies; calls still waiting fail with [`RpcError::Disconnected`].
     pub(crate) async fn close(&self) {
         self.task.abort();
-        lock(&self.pending).clear();
+        lock(&self.pending.waiting).clear();
         let channel = lock(&self.channel).clone();
         crate::connection::close_channel(&channel, "OK").await;
     }
@@ -251,7 +286,7 @@ fn deliver_reply(pending: &Pending, delivery: &lapin::message::Delivery) {
         tracing::debug!(target: "nameko_amqp::rpc", "ignoring a reply without correlation_id");
         return;
     };
-    let Some(tx) = lock(pending).remove(id.as_str()) else {
+    let Some((_, tx)) = lock(&pending.waiting).remove(id.as_str()) else {
         tracing::debug!(target: "nameko_amqp::rpc", correlation_id = %id, "ignoring an unknown reply");
         return;
     };
@@ -313,6 +348,9 @@ async fn reply_loop(
         // channel or the connection went away. Calls keep waiting: their replies are kept
         // in the queue while it lives.
         let why = failure.unwrap_or_else(|| "the channel was closed".to_owned());
+        // Calls sent from now on are not those whose replies a lost queue took with it.
+        let losses = pending.losses.fetch_add(1, Ordering::AcqRel) + 1;
+        pending.consuming.send_replace(false);
         tracing::warn!(
             target: "nameko_amqp::rpc",
             queue = %target.queue, reason = %why,
@@ -323,11 +361,19 @@ async fn reply_loop(
         let Some((new_channel, new_consumer, lost)) = resume.resume(&target.queue, reopen).await
         else {
             // Closed for good.
-            lock(&pending).clear();
+            lock(&pending.waiting).clear();
             return;
         };
         if lost {
-            let waiting: Vec<_> = lock(&pending).drain().collect();
+            let waiting: Vec<_> = {
+                let mut calls = lock(&pending.waiting);
+                let lost: Vec<String> = calls
+                    .iter()
+                    .filter(|(_, (sent_at, _))| *sent_at < losses)
+                    .map(|(id, _)| id.clone())
+                    .collect();
+                lost.iter().filter_map(|id| calls.remove(id)).collect()
+            };
             tracing::warn!(
                 target: "nameko_amqp::rpc",
                 queue = %target.queue, calls = waiting.len(),
@@ -340,6 +386,7 @@ async fn reply_loop(
         *lock(&current) = new_channel.clone();
         channel = new_channel;
         consumer = new_consumer;
+        pending.consuming.send_replace(true);
         tracing::info!(target: "nameko_amqp::rpc", queue = %target.queue, "reply consumer resumed");
     }
 }
