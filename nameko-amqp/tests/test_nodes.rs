@@ -1,10 +1,9 @@
-//! Tests of the test nodes themselves (`testing::TestNode`, `testing::TestCluster` and
+//! Tests of the test nodes themselves (`nameko_test_support::TestNode`, `TestCluster` and
 //! `scripts/rabbitmq-node`): a node of a test's own that the test can disconnect, stop
 //! and start, a TLS node whose certificates verify, and a cluster of three.
 //!
 //! They need what the other broker tests need (`rabbitmq-server` installed, root or the
 //! rabbitmq user) plus `openssl` for the TLS test. Each node start takes a few seconds.
-#![cfg(feature = "testing")]
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
@@ -18,7 +17,7 @@ use futures_util::StreamExt;
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties, Event};
-use nameko_amqp::testing::{NodeOptions, QueueStats, TestCluster, TestNode};
+use nameko_test_support::{NodeOptions, QueueStats, TestCluster, TestNode};
 
 /// Bound for one broker round trip or client-side reaction in these tests.
 const STEP: Duration = Duration::from_secs(15);
