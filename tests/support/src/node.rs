@@ -1,24 +1,11 @@
 //! RabbitMQ nodes and clusters of a test's own.
-use std::collections::HashMap;
-use std::io::Read;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use crate::certs::{CertificateError, PKCS12_PASSWORD};
+use crate::server::{self, Processes, StartOptions};
 use crate::vhost::{QueueStats, parse_queue_stats};
-
-/// The script that starts and stops test nodes.
-fn node_script() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../scripts/rabbitmq-node")
-}
-
-/// How long `scripts/rabbitmq-node start` may take at most before it is killed. The script
-/// gives up by itself after 60 s of waiting for the node (with a reason); this only
-/// guards against a script that hangs elsewhere.
-const START_DEADLINE: Duration = Duration::from_secs(150);
-
-/// How long `scripts/rabbitmq-node stop` may take at most.
-const STOP_DEADLINE: Duration = Duration::from_secs(60);
 
 /// Why a test node could not be started, driven or stopped.
 #[derive(Debug, thiserror::Error)]
@@ -32,31 +19,39 @@ pub enum TestNodeError {
         /// Why.
         source: std::io::Error,
     },
-    /// `scripts/rabbitmq-node` failed.
-    #[error("scripts/rabbitmq-node {command}: {reason}")]
-    Script {
-        /// The command line after the script's name.
-        command: String,
-        /// The script's error message.
+    /// The node could not be started as asked, or did not come up.
+    #[error("test node {node}: {reason}")]
+    Start {
+        /// The node, e.g. `plain-1a2b3c4d@localhost`.
+        node: String,
+        /// Why, e.g. `port 5673 is already in use`, or what the node logged.
         reason: String,
     },
-    /// `scripts/rabbitmq-node` did not finish in time (and was killed).
-    #[error("scripts/rabbitmq-node {command} did not finish within {} s", .limit.as_secs())]
-    Timeout {
-        /// The command line after the script's name.
-        command: String,
-        /// The time it had.
-        limit: Duration,
+    /// The node could not be stopped.
+    #[error("test node {node}: {reason}")]
+    Stop {
+        /// The node.
+        node: String,
+        /// Why.
+        reason: String,
     },
-    /// `scripts/rabbitmq-node start` printed something unexpected.
-    #[error("scripts/rabbitmq-node {command}: {problem} in its output: {output:?}")]
-    Output {
-        /// The command line after the script's name.
-        command: String,
-        /// What is wrong.
-        problem: String,
-        /// What it printed.
-        output: String,
+    /// A file or directory of the node could not be written or removed.
+    #[error("test node {node}: {}: {source}", path.display())]
+    Io {
+        /// The node.
+        node: String,
+        /// The file or directory.
+        path: PathBuf,
+        /// Why.
+        source: std::io::Error,
+    },
+    /// The certificates of a TLS node could not be made.
+    #[error("test node {node}: {source}")]
+    Certificates {
+        /// The node.
+        node: String,
+        /// Why.
+        source: CertificateError,
     },
     /// `rabbitmqctl` failed.
     #[error("rabbitmqctl -n {node} {args}: {reason}")]
@@ -70,78 +65,6 @@ pub enum TestNodeError {
     },
 }
 
-/// Runs `scripts/rabbitmq-node ARGS...` with a deadline; returns its stdout.
-fn run_node_script(args: &[&str], deadline: Duration) -> Result<String, TestNodeError> {
-    let script = node_script();
-    let command = args.join(" ");
-    let mut child = Command::new(&script)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .map_err(|source| TestNodeError::Spawn {
-            program: script.display().to_string(),
-            source,
-        })?;
-    let reader = |pipe: Option<Box<dyn Read + Send>>| {
-        std::thread::spawn(move || {
-            let mut text = String::new();
-            if let Some(mut pipe) = pipe {
-                let mut bytes = Vec::new();
-                let _ = pipe.read_to_end(&mut bytes);
-                text = String::from_utf8_lossy(&bytes).into_owned();
-            }
-            text
-        })
-    };
-    let stdout = reader(
-        child
-            .stdout
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let stderr = reader(
-        child
-            .stderr
-            .take()
-            .map(|p| Box::new(p) as Box<dyn Read + Send>),
-    );
-    let started = Instant::now();
-    let status = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break Some(status),
-            Ok(None) if started.elapsed() < deadline => {
-                std::thread::sleep(Duration::from_millis(50));
-            }
-            Ok(None) | Err(_) => {
-                let _ = child.kill();
-                let _ = child.wait();
-                break None;
-            }
-        }
-    };
-    let stdout = stdout.join().unwrap_or_default();
-    let stderr = stderr.join().unwrap_or_default();
-    match status {
-        None => Err(TestNodeError::Timeout {
-            command,
-            limit: deadline,
-        }),
-        Some(status) if status.success() => Ok(stdout),
-        Some(status) => {
-            let reason = stderr
-                .lines()
-                .rev()
-                .map(str::trim)
-                .find(|line| !line.is_empty())
-                .map(|line| line.trim_start_matches("rabbitmq-node: ").to_owned())
-                .unwrap_or_else(|| format!("exited with {status}"));
-            Err(TestNodeError::Script { command, reason })
-        }
-    }
-}
-
 /// Options of [`TestNode::start`].
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct NodeOptions {
@@ -149,8 +72,8 @@ pub struct NodeOptions {
     /// (see [`TestNode::amqps_uri`] and [`TestNode::ca_cert`]). The EXTERNAL mechanism is
     /// enabled: the client certificate's common name is `guest`.
     pub tls: bool,
-    /// The AMQP port; by default the script picks a free one (see `scripts/rabbitmq-node`:
-    /// from 5673 up, below the ephemeral range, never one another test node took).
+    /// The AMQP port; by default a free one from the OS (bound on `127.0.0.1:0` just
+    /// before the node starts), never one another node of this process has.
     pub amqp_port: Option<u16>,
     /// The AMQPS port (with `tls`); picked like `amqp_port` by default.
     pub amqps_port: Option<u16>,
@@ -158,10 +81,11 @@ pub struct NodeOptions {
 
 /// A RabbitMQ node of one test's own, stopped (and its state deleted) when dropped.
 ///
-/// Started by `scripts/rabbitmq-node` as `<name>-<random>@localhost`, listening on
-/// 127.0.0.1 only, on ports no other test node uses, with an empty state and the
-/// `guest`/`guest` user. Should the test process die without dropping it, the script's
-/// watchdog stops the node within seconds.
+/// Started with `rabbitmq-server` as `<name>-<random>@localhost`, listening on
+/// 127.0.0.1 only, on ports no other test node of this process uses, with an empty state
+/// (under `$NAMEKO_RABBIT_BASE/<name>-<random>`, by default `/tmp/nameko-rabbit/...`) and
+/// the `guest`/`guest` user. Should the test process die without dropping it, a small
+/// watchdog process stops the node and deletes its state.
 #[derive(Debug)]
 pub struct TestNode {
     name: String,
@@ -174,7 +98,8 @@ pub struct TestNode {
     client_key: Option<PathBuf>,
     client_pkcs12: Option<(PathBuf, String)>,
     start_duration: Duration,
-    stopped: bool,
+    /// Until stopped.
+    processes: Option<Processes>,
 }
 
 /// `name` made fit for a node name (letters, digits, `-`, `_`), with a random suffix so
@@ -202,94 +127,33 @@ fn unique_node_name(name: &str) -> String {
 
 impl TestNode {
     /// Starts a node named `<name>-<random>` and waits until it accepts connections
-    /// (typically 3 to 10 seconds; the script gives up after 60 s, saying why).
+    /// (typically 3 to 10 seconds; it gives up after 60 s, or
+    /// `NAMEKO_RABBIT_START_TIMEOUT` seconds, saying why).
     pub fn start(name: &str, options: NodeOptions) -> Result<Self, TestNodeError> {
         let name = unique_node_name(name);
-        let owner = std::process::id().to_string();
-        let mut args = vec!["start", name.as_str(), "--owner-pid", owner.as_str()];
-        if options.tls {
-            args.push("--tls");
-        }
-        let amqp_port = options.amqp_port.map(|port| port.to_string());
-        if let Some(port) = &amqp_port {
-            args.extend(["--port", port.as_str()]);
-        }
-        let amqps_port = options.amqps_port.map(|port| port.to_string());
-        if let Some(port) = &amqps_port {
-            args.extend(["--tls-port", port.as_str()]);
-        }
-        let command = args.join(" ");
         let started = Instant::now();
-        let output = match run_node_script(&args, START_DEADLINE) {
-            Ok(output) => output,
-            Err(e) => {
-                if let TestNodeError::Timeout { .. } = e {
-                    // The script was killed before it could clean up.
-                    let _ = run_node_script(&["stop", &name], STOP_DEADLINE);
-                }
-                return Err(e);
-            }
-        };
-        let start_duration = started.elapsed();
-        let mut node = TestNode {
+        let node = server::start(
+            &name,
+            StartOptions {
+                tls: options.tls,
+                amqp_port: options.amqp_port,
+                amqps_port: options.amqps_port,
+            },
+        )?;
+        let certs = node.certs;
+        Ok(TestNode {
             name,
-            node: String::new(),
-            amqp_port: 0,
-            amqps_port: None,
-            dir: PathBuf::new(),
-            ca_cert: None,
-            client_cert: None,
-            client_key: None,
-            client_pkcs12: None,
-            start_duration,
-            // Until the output is understood, dropping it must still stop the node.
-            stopped: false,
-        };
-        node.read_start_output(&command, &output, options)?;
-        Ok(node)
-    }
-
-    fn read_start_output(
-        &mut self,
-        command: &str,
-        output: &str,
-        options: NodeOptions,
-    ) -> Result<(), TestNodeError> {
-        let fields: HashMap<&str, &str> = output
-            .lines()
-            .filter_map(|line| line.split_once('='))
-            .collect();
-        let problem = |problem: String| TestNodeError::Output {
-            command: command.to_owned(),
-            problem,
-            output: output.to_owned(),
-        };
-        let text = |key: &str| {
-            fields
-                .get(key)
-                .map(|value| (*value).to_owned())
-                .ok_or_else(|| problem(format!("no `{key}=`")))
-        };
-        let port = |key: &str| {
-            text(key)?
-                .parse::<u16>()
-                .map_err(|_| problem(format!("a bad `{key}=`")))
-        };
-        self.node = text("node")?;
-        self.amqp_port = port("amqp_port")?;
-        self.dir = PathBuf::from(text("dir")?);
-        if options.tls {
-            self.amqps_port = Some(port("amqps_port")?);
-            self.ca_cert = Some(PathBuf::from(text("ca")?));
-            self.client_cert = Some(PathBuf::from(text("client_cert")?));
-            self.client_key = Some(PathBuf::from(text("client_key")?));
-            if let (Some(path), Some(password)) =
-                (fields.get("client_p12"), fields.get("client_p12_password"))
-            {
-                self.client_pkcs12 = Some((PathBuf::from(path), (*password).to_owned()));
-            }
-        }
-        Ok(())
+            node: node.node,
+            amqp_port: node.amqp_port,
+            amqps_port: node.amqps_port,
+            dir: node.dir,
+            ca_cert: certs.as_ref().map(|c| c.ca.clone()),
+            client_cert: certs.as_ref().map(|c| c.client_cert.clone()),
+            client_key: certs.as_ref().map(|c| c.client_key.clone()),
+            client_pkcs12: certs.map(|c| (c.client_pkcs12, PKCS12_PASSWORD.to_owned())),
+            start_duration: started.elapsed(),
+            processes: Some(node.processes),
+        })
     }
 
     /// The Erlang node name, e.g. `reconnect-1a2b3c4d@localhost` (for `rabbitmqctl -n`).
@@ -448,19 +312,34 @@ impl TestNode {
 
     /// Stops the node and deletes its directory.
     pub fn stop(mut self) -> Result<(), TestNodeError> {
-        self.stopped = true;
-        run_node_script(&["stop", &self.name], STOP_DEADLINE).map(drop)
+        self.shutdown()
+    }
+
+    fn shutdown(&mut self) -> Result<(), TestNodeError> {
+        let Some(processes) = self.processes.take() else {
+            return Ok(());
+        };
+        let result = server::stop(&self.name);
+        processes.finish(!matches!(result, Err(TestNodeError::Stop { .. })));
+        result
     }
 }
 
 impl Drop for TestNode {
     fn drop(&mut self) {
-        if !self.stopped
-            && let Err(e) = run_node_script(&["stop", &self.name], STOP_DEADLINE)
-        {
+        if let Err(e) = self.shutdown() {
             eprintln!("warning: could not stop test node {}: {e}", self.name);
         }
     }
+}
+
+/// Stops the test node `<name>@localhost` if it runs and deletes its directory, as
+/// dropping its [`TestNode`] does; `name` is the full name, random suffix included, as in
+/// [`TestNode::node_name`] before the `@`. For cleaning up by hand after a test process
+/// whose watchdog could not. A node that is not there is no error; the shared broker's
+/// node `rabbit` is never touched.
+pub fn stop_node(name: &str) -> Result<(), TestNodeError> {
+    server::stop(name)
 }
 
 /// Three [`TestNode`]s clustered together (`join_cluster`), all stopped when dropped.
@@ -492,10 +371,11 @@ impl TestCluster {
                 .collect();
             handles
                 .into_iter()
-                .map(|handle| {
+                .zip(1..)
+                .map(|(handle, i)| {
                     handle.join().unwrap_or_else(|_| {
-                        Err(TestNodeError::Script {
-                            command: format!("start {name}-?"),
+                        Err(TestNodeError::Start {
+                            node: format!("{name}-{i}"),
                             reason: "the thread starting the node panicked".to_owned(),
                         })
                     })
