@@ -86,13 +86,9 @@ fn write(path: &Path, contents: &[u8]) -> Result<(), CertificateError> {
     })
 }
 
-/// Makes the certificates in `dir` (created if need be), unless they were made there
-/// before (the PKCS#12 bundle, written last, is there).
+/// Makes the certificates in `dir` (created if need be).
 pub(crate) fn make(dir: &Path) -> Result<CertFiles, CertificateError> {
     let files = CertFiles::in_dir(dir);
-    if files.client_pkcs12.is_file() {
-        return Ok(files);
-    }
     fs::create_dir_all(dir).map_err(|source| CertificateError::Write {
         path: dir.to_owned(),
         source,
@@ -138,13 +134,7 @@ pub(crate) fn make(dir: &Path) -> Result<CertFiles, CertificateError> {
     write(&files.server_key, server_key.serialize_pem().as_bytes())?;
     write(&files.client_cert, client_cert.pem().as_bytes())?;
     write(&files.client_key, client_key.serialize_pem().as_bytes())?;
-    // Written whole, then renamed: its presence means every file is there.
-    let partial = dir.join("client.p12.partial");
-    write(&partial, &pkcs12)?;
-    fs::rename(&partial, &files.client_pkcs12).map_err(|source| CertificateError::Write {
-        path: files.client_pkcs12.clone(),
-        source,
-    })?;
+    write(&files.client_pkcs12, &pkcs12)?;
     Ok(files)
 }
 
@@ -154,7 +144,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn makes_the_files_once_and_a_bundle_that_reads_back() {
+    fn makes_the_files_and_a_bundle_that_reads_back() {
         let dir = std::env::temp_dir().join(format!(
             "nameko-test-support-certs-{}",
             uuid::Uuid::new_v4().simple()
@@ -184,11 +174,6 @@ mod tests {
         assert!(subjects[1].contains("nameko-rs test CA"), "{subjects:?}");
         assert!(chain.chain()[0].issuer().contains("nameko-rs test CA"));
         assert!(KeyStore::from_pkcs12(&bundle, "wrong").is_err());
-
-        // Made once: a second call keeps them.
-        let ca = fs::read(&files.ca).unwrap();
-        make(&dir).unwrap();
-        assert_eq!(fs::read(&files.ca).unwrap(), ca);
         fs::remove_dir_all(&dir).unwrap();
     }
 }

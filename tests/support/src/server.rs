@@ -2,8 +2,11 @@
 //!
 //! A node `NAME@localhost` keeps all its state (config, mnesia, logs, pid file,
 //! certificates) under `$NAMEKO_RABBIT_BASE/NAME` (default `/tmp/nameko-rabbit/NAME`),
-//! listens on 127.0.0.1 only, and runs through the same `rabbitmq-server` wrapper as the
-//! shared broker, which this module never stops, reconfigures or clusters.
+//! made anew when it starts and deleted when it stops (kept, for its logs, when it fails
+//! to start). It listens on 127.0.0.1 only, on ports from the OS unless told, and runs
+//! through the same `rabbitmq-server` wrapper as the shared broker, which this module
+//! never stops, reconfigures or clusters. A watchdog process (a few lines of `sh`) stops
+//! the node should this process die without stopping it.
 //!
 //! Erlang cookie: on Debian, run as root, that wrapper (like `rabbitmqctl`'s) runs the
 //! program as the `rabbitmq` user with `HOME=/var/lib/rabbitmq`, so the node, the shared
@@ -122,6 +125,28 @@ impl Ports {
                 return Ok(port);
             }
         }
+    }
+}
+
+impl Ports {
+    /// The AMQP port, the AMQPS port (with `tls`) and the Erlang distribution port of a
+    /// node: the ones asked for, and free ones from the OS.
+    fn for_node(&mut self, options: StartOptions) -> std::io::Result<(u16, Option<u16>, u16)> {
+        let mut held = Vec::new();
+        let mut port = |asked: Option<u16>| match asked {
+            Some(port) => {
+                self.keep(port);
+                Ok(port)
+            }
+            None => self.pick(&mut held),
+        };
+        let amqp = port(options.amqp_port)?;
+        let amqps = match options.tls {
+            true => Some(port(options.amqps_port)?),
+            false => None,
+        };
+        let dist = port(None)?;
+        Ok((amqp, amqps, dist))
     }
 }
 
@@ -457,27 +482,14 @@ fn config(amqp_port: u16, tls: Option<(u16, &CertFiles)>) -> String {
     lines.join("\n")
 }
 
-/// Starts node `NAME@localhost` and waits until it accepts AMQP (and AMQPS) connections
-/// and answers `rabbitmqctl`.
-///
-/// With `tls`, certificates are made once per directory (see [`certs`]) and an AMQPS
-/// listener is enabled (`verify_peer`, `fail_if_no_peer_cert = false`) with the EXTERNAL
-/// mechanism (`rabbitmq_auth_mechanism_ssl`, user name from the certificate's common
-/// name) next to PLAIN and AMQPLAIN. The node's state starts empty.
-pub(crate) fn start(name: &str, options: StartOptions) -> Result<Started, TestNodeError> {
-    let node = format!("{name}@{HOST}");
-    let error = |reason: String| TestNodeError::Start {
-        node: node.clone(),
-        reason,
-    };
-    check_name(name).map_err(error)?;
+/// Why node `node` cannot be started as asked, if it cannot.
+fn check_can_start(name: &str, node: &str, options: StartOptions) -> Result<(), String> {
+    check_name(name)?;
     if !on_path("rabbitmq-server") {
-        return Err(error(
-            "rabbitmq-server is not installed (see scripts/ensure-rabbitmq)".to_owned(),
-        ));
+        return Err("rabbitmq-server is not installed (see scripts/ensure-rabbitmq)".to_owned());
     }
-    if !node_pids(&node).is_empty() {
-        return Err(error("it is already running".to_owned()));
+    if !node_pids(node).is_empty() {
+        return Err("it is already running".to_owned());
     }
     let asked: Vec<u16> = [
         options.amqp_port,
@@ -487,111 +499,84 @@ pub(crate) fn start(name: &str, options: StartOptions) -> Result<Started, TestNo
     .flatten()
     .collect();
     if asked.len() == 2 && asked[0] == asked[1] {
-        return Err(error("the AMQP and AMQPS ports must differ".to_owned()));
+        return Err("the AMQP and AMQPS ports must differ".to_owned());
     }
-    if let Some(port) = asked.iter().find(|port| port_busy(**port)) {
-        return Err(error(format!("port {port} is already in use")));
+    match asked.iter().find(|port| port_busy(**port)) {
+        Some(port) => Err(format!("port {port} is already in use")),
+        None => Ok(()),
     }
+}
 
-    let dir = base_dir().join(name);
+/// Makes the node's directory anew: `mnesia/`, `log/`, the certificates with
+/// `amqps_port`, `rabbitmq.conf`, `enabled_plugins` and `rabbitmq-env.conf`, owned by
+/// the user the server runs as.
+fn prepare_dir(
+    node: &str,
+    dir: &Path,
+    amqp_port: u16,
+    amqps_port: Option<u16>,
+) -> Result<Option<CertFiles>, TestNodeError> {
     let io = |path: &Path| {
-        let (node, path) = (node.clone(), path.to_owned());
+        let (node, path) = (node.to_owned(), path.to_owned());
         move |source| TestNodeError::Io { node, path, source }
     };
     let base = base_dir();
     fs::create_dir_all(&base).map_err(io(&base))?;
     let _ = fs::set_permissions(&base, fs::Permissions::from_mode(0o755));
-    // Fresh state every time; certificates are kept.
-    for old in [
-        "mnesia",
-        "log",
-        "rabbitmq.pid",
-        "startup.log",
-        "erl_crash.dump",
-    ] {
-        let path = dir.join(old);
-        let removed = if path.is_dir() {
-            remove_dir(&path)
-        } else {
-            fs::remove_file(&path).or_else(|e| match e.kind() {
-                std::io::ErrorKind::NotFound => Ok(()),
-                _ => Err(e),
-            })
-        };
-        removed.map_err(io(&path))?;
-    }
+    remove_dir(dir).map_err(io(dir))?;
     for sub in ["mnesia", "log"] {
         let path = dir.join(sub);
         fs::create_dir_all(&path).map_err(io(&path))?;
     }
-
-    // The ports: the ones asked for, and free ones from the OS.
-    let mut ports = Ports::default();
-    let mut held = Vec::new();
-    let mut pick = |ports: &mut Ports, asked: Option<u16>| match asked {
-        Some(port) => {
-            ports.keep(port);
-            Ok(port)
-        }
-        None => ports
-            .pick(&mut held)
-            .map_err(|e| error(format!("no free port from the OS: {e}"))),
+    let certs =
+        match amqps_port {
+            Some(_) => Some(certs::make(&dir.join("certs")).map_err(|source| {
+                TestNodeError::Certificates {
+                    node: node.to_owned(),
+                    source,
+                }
+            })?),
+            None => None,
+        };
+    let plugins = match certs {
+        Some(_) => "[rabbitmq_auth_mechanism_ssl].\n",
+        None => "[].\n",
     };
-    let amqp_port = pick(&mut ports, options.amqp_port)?;
-    let amqps_port = if options.tls {
-        Some(pick(&mut ports, options.amqps_port)?)
-    } else {
-        None
-    };
-    let dist_port = pick(&mut ports, None)?;
-    drop(held);
-
-    let certs = if options.tls {
-        Some(
-            certs::make(&dir.join("certs")).map_err(|source| TestNodeError::Certificates {
-                node: node.clone(),
-                source,
-            })?,
-        )
-    } else {
-        None
-    };
-    let write = |file: &str, contents: String| {
-        let path = dir.join(file);
-        fs::write(&path, contents).map_err(io(&path))
-    };
-    write(
-        "rabbitmq.conf",
-        config(amqp_port, amqps_port.zip(certs.as_ref())),
-    )?;
-    write(
-        "enabled_plugins",
-        if options.tls {
-            "[rabbitmq_auth_mechanism_ssl].\n"
-        } else {
-            "[].\n"
-        }
-        .to_owned(),
-    )?;
     // An env file of our own, so that /etc/rabbitmq/rabbitmq-env.conf (the shared broker's
     // node name) does not apply; the variables are given to the server as well.
-    write(
-        "rabbitmq-env.conf",
-        format!("NODENAME={node}\nERL_EPMD_ADDRESS=127.0.0.1\n"),
-    )?;
+    let env = format!("NODENAME={node}\nERL_EPMD_ADDRESS=127.0.0.1\n");
+    for (file, contents) in [
+        (
+            "rabbitmq.conf",
+            config(amqp_port, amqps_port.zip(certs.as_ref())),
+        ),
+        ("enabled_plugins", plugins.to_owned()),
+        ("rabbitmq-env.conf", env),
+    ] {
+        let path = dir.join(file);
+        fs::write(&path, contents).map_err(io(&path))?;
+    }
     if let Some(user) = server_user() {
-        chown_tree(&dir, user.uid, user.gid).map_err(io(&dir))?;
+        chown_tree(dir, user.uid, user.gid).map_err(io(dir))?;
         make_cookie_if_missing(&user).map_err(io(&user.dir))?;
     }
+    Ok(certs)
+}
 
+/// Starts `rabbitmq-server` for the node prepared in `dir`, and its watchdog.
+fn spawn(node: &str, dir: &Path, dist_port: u16, ports: Ports) -> Result<Processes, TestNodeError> {
     let log = dir.join("startup.log");
-    let stdout = fs::File::create(&log).map_err(io(&log))?;
-    let stderr = stdout.try_clone().map_err(io(&log))?;
-    let started = Instant::now();
+    let io = |source| TestNodeError::Io {
+        node: node.to_owned(),
+        path: log.clone(),
+        source,
+    };
+    let stdout = fs::File::create(&log).map_err(io)?;
+    let stderr = stdout.try_clone().map_err(io)?;
     // A process group of its own (no terminal signals), no inherited input; the
     // variables go to the server only, not to our rabbitmqctl calls or the watchdog.
     let server = Command::new("rabbitmq-server")
-        .env("RABBITMQ_NODENAME", &node)
+        .env("RABBITMQ_NODENAME", node)
         .env("RABBITMQ_DIST_PORT", dist_port.to_string())
         .env("RABBITMQ_CONF_ENV_FILE", dir.join("rabbitmq-env.conf"))
         .env("RABBITMQ_CONFIG_FILE", dir.join("rabbitmq.conf"))
@@ -620,43 +605,51 @@ pub(crate) fn start(name: &str, options: StartOptions) -> Result<Started, TestNo
         .arg("-c")
         .arg(WATCHDOG)
         .arg("watchdog")
-        .arg(&node)
-        .arg(&dir)
+        .arg(node)
+        .arg(dir)
         .stdin(Stdio::piped())
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .process_group(0)
         .spawn();
-    let mut processes = Processes {
+    if let Err(e) = &watchdog {
+        tracing::warn!(node, "no watchdog for the test node: {e}");
+    }
+    Ok(Processes {
         server,
         // Without a watchdog the node is still stopped when dropped, only not when this
         // process dies first.
         watchdog: watchdog.ok(),
         _ports: ports,
-    };
+    })
+}
 
-    // On failure: the node is stopped, its directory (with the logs) kept.
-    let fail = |mut processes: Processes, why: &str| {
-        let reason = format!(
+/// Waits until the node listens on its ports and `rabbitmqctl` reaches it; else why not.
+fn wait_until_up(
+    node: &str,
+    dir: &Path,
+    server: &mut Child,
+    ports: (u16, Option<u16>),
+    since: Instant,
+) -> Result<(), String> {
+    let (amqp_port, amqps_port) = ports;
+    let failed = |why: &str| {
+        format!(
             "{why}: {} (logs in {})",
-            failure_reason(&dir, &node),
+            failure_reason(dir, node),
             dir.display()
-        );
-        let stopped = stop_processes(&node).is_ok();
-        if stopped {
-            let _ = processes.server.wait();
-        }
-        processes.finish(stopped);
-        error(reason)
+        )
     };
     let timeout = start_timeout();
     loop {
-        if !matches!(processes.server.try_wait(), Ok(None)) {
-            return Err(fail(processes, "failed to start"));
+        if !matches!(server.try_wait(), Ok(None)) {
+            return Err(failed("failed to start"));
         }
-        if started.elapsed() >= timeout {
-            let why = format!("did not start within {} s", timeout.as_secs());
-            return Err(fail(processes, &why));
+        if since.elapsed() >= timeout {
+            return Err(failed(&format!(
+                "did not start within {} s",
+                timeout.as_secs()
+            )));
         }
         if port_open(amqp_port) && amqps_port.is_none_or(port_open) {
             break;
@@ -664,31 +657,61 @@ pub(crate) fn start(name: &str, options: StartOptions) -> Result<Started, TestNo
         std::thread::sleep(Duration::from_millis(200));
     }
     // The listeners are up; make sure rabbitmqctl reaches the node (same cookie).
-    if let Err(out) = ctl(&node, &["-q", "await_startup", "--timeout", "30"]) {
-        std::thread::sleep(Duration::from_secs(1));
-        if !matches!(processes.server.try_wait(), Ok(None)) {
-            return Err(fail(processes, "failed to start"));
-        }
-        let hint: String = out
-            .lines()
-            .filter(|line| {
-                ["epmd reports", "cookie", "unable to"]
-                    .iter()
-                    .any(|w| line.contains(w))
-            })
-            .collect::<Vec<_>>()
-            .join(" ")
-            .split_whitespace()
-            .collect::<Vec<_>>()
-            .join(" ")
-            .chars()
-            .take(300)
-            .collect();
-        let stopped = stop_processes(&node).is_ok();
-        processes.finish(stopped);
-        return Err(error(format!(
-            "it listens but rabbitmqctl cannot reach it (Erlang cookie?): {hint}"
-        )));
+    let Err(out) = ctl(node, &["-q", "await_startup", "--timeout", "30"]) else {
+        return Ok(());
+    };
+    std::thread::sleep(Duration::from_secs(1));
+    if !matches!(server.try_wait(), Ok(None)) {
+        return Err(failed("failed to start"));
+    }
+    let hint: Vec<&str> = out
+        .lines()
+        .filter(|line| {
+            ["epmd reports", "cookie", "unable to"]
+                .iter()
+                .any(|w| line.contains(w))
+        })
+        .flat_map(str::split_whitespace)
+        .collect();
+    let hint: String = hint.join(" ").chars().take(300).collect();
+    Err(format!(
+        "it listens but rabbitmqctl cannot reach it (Erlang cookie?): {hint}"
+    ))
+}
+
+/// Starts node `NAME@localhost` anew and waits until it accepts AMQP (and AMQPS)
+/// connections and answers `rabbitmqctl`; on failure, the node is stopped and its
+/// directory, with the logs, kept.
+///
+/// With `tls`, certificates are made (see [`certs`]) and an AMQPS listener is enabled
+/// (`verify_peer`, `fail_if_no_peer_cert = false`) with the EXTERNAL mechanism
+/// (`rabbitmq_auth_mechanism_ssl`, user name from the certificate's common name) next to
+/// PLAIN and AMQPLAIN.
+pub(crate) fn start(name: &str, options: StartOptions) -> Result<Started, TestNodeError> {
+    let node = format!("{name}@{HOST}");
+    let error = |reason: String| TestNodeError::Start {
+        node: node.clone(),
+        reason,
+    };
+    check_can_start(name, &node, options).map_err(error)?;
+    let mut ports = Ports::default();
+    let (amqp_port, amqps_port, dist_port) = ports
+        .for_node(options)
+        .map_err(|e| error(format!("no free port from the OS: {e}")))?;
+    let dir = base_dir().join(name);
+    let certs = prepare_dir(&node, &dir, amqp_port, amqps_port)?;
+    let since = Instant::now();
+    let mut processes = spawn(&node, &dir, dist_port, ports)?;
+    let up = wait_until_up(
+        &node,
+        &dir,
+        &mut processes.server,
+        (amqp_port, amqps_port),
+        since,
+    );
+    if let Err(reason) = up {
+        processes.finish(stop_processes(&node).is_ok());
+        return Err(error(reason));
     }
     Ok(Started {
         node,
