@@ -290,7 +290,8 @@ impl TestNode {
     }
 
     /// Messages ready, messages delivered but not acknowledged, and consumers of `queue`
-    /// in `vhost`, or `None` if there is no such queue (like [`TestVhost::queue_stats`](crate::TestVhost::queue_stats)).
+    /// in `vhost`, or `None` if there is no such queue (like
+    /// [`TestVhost::queue_stats`](crate::TestVhost::queue_stats)).
     pub fn queue_stats(
         &self,
         vhost: &str,
