@@ -50,7 +50,7 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
-//! | `testing` | no | `testing::TestVhost` (a vhost per integration test), `testing::TestNode` and `testing::TestCluster` (RabbitMQ nodes of a test's own, with TLS if asked), `testing::FakeRpcProxy` and `testing::FakeEventDispatcher` (the broker-free test kit's doubles) |
+//! | `testing` | no | `testing::FakeRpcProxy` and `testing::FakeEventDispatcher` (the broker-free test kit's doubles) |
 //!
 //! ## Broker faults
 //!

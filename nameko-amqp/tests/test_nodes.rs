@@ -1,10 +1,10 @@
-//! Tests of the test nodes themselves (`testing::TestNode`, `testing::TestCluster` and
-//! `scripts/rabbitmq-node`): a node of a test's own that the test can disconnect, stop
-//! and start, a TLS node whose certificates verify, and a cluster of three.
+//! Tests of the test nodes themselves (`nameko_test_support::TestNode`, `TestCluster` and
+//! `stop_node`): a node of a test's own that the test can disconnect, stop and start, a
+//! TLS node whose certificates verify, and a cluster of three.
 //!
 //! They need what the other broker tests need (`rabbitmq-server` installed, root or the
-//! rabbitmq user) plus `openssl` for the TLS test. Each node start takes a few seconds.
-#![cfg(feature = "testing")]
+//! rabbitmq user) plus the `openssl` program for the TLS test, which checks the node's
+//! certificates with `openssl s_client`. Each node start takes a few seconds.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::io::{Read, Write};
@@ -18,7 +18,7 @@ use futures_util::StreamExt;
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties, Event};
-use nameko_amqp::testing::{NodeOptions, QueueStats, TestCluster, TestNode};
+use nameko_test_support::{NodeOptions, QueueStats, TestCluster, TestNode, stop_node};
 
 /// Bound for one broker round trip or client-side reaction in these tests.
 const STEP: Duration = Duration::from_secs(15);
@@ -200,7 +200,7 @@ fn path_str(path: Option<&Path>) -> &str {
 
 #[tokio::test]
 async fn tls_node_presents_a_verifiable_certificate_and_offers_external() {
-    // The AMQPS port chosen by the caller, the AMQP one by the script.
+    // The AMQPS port chosen by the caller, the AMQP one by the harness.
     let wanted = {
         let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
         listener.local_addr().unwrap().port()
@@ -363,41 +363,28 @@ async fn cluster_of_three_shares_its_queues() {
 
 #[test]
 fn a_node_that_cannot_start_says_why() {
-    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/rabbitmq-node");
     let taken = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = taken.local_addr().unwrap().port().to_string();
+    let port = taken.local_addr().unwrap().port();
     let started = Instant::now();
-    let out = Command::new(&script)
-        .args(["start", "never-started", "--port", &port])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    let stderr = String::from_utf8_lossy(&out.stderr);
-    assert!(!out.status.success());
+    let error = TestNode::start(
+        "never-started",
+        NodeOptions {
+            amqp_port: Some(port),
+            ..NodeOptions::default()
+        },
+    )
+    .expect_err("the port is taken")
+    .to_string();
     assert!(
-        stderr.contains(&format!("port {port} is already in use")),
-        "{stderr}"
+        error.contains(&format!("port {port} is already in use")),
+        "{error}"
     );
     assert!(started.elapsed() < STEP);
 
     // The shared broker's node name is never managed.
-    let out = Command::new(&script)
-        .args(["stop", "rabbit"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("refusing"));
+    let error = stop_node("rabbit").expect_err("rabbit is refused");
+    assert!(error.to_string().contains("refusing"), "{error}");
 
     // Stopping a node that is not there succeeds.
-    let out = Command::new(&script)
-        .args(["stop", "never-started"])
-        .stdin(Stdio::null())
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    stop_node("never-started").unwrap_or_else(|e| panic!("{e}"));
 }

@@ -8,9 +8,9 @@ use std::process::{Command, Output, Stdio};
 use std::time::Duration;
 
 use example_rpc::{ServiceX, ServiceY};
-use nameko_amqp::testing::TestVhost;
 use nameko_core::ServiceRunner;
 use nameko_integration_tests::{Echo, PoolListener, Seen, eventually};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 const NAMEKO: &str = env!("CARGO_BIN_EXE_nameko");

@@ -8,11 +8,11 @@ use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError};
 use nameko_core::{Config, ServiceRunner, rpc, service};
 use nameko_redis::redis::{self, AsyncCommands};
 use nameko_redis::{Redis, RedisError};
+use nameko_test_support::TestVhost;
 use serde_json::json;
 
 fn init_tracing() {

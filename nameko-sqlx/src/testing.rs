@@ -1,6 +1,6 @@
-//! A Postgres database of a test's own (feature `testing`), as
-//! `nameko_amqp::testing::TestVhost` is a vhost of its own: created on the machine's
-//! Postgres, dropped when the value is dropped.
+//! A Postgres database of a test's own (feature `testing`), as the repository's RabbitMQ
+//! test harness (`TestVhost` of its unpublished `nameko-test-support`) makes a vhost of
+//! its own: created on the machine's Postgres, dropped when the value is dropped.
 
 use sqlx::PgPool;
 

@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 
 use common::{Store, Table, init_tracing, pg_uri};
 use futures_util::future::join_all;
-use nameko::amqp::testing::TestVhost;
 use nameko::{ClusterRpc, Config, RemoteError, RpcError, ServiceRunner, json};
+use nameko_test_support::TestVhost;
 use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio::task::JoinHandle;
 

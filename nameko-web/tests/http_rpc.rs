@@ -8,10 +8,10 @@ use std::sync::Arc;
 
 use common::{TestService, get, route};
 use nameko_amqp::rpc::Rpc;
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{RpcError, RpcProxy};
 use nameko_core::payload::ArgBinder;
 use nameko_core::{Arguments, Entrypoint, MethodError, RemoteError, Service, WorkerContext};
+use nameko_test_support::TestVhost;
 use nameko_web::{PathParams, Request, into_http_result};
 use serde_json::{Value, json};
 

@@ -5,12 +5,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError, StandaloneDispatcher};
 use nameko_benches::raw;
 use nameko_benches::services::{BenchListener, Counter};
 use nameko_benches::{EVENT_SOURCE, EVENT_TYPE, LISTENER_SERVICE, payload};
 use nameko_core::ServiceRunner;
+use nameko_test_support::TestVhost;
 use serde_json::Value;
 
 use crate::Plan;

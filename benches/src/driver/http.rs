@@ -228,7 +228,7 @@ pub(crate) async fn run(
         Some(_) if plan.no_python => cells[2] = Cell::Missing("skipped (--no-python)".into()),
         Some(p) => {
             let port = free_port()?;
-            let base = nameko_amqp::testing::base_uri();
+            let base = nameko_test_support::base_uri();
             let started = p.nameko_run(
                 "BenchHello",
                 &base,

@@ -6,10 +6,10 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError};
 use nameko_benches::raw::{self, RawRpcClient};
 use nameko_benches::{ECHO_METHOD, ECHO_SERVICE, payload};
+use nameko_test_support::TestVhost;
 use serde_json::Value;
 
 use crate::Plan;

@@ -19,7 +19,7 @@ use nameko::{
     WorkerResult, async_trait, entrypoint, json, rpc, service,
 };
 use nameko_amqp::ClusterRpc;
-use nameko_amqp::testing::TestVhost;
+use nameko_test_support::TestVhost;
 use redis::AsyncCommands;
 
 fn init_tracing() {

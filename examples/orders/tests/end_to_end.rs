@@ -11,7 +11,7 @@ use example_orders::{Keys, Order, Report};
 use nameko::postgres::sqlx;
 use nameko::postgres::testing::TestDatabase;
 use nameko::redis::redis::{self, AsyncCommands};
-use nameko_amqp::testing::TestVhost;
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nameko_amqp::testing::{NodeOptions, TestCluster};
 use nameko_amqp::{ClusterRpc, RpcError, StandaloneDispatcher};
 use nameko_core::{Config, ServiceRunner, event_handler, rpc, service};
 use nameko_integration_tests::{eventually, init_tracing};
+use nameko_test_support::{NodeOptions, TestCluster};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone, Default)]

@@ -6,13 +6,13 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, EventDispatcher, RpcError};
 use nameko_core::{
     ContextData, DependencyProvider, Extension, ServiceRunner, WorkerContext, async_trait,
     event_handler, rpc, service,
 };
 use nameko_integration_tests::init_tracing;
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 /// Turns the caller's `auth_token` into a `user_id`, and keeps the token to itself.

@@ -9,10 +9,10 @@ use std::time::Duration;
 use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, StandaloneDispatcher};
 use nameko_core::{Config, Service, ServiceRunner};
 use nameko_integration_tests::*;
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 async fn run<S: Service>(config: &Config, services: Vec<S>) -> ServiceRunner {

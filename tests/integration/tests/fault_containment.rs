@@ -5,10 +5,10 @@ use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError, StandaloneDispatcher};
 use nameko_core::{Config, ServiceRunner, event_handler, rpc, service};
 use nameko_integration_tests::{bind_silent_queue, capture_logs, eventually, init_tracing};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 /// A service whose methods panic.

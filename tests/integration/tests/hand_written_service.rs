@@ -5,10 +5,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use nameko_amqp::rpc::Rpc;
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError};
 use nameko_core::payload::ArgBinder;
 use nameko_core::{Arguments, Entrypoint, MethodError, Service, ServiceRunner};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 struct Adder {

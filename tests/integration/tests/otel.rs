@@ -8,11 +8,11 @@
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, DispatchError, EventDispatcher, RpcError, RpcProxy};
 use nameko_core::trace::otel::{self, opentelemetry::trace::SpanKind};
 use nameko_core::{ServiceRunner, TraceParent, WorkerContext, event_handler, rpc, service};
 use nameko_integration_tests::eventually;
+use nameko_test_support::TestVhost;
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use serde_json::{Value, json};
 use tracing_subscriber::prelude::*;

@@ -12,8 +12,8 @@ use lapin::options::{
 };
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use nameko_amqp::testing::TestVhost;
 use nameko_integration_tests::{eventually, spawn_until_line};
+use nameko_test_support::TestVhost;
 use serde_json::Value;
 
 const BIN: &str = env!("CARGO_BIN_EXE_nameko-test-service");

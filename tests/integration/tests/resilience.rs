@@ -9,10 +9,10 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError, StandaloneDispatcher};
 use nameko_core::{Config, ServiceRunner, event_handler, rpc, service};
 use nameko_integration_tests::{Echo, bind_silent_queue, eventually, init_tracing};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 /// Closes every connection of `vhost` from the broker side.

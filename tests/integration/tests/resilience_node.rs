@@ -5,10 +5,10 @@
 
 use std::time::{Duration, Instant};
 
-use nameko_amqp::testing::{NodeOptions, TestNode};
 use nameko_amqp::{AmqpError, ClusterRpc, DispatchError, StandaloneDispatcher};
 use nameko_core::{Config, ServiceRunner};
 use nameko_integration_tests::{Echo, eventually, init_tracing};
+use nameko_test_support::{NodeOptions, TestNode};
 use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -9,10 +9,10 @@ use lapin::options::{
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError};
 use nameko_core::{Arguments, ServiceRunner};
 use nameko_integration_tests::{Echo, eventually, init_tracing};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 async fn setup(label: &str) -> (TestVhost, ServiceRunner, ClusterRpc) {

@@ -5,9 +5,9 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use nameko_amqp::ClusterRpc;
-use nameko_amqp::testing::TestVhost;
 use nameko_core::{Config, ServiceRunner};
 use nameko_integration_tests::{Echo, eventually, init_tracing};
+use nameko_test_support::TestVhost;
 
 async fn instance(config: Config, name: &str) -> ServiceRunner {
     let mut runner = ServiceRunner::new(config);

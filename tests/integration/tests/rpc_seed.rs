@@ -5,9 +5,9 @@ use std::time::Duration;
 
 use example_rpc::{ServiceX, ServiceY};
 use nameko_amqp::ClusterRpc;
-use nameko_amqp::testing::TestVhost;
 use nameko_core::{ContextData, ServiceRunner};
 use nameko_integration_tests::{Echo, init_tracing};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 #[tokio::test]

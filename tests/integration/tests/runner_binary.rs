@@ -7,8 +7,8 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use nameko_amqp::ClusterRpc;
-use nameko_amqp::testing::TestVhost;
 use nameko_integration_tests::spawn_until_line;
+use nameko_test_support::TestVhost;
 
 const BIN: &str = env!("CARGO_BIN_EXE_nameko-test-service");
 
@@ -187,7 +187,7 @@ fn signal(child: &Child, sig: &str) {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn env_substitution_and_sigterm_with_work_in_flight() {
     let vhost = TestVhost::create("runner").unwrap();
-    let base = nameko_amqp::testing::base_uri();
+    let base = nameko_test_support::base_uri();
     let config = tmp_config(
         "config.yaml",
         "AMQP_URI: ${NAMEKO_TEST_BASE}/${NAMEKO_TEST_VHOST}\n\

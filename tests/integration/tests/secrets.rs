@@ -4,10 +4,10 @@
 
 use std::time::Duration;
 
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{AmqpConnection, ClusterRpc};
 use nameko_core::Config;
 use nameko_integration_tests::capture_logs;
+use nameko_test_support::TestVhost;
 
 const SECRET: &str = "s3cr3t-Pa55w0rd";
 
@@ -26,7 +26,7 @@ async fn secrets_stay_out_of_logs_and_errors() {
     );
     // A refused login on the real broker.
     let vhost = TestVhost::create("secrets").unwrap();
-    let base = nameko_amqp::testing::base_uri();
+    let base = nameko_test_support::base_uri();
     let wrong = base.replacen("guest:guest", &format!("guest:{SECRET}"), 1);
     assert_ne!(wrong, base, "the test broker URI carries guest:guest");
     let config = Config::new().with("AMQP_URI", format!("{wrong}/{}", vhost.name()));

@@ -17,10 +17,10 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nameko_amqp::testing::{NodeOptions, TestNode};
 use nameko_amqp::{ClusterRpc, RpcError, StandaloneDispatcher};
 use nameko_core::Config;
 use nameko_integration_tests::{eventually, init_tracing, spawn_until_line};
+use nameko_test_support::{NodeOptions, TestNode};
 use serde_json::{Value, json};
 
 const BIN: &str = env!("CARGO_BIN_EXE_nameko-soak-service");

@@ -7,10 +7,11 @@ use std::time::Duration;
 
 use example_rpc::{ServiceX, ServiceY};
 use nameko_amqp::ClusterRpc;
-use nameko_amqp::testing::{FakeRpcProxy, TestVhost};
+use nameko_amqp::testing::FakeRpcProxy;
 use nameko_core::testing::{entrypoint_waiter, get_container, replace_dependencies};
 use nameko_core::{RemoteError, ServiceContainer, ServiceRunner};
 use nameko_integration_tests::init_tracing;
+use nameko_test_support::TestVhost;
 
 #[tokio::test]
 async fn entrypoint_waiter_on_services_served_over_the_broker() {

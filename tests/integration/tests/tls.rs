@@ -5,10 +5,10 @@
 
 use std::time::Duration;
 
-use nameko_amqp::testing::{NodeOptions, TestNode};
 use nameko_amqp::{AmqpConnection, ClusterRpc};
 use nameko_core::{Config, ServiceRunner};
 use nameko_integration_tests::{Echo, init_tracing};
+use nameko_test_support::{NodeOptions, TestNode};
 use serde_json::json;
 
 /// Calls `echo.whoami` with a client made from `config`.

@@ -9,12 +9,12 @@ use std::time::Duration;
 use lapin::options::BasicPublishOptions;
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, DispatchError, EventDispatcher, RpcError, RpcProxy};
 use nameko_core::{
     ContextData, ServiceRunner, TraceParent, WorkerContext, event_handler, rpc, service,
 };
 use nameko_integration_tests::{eventually, init_tracing};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 /// The trace context a worker saw: its own, and its caller's.

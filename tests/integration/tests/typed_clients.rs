@@ -6,11 +6,11 @@
 
 use std::time::Duration;
 
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcClient, RpcError};
 use nameko_core::{RemoteError, Service, ServiceRunner, rpc, service};
 use nameko_integration_tests::init_tracing;
 use nameko_macros::rpc_client;
+use nameko_test_support::TestVhost;
 use serde::{Deserialize, Serialize};
 
 /// A value that travels both ways.

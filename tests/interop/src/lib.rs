@@ -17,12 +17,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use nameko_amqp::rpc::Rpc;
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{ClusterRpc, RpcError, RpcProxy};
 use nameko_core::payload::{ArgBinder, encode_result};
 use nameko_core::{
     Arguments, DependencyProvider, Entrypoint, MethodError, RemoteError, Service, WorkerContext,
 };
+use nameko_test_support::TestVhost;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

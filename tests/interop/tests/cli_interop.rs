@@ -6,8 +6,8 @@ use std::io::Write;
 use std::path::PathBuf;
 use std::process::{Command, Output, Stdio};
 
-use nameko_amqp::testing::TestVhost;
 use nameko_interop_tests::{PythonServices, init_tracing, workspace_root};
+use nameko_test_support::TestVhost;
 
 /// The `nameko` binary, built (if needed) into this test's target directory.
 fn nameko_binary() -> PathBuf {

@@ -7,10 +7,10 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use nameko_amqp::testing::TestVhost;
 use nameko_amqp::{DispatchError, EventDispatcher, StandaloneDispatcher};
 use nameko_core::{ContextData, ServiceRunner, WorkerContext, event_handler, rpc, service};
 use nameko_interop_tests::{PythonServices, cluster, init_tracing};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 type Seen = Arc<Mutex<Vec<(Value, Vec<String>)>>>;

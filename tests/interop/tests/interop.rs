@@ -5,11 +5,11 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use nameko_amqp::RpcError;
-use nameko_amqp::testing::TestVhost;
 use nameko_core::{Arguments, RemoteError, ServiceRunner};
 use nameko_interop_tests::{
     ContextView, PyCall, PythonServices, RustErrors, ServiceX, cluster, init_tracing, python_client,
 };
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 /// Asserts `id` is `<prefix><uuid4>`, Nameko's call-id shape.

@@ -10,9 +10,9 @@ use std::time::{Duration, Instant};
 
 use nameko::entrypoint;
 use nameko_amqp::messaging::{Exchange, PublishError, Publisher, Queue, consume};
-use nameko_amqp::testing::TestVhost;
 use nameko_core::{ContextData, ServiceRunner, WorkerContext, rpc, service};
 use nameko_interop_tests::{PythonServices, cluster, init_tracing};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 type Seen = Arc<Mutex<Vec<(Value, Vec<String>, Option<String>)>>>;

@@ -7,9 +7,9 @@ use std::time::{Duration, Instant};
 
 use example_orders::{NewOrder, Order, Orders, OrdersClient, ensure_schema};
 use nameko::postgres::testing::TestDatabase;
-use nameko_amqp::testing::TestVhost;
 use nameko_core::ServiceRunner;
 use nameko_interop_tests::{PythonServices, cluster, init_tracing};
+use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
 
 #[tokio::test]
