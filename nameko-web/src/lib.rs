@@ -97,6 +97,7 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
+//! | `metrics` | no | `GET /metrics` on the web server (`nameko_run::metrics`), and the workers counted from the first one |
 //! | `testing` | no | `testing::fire_http`: a route fired with a request in a unit test, without a server |
 #![forbid(unsafe_code)]
 
