@@ -1,6 +1,6 @@
 //! The [`Entrypoint`] trait: an extension that starts workers (an RPC method, an event
-//! handler, an HTTP route, a timer), and firing one without its transport ([`Fire`],
-//! [`Fired`]), as a test does.
+//! handler, an HTTP route, a timer), and firing one without its transport ([`FireInput`],
+//! [`FireOutput`]), as a test does.
 
 use std::any::Any;
 
@@ -36,8 +36,8 @@ pub trait Entrypoint: Extension {
     /// caught, the failure logged), with the arguments bound to the method as the
     /// transport binds them (wrong arguments are an `IncorrectSignature`, as on the wire).
     /// Its result, or the [`RemoteError`] a caller would receive, comes back as
-    /// [`Fired::Result`]; a transport whose answer is more than a JSON value (an HTTP
-    /// response) returns it as [`Fired::Response`].
+    /// [`FireOutput::Result`]; a transport whose answer is more than a JSON value (an HTTP
+    /// response) returns it as [`FireOutput::Response`].
     ///
     /// The entrypoint need not be set up (nothing consumes or listens): a container whose
     /// dependencies only were started
@@ -45,7 +45,11 @@ pub trait Entrypoint: Extension {
     /// can fire every entrypoint.
     ///
     /// By default: [`FireError::Unsupported`].
-    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
+    async fn fire(
+        &self,
+        container: &ContainerHandle,
+        fire: FireInput,
+    ) -> Result<FireOutput, FireError> {
         let _ = (container, fire);
         Err(FireError::Unsupported {
             kind: self.kind(),
@@ -108,17 +112,17 @@ pub fn describe_entrypoint(
 /// and what only one transport understands (an HTTP request).
 ///
 /// ```
-/// use nameko_core::entrypoint::Fire;
+/// use nameko_core::entrypoint::FireInput;
 /// use nameko_core::{Arguments, ContextData};
 ///
 /// let mut data = ContextData::new();
 /// data.insert("language".into(), "fr".into());
-/// let fire = Fire::new(Arguments::positional(vec!["hellø".into()])).context_data(data);
+/// let fire = FireInput::new(Arguments::positional(vec!["hellø".into()])).context_data(data);
 /// assert_eq!(fire.arguments.args.len(), 1);
 /// ```
 #[derive(Debug, Default)]
 #[non_exhaustive]
-pub struct Fire {
+pub struct FireInput {
     /// Positional and keyword arguments, bound to the method as its transport binds them
     /// (an RPC's `args` and `kwargs`; an event handler's one payload; none for a timer).
     pub arguments: Arguments,
@@ -130,12 +134,12 @@ pub struct Fire {
     pub input: Option<Box<dyn Any + Send>>,
 }
 
-impl Fire {
+impl FireInput {
     /// Fires with `arguments`, no context data and no transport input.
     pub fn new(arguments: Arguments) -> Self {
-        Fire {
+        FireInput {
             arguments,
-            ..Fire::default()
+            ..FireInput::default()
         }
     }
 
@@ -164,10 +168,18 @@ impl Fire {
     }
 }
 
+/// The former name of [`FireInput`].
+#[deprecated(note = "renamed to `FireInput`")]
+pub type Fire = FireInput;
+
+/// The former name of [`FireOutput`].
+#[deprecated(note = "renamed to `FireOutput`")]
+pub type Fired = FireOutput;
+
 /// What a fired worker answered (see [`Entrypoint::fire`]).
 #[derive(Debug)]
 #[non_exhaustive]
-pub enum Fired {
+pub enum FireOutput {
     /// The method's result as JSON, or the [`RemoteError`] a caller receives when it
     /// failed (returned `Err`, panicked, or got arguments that do not fit).
     Result(Result<Value, RemoteError>),
@@ -176,13 +188,15 @@ pub enum Fired {
     Response(Box<dyn Any + Send>),
 }
 
-impl Fired {
+impl FireOutput {
     /// Settles a worker's [`Outcome`] as a transport whose answer is JSON does: success
     /// and failure are answers; a worker that was rejected or killed is a [`FireError`].
-    pub fn from_outcome<E: AsMethodError>(outcome: Outcome<Value, E>) -> Result<Fired, FireError> {
+    pub fn from_outcome<E: AsMethodError>(
+        outcome: Outcome<Value, E>,
+    ) -> Result<FireOutput, FireError> {
         match outcome {
-            Outcome::Success(value) => Ok(Fired::Result(Ok(value))),
-            Outcome::Failed(failure) => Ok(Fired::Result(Err(failure.into_remote_error()))),
+            Outcome::Success(value) => Ok(FireOutput::Result(Ok(value))),
+            Outcome::Failed(failure) => Ok(FireOutput::Result(Err(failure.into_remote_error()))),
             Outcome::Rejected => Err(FireError::Rejected),
             Outcome::Killed => Err(FireError::Killed),
         }
@@ -191,16 +205,16 @@ impl Fired {
     /// The JSON result or error, when the answer is one.
     pub fn into_result(self) -> Option<Result<Value, RemoteError>> {
         match self {
-            Fired::Result(result) => Some(result),
-            Fired::Response(_) => None,
+            FireOutput::Result(result) => Some(result),
+            FireOutput::Response(_) => None,
         }
     }
 
     /// The transport's own answer, when it is a `T`.
     pub fn into_response<T: Any>(self) -> Option<T> {
         match self {
-            Fired::Response(response) => response.downcast::<T>().ok().map(|r| *r),
-            Fired::Result(_) => None,
+            FireOutput::Response(response) => response.downcast::<T>().ok().map(|r| *r),
+            FireOutput::Result(_) => None,
         }
     }
 }

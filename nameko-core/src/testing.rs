@@ -105,7 +105,7 @@ use serde_json::Value;
 use crate::config::Config;
 use crate::container::ServiceContainer;
 use crate::context::ContextData;
-use crate::entrypoint::{Entrypoint, Fire, FireError, Fired};
+use crate::entrypoint::{Entrypoint, FireError, FireInput, FireOutput};
 use crate::error::{Error, RemoteError};
 use crate::payload::{Arguments, IntoArguments};
 use crate::runner::ServiceRunner;
@@ -683,7 +683,7 @@ impl<'a> Hook<'a> {
     }
 
     /// Runs the worker and returns the entrypoint's answer as it is.
-    pub async fn fire(self) -> Result<Fired, TestError> {
+    pub async fn fire(self) -> Result<FireOutput, TestError> {
         let Hook {
             container,
             method,
@@ -696,7 +696,7 @@ impl<'a> Hook<'a> {
             source,
         })?;
         let entrypoint = entrypoint_of(container, method)?;
-        let mut fire = Fire::new(arguments).context_data(context_data);
+        let mut fire = FireInput::new(arguments).context_data(context_data);
         fire.input = input;
         Ok(entrypoint.fire(container.handle(), fire).await?)
     }
@@ -705,8 +705,8 @@ impl<'a> Hook<'a> {
     pub async fn value(self) -> Result<Value, TestError> {
         let method = self.method;
         match self.fire().await? {
-            Fired::Result(Ok(value)) => Ok(value),
-            Fired::Result(Err(remote)) => Err(TestError::Remote(remote)),
+            FireOutput::Result(Ok(value)) => Ok(value),
+            FireOutput::Result(Err(remote)) => Err(TestError::Remote(remote)),
             _ => Err(TestError::TransportResponse {
                 method: method.to_owned(),
             }),

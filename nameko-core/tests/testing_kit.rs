@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use nameko_core::entrypoint::{Fire, FireError, Fired};
+use nameko_core::entrypoint::{FireError, FireInput, FireOutput};
 use nameko_core::payload::ArgBinder;
 use nameko_core::testing::{
     TestError, entrypoint_hook, entrypoint_waiter, replace_dependencies, worker_factory,
@@ -67,8 +67,12 @@ impl Entrypoint for Direct {
         "direct"
     }
 
-    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
-        let Fire {
+    async fn fire(
+        &self,
+        container: &ContainerHandle,
+        fire: FireInput,
+    ) -> Result<FireOutput, FireError> {
+        let FireInput {
             arguments,
             context_data,
             ..
@@ -83,7 +87,7 @@ impl Entrypoint for Direct {
                 handler(binder).await
             })
             .await;
-        Fired::from_outcome(outcome)
+        FireOutput::from_outcome(outcome)
     }
 }
 

@@ -79,7 +79,7 @@ impl std::error::Error for RuleError {}
 /// Why an HTTP method list is not valid.
 #[derive(Clone, Debug, PartialEq, Eq)]
 #[non_exhaustive]
-pub enum MethodError {
+pub enum HttpMethodError {
     /// The list is empty, or has an empty item (`"GET,,POST"`).
     Empty,
     /// A name that is not a standard HTTP method.
@@ -89,13 +89,13 @@ pub enum MethodError {
     },
 }
 
-impl fmt::Display for MethodError {
+impl fmt::Display for HttpMethodError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            MethodError::Empty => f.write_str(
+            HttpMethodError::Empty => f.write_str(
                 "empty HTTP method; write one method or a comma-separated list such as \"GET,POST\"",
             ),
-            MethodError::Unknown { method } => write!(
+            HttpMethodError::Unknown { method } => write!(
                 f,
                 "unknown HTTP method `{method}`; the methods are {}",
                 crate::methods::STANDARD_METHODS.join(", ")
@@ -104,4 +104,9 @@ impl fmt::Display for MethodError {
     }
 }
 
-impl std::error::Error for MethodError {}
+impl std::error::Error for HttpMethodError {}
+
+/// The former name of [`HttpMethodError`], which read as `nameko_core::MethodError` (the
+/// error a service method returns).
+#[deprecated(note = "renamed to `HttpMethodError`")]
+pub type MethodError = HttpMethodError;

@@ -56,6 +56,8 @@ mod rule;
 
 pub use args::ArgValue;
 pub use converter::Converter;
-pub use error::{MethodError, RuleError};
+#[allow(deprecated)]
+pub use error::MethodError;
+pub use error::{HttpMethodError, RuleError};
 pub use methods::{STANDARD_METHODS, parse_methods};
 pub use rule::{Part, Rule, Variable, Weight};

@@ -1,6 +1,6 @@
 //! HTTP method lists: `"GET"` or `"GET,PUT,POST,DELETE"`.
 
-use crate::error::MethodError;
+use crate::error::HttpMethodError;
 
 /// The standard HTTP methods an `#[http]` entrypoint may name.
 pub const STANDARD_METHODS: [&str; 9] = [
@@ -19,18 +19,18 @@ pub const STANDARD_METHODS: [&str; 9] = [
 /// ```
 /// assert_eq!(nameko_rule::parse_methods("get, Put").unwrap(), ["GET", "PUT"]);
 /// ```
-pub fn parse_methods(methods: &str) -> Result<Vec<&'static str>, MethodError> {
+pub fn parse_methods(methods: &str) -> Result<Vec<&'static str>, HttpMethodError> {
     let mut out: Vec<&'static str> = Vec::new();
     for item in methods.split(',') {
         let item = item.trim();
         if item.is_empty() {
-            return Err(MethodError::Empty);
+            return Err(HttpMethodError::Empty);
         }
         let Some(method) = STANDARD_METHODS
             .iter()
             .find(|m| m.eq_ignore_ascii_case(item))
         else {
-            return Err(MethodError::Unknown {
+            return Err(HttpMethodError::Unknown {
                 method: item.to_owned(),
             });
         };
@@ -61,12 +61,12 @@ mod tests {
 
     #[test]
     fn errors() {
-        assert_eq!(parse_methods(""), Err(MethodError::Empty));
-        assert_eq!(parse_methods("GET,"), Err(MethodError::Empty));
-        assert_eq!(parse_methods("GET,,POST"), Err(MethodError::Empty));
+        assert_eq!(parse_methods(""), Err(HttpMethodError::Empty));
+        assert_eq!(parse_methods("GET,"), Err(HttpMethodError::Empty));
+        assert_eq!(parse_methods("GET,,POST"), Err(HttpMethodError::Empty));
         assert_eq!(
             parse_methods("GET,FETCH"),
-            Err(MethodError::Unknown {
+            Err(HttpMethodError::Unknown {
                 method: "FETCH".into()
             })
         );

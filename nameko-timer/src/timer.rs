@@ -4,7 +4,7 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nameko_core::BoxFuture;
-use nameko_core::entrypoint::{Fire, FireError, Fired};
+use nameko_core::entrypoint::{FireError, FireInput, FireOutput};
 use nameko_core::payload::ArgBinder;
 use nameko_core::{
     BoxError, Call, ContainerHandle, Entrypoint, EntrypointOptions, Extension, MethodError, Outcome,
@@ -119,7 +119,7 @@ impl Extension for Timer {
                 return Ok(());
             }
         }
-        let run = Run {
+        let run = TimerLoop {
             container: container.clone(),
             method: Arc::from(self.method),
             options: Arc::clone(&self.options),
@@ -162,10 +162,14 @@ impl Entrypoint for Timer {
     }
 
     /// Runs one tick, as the schedule would: a worker with no arguments (any argument is
-    /// an `IncorrectSignature`) and the context data given. Answers [`Fired::Result`]
+    /// an `IncorrectSignature`) and the context data given. Answers [`FireOutput::Result`]
     /// with the method's result or error.
-    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
-        let Fire {
+    async fn fire(
+        &self,
+        container: &ContainerHandle,
+        fire: FireInput,
+    ) -> Result<FireOutput, FireError> {
+        let FireInput {
             arguments,
             context_data,
             ..
@@ -180,11 +184,11 @@ impl Entrypoint for Timer {
                 tick().await
             })
             .await;
-        Fired::from_outcome(outcome)
+        FireOutput::from_outcome(outcome)
     }
 }
 
-struct Run {
+struct TimerLoop {
     container: ContainerHandle,
     method: Arc<str>,
     options: Arc<EntrypointOptions>,
@@ -194,7 +198,7 @@ struct Run {
     stop: CancellationToken,
 }
 
-impl Run {
+impl TimerLoop {
     async fn run(self) {
         let start = Instant::now();
         let mut count: u32 = if self.eager { 0 } else { 1 };

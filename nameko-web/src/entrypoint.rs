@@ -4,11 +4,11 @@ use std::sync::{Arc, Mutex};
 
 use http::Method;
 use nameko_core::BoxFuture;
-use nameko_core::entrypoint::{Fire, FireError, Fired};
+use nameko_core::entrypoint::{FireError, FireInput, FireOutput};
 use nameko_core::{
     BoxError, ContainerHandle, Entrypoint, EntrypointOptions, Extension, RemoteError,
 };
-use nameko_rule::{MethodError, Rule, RuleError};
+use nameko_rule::{HttpMethodError, Rule, RuleError};
 
 use crate::error::Error;
 use crate::request::{PathParams, Request};
@@ -38,7 +38,7 @@ use nameko_core::sync::lock;
 pub struct Http {
     method_name: &'static str,
     methods_source: String,
-    methods: Result<Vec<Method>, MethodError>,
+    methods: Result<Vec<Method>, HttpMethodError>,
     rule_source: String,
     rule: Result<Rule, RuleError>,
     handler: HandlerFn,
@@ -58,7 +58,7 @@ impl std::fmt::Debug for Http {
     }
 }
 
-fn parse_methods(methods: &str) -> Result<Vec<Method>, MethodError> {
+fn parse_methods(methods: &str) -> Result<Vec<Method>, HttpMethodError> {
     Ok(nameko_rule::parse_methods(methods)?
         .into_iter()
         .filter_map(|m| Method::from_bytes(m.as_bytes()).ok())
@@ -245,11 +245,15 @@ impl Entrypoint for Http {
     /// redirect, when it does not match; `405` for a method the route does not allow),
     /// its values bound to the method's parameters, and the worker runs with
     /// `fire.context_data`; its result or error becomes a response by the same
-    /// conventions as on the server. Answers [`Fired::Response`] with an
+    /// conventions as on the server. Answers [`FireOutput::Response`] with an
     /// `http::Response<bytes::Bytes>` (no body for `HEAD`, as the server sends).
     ///
     /// `nameko_web::testing::fire_http` (feature `testing`) does this by method name.
-    async fn fire(&self, container: &ContainerHandle, mut fire: Fire) -> Result<Fired, FireError> {
+    async fn fire(
+        &self,
+        container: &ContainerHandle,
+        mut fire: FireInput,
+    ) -> Result<FireOutput, FireError> {
         let invalid = |source: BoxError| FireError::Invalid {
             kind: "http",
             method: self.method_name.to_owned(),
@@ -281,7 +285,7 @@ impl Entrypoint for Http {
         } else {
             body.to_bytes().await.map_err(|e| invalid(e.into_inner()))?
         };
-        Ok(Fired::Response(Box::new(http::Response::from_parts(
+        Ok(FireOutput::Response(Box::new(http::Response::from_parts(
             parts, body,
         ))))
     }

@@ -37,7 +37,7 @@ pub enum Error {
         methods: String,
         /// Why.
         #[source]
-        source: nameko_rule::MethodError,
+        source: nameko_rule::HttpMethodError,
     },
     /// `WEB_SERVER_ADDRESS` does not name an address the server can listen on.
     #[error("cannot bind WEB_SERVER_ADDRESS {address}: {reason}")]

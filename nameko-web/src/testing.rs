@@ -45,7 +45,7 @@ use std::borrow::Cow;
 
 use bytes::Bytes;
 use http::{HeaderMap, StatusCode};
-use nameko_core::entrypoint::Fired;
+use nameko_core::entrypoint::FireOutput;
 use nameko_core::testing::{AsContainer, TestError, entrypoint_hook, find_entrypoint};
 use serde::de::DeserializeOwned;
 
@@ -130,13 +130,13 @@ where
         .fire()
         .await?
     {
-        Fired::Response(response) => match response.downcast::<http::Response<Bytes>>() {
+        FireOutput::Response(response) => match response.downcast::<http::Response<Bytes>>() {
             Ok(response) => Ok(TestResponse { inner: *response }),
             Err(_) => Err(TestError::TransportResponse {
                 method: method.to_owned(),
             }),
         },
-        Fired::Result(Err(remote)) => Err(TestError::Remote(remote)),
+        FireOutput::Result(Err(remote)) => Err(TestError::Remote(remote)),
         _ => Err(TestError::TransportResponse {
             method: method.to_owned(),
         }),

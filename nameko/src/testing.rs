@@ -86,7 +86,7 @@
 //! so no entrypoint consumes a queue or binds a port; the `AMQP_URI` of its
 //! [config](WorkerFactory::config) is never used while every AMQP dependency is a double.
 
-pub use nameko_core::entrypoint::{Fire, FireError, Fired};
+pub use nameko_core::entrypoint::{FireError, FireInput, FireOutput};
 pub use nameko_core::testing::{
     AsContainer, DEFAULT_WAIT_TIMEOUT, EntrypointWaiter, Hook, TestError, TestService,
     WorkerFactory, entrypoint_hook, entrypoint_waiter, find_entrypoint, get_container,

@@ -18,7 +18,9 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use nameko::entrypoint::{Fire, FireError, Fired, IntoEntrypoint, Method, describe_entrypoint};
+use nameko::entrypoint::{
+    FireError, FireInput, FireOutput, IntoEntrypoint, Method, describe_entrypoint,
+};
 use nameko::sync::lock;
 use nameko::worker::{Call, CallArguments};
 use nameko::{
@@ -280,12 +282,16 @@ impl Entrypoint for ChannelEntrypoint {
 
     /// As Redis would deliver a message: `fire.arguments` are bound to the method (one
     /// positional argument: the payload), in a worker like any other.
-    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
+    async fn fire(
+        &self,
+        container: &ContainerHandle,
+        fire: FireInput,
+    ) -> Result<FireOutput, FireError> {
         let outcome = self
             .shared
             .run(container, fire.arguments, fire.context_data)
             .await;
-        Fired::from_outcome(outcome)
+        FireOutput::from_outcome(outcome)
     }
 
     /// `kind`, `method`, `params`, the options, and `channel` (as declared, without the

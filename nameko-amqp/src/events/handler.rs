@@ -7,7 +7,7 @@ use lapin::message::Delivery;
 use lapin::options::QueueDeclareOptions;
 use lapin::types::FieldTable;
 use nameko_core::BoxFuture;
-use nameko_core::entrypoint::{Fire, FireError, Fired};
+use nameko_core::entrypoint::{FireError, FireInput, FireOutput};
 use nameko_core::payload::ArgBinder;
 use nameko_core::{
     Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
@@ -221,7 +221,7 @@ impl EventHandler {
             wire::shared_queue_arguments(config)
         };
         let event_type = self.event_type.clone();
-        let dispatch = Arc::new(Dispatch {
+        let dispatch = Arc::new(EventDeliveryHandler {
             container: container.clone(),
             method: Arc::from(self.method),
             payload_name: self.payload_name(),
@@ -320,10 +320,14 @@ impl Entrypoint for EventHandler {
     /// Runs one worker as an event on the handler's queue would: `fire.arguments` hold
     /// the payload, one positional argument (or a keyword argument named like the
     /// method's parameter), `fire.context_data` the event's `nameko.*` headers. Answers
-    /// [`Fired::Result`] with the handler's result, or the error it failed with (a
+    /// [`FireOutput::Result`] with the handler's result, or the error it failed with (a
     /// payload that does not fit the parameter's type is a `MalformedRequest`).
-    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
-        let Fire {
+    async fn fire(
+        &self,
+        container: &ContainerHandle,
+        fire: FireInput,
+    ) -> Result<FireOutput, FireError> {
+        let FireInput {
             arguments,
             context_data,
             ..
@@ -344,7 +348,7 @@ impl Entrypoint for EventHandler {
                 handler(payload).await
             })
             .await;
-        Fired::from_outcome(outcome)
+        FireOutput::from_outcome(outcome)
     }
 }
 
@@ -362,7 +366,7 @@ fn bind_payload(method: &str, name: &str, arguments: Arguments) -> Result<Value,
     ArgBinder::new(method, &params, arguments)?.take(0)
 }
 
-struct Dispatch {
+struct EventDeliveryHandler {
     container: ContainerHandle,
     method: Arc<str>,
     payload_name: &'static str,
@@ -375,7 +379,7 @@ struct Dispatch {
     handler: EventHandlerFn,
 }
 
-impl Dispatch {
+impl EventDeliveryHandler {
     /// Handles one event; `channel` is the one it came on, where it is settled.
     async fn handle(&self, channel: Channel, delivery: Delivery) {
         let origin = Origin {

@@ -4,7 +4,7 @@ use std::sync::Arc;
 
 use lapin::Channel;
 use lapin::message::Delivery;
-use nameko_core::entrypoint::{Fire, FireError, Fired, IntoEntrypoint, Method};
+use nameko_core::entrypoint::{FireError, FireInput, FireOutput, IntoEntrypoint, Method};
 use nameko_core::{
     Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
     Extension,
@@ -123,7 +123,7 @@ impl ConsumeEntrypoint {
             Box::pin(async move { queue.declare_on(&channel).await })
         });
         let exchange = self.queue.get_exchange().map(|e| e.name()).unwrap_or("");
-        let dispatch = Arc::new(Dispatch {
+        let dispatch = Arc::new(MessageHandler {
             container: container.clone(),
             method: self.method.clone(),
             options: Arc::clone(&self.options),
@@ -193,8 +193,12 @@ impl Entrypoint for ConsumeEntrypoint {
 
     /// Runs one worker as a message would: `fire.arguments` hold the body (one
     /// positional argument), `fire.context_data` the message's `nameko.*` headers.
-    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
-        let Fire {
+    async fn fire(
+        &self,
+        container: &ContainerHandle,
+        fire: FireInput,
+    ) -> Result<FireOutput, FireError> {
+        let FireInput {
             arguments,
             context_data,
             ..
@@ -205,11 +209,11 @@ impl Entrypoint for ConsumeEntrypoint {
         let outcome = container
             .invoke(call, (self.method.handler)(arguments))
             .await;
-        Fired::from_outcome(outcome)
+        FireOutput::from_outcome(outcome)
     }
 }
 
-struct Dispatch {
+struct MessageHandler {
     container: ContainerHandle,
     method: Method,
     options: Arc<EntrypointOptions>,
@@ -219,7 +223,7 @@ struct Dispatch {
     policy: SettlePolicy,
 }
 
-impl Dispatch {
+impl MessageHandler {
     /// Handles one message; `channel` is the one it came on, where it is settled.
     async fn handle(&self, channel: Channel, delivery: Delivery) {
         let origin = Origin {

@@ -9,7 +9,7 @@ use lapin::options::{ExchangeDeclareOptions, QueueDeclareOptions};
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Channel, ExchangeKind};
 use nameko_core::BoxFuture;
-use nameko_core::entrypoint::{Fire, FireError, Fired};
+use nameko_core::entrypoint::{FireError, FireInput, FireOutput};
 use nameko_core::{
     Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
     Extension, MethodError, Outcome, RemoteError, Resource,
@@ -145,9 +145,13 @@ impl Entrypoint for Rpc {
     /// Runs one worker as a request on the service's queue would: `fire.arguments` are
     /// the request's `args` and `kwargs`, bound to the method as on the wire (wrong ones
     /// are an `IncorrectSignature`), `fire.context_data` its `nameko.*` headers. Answers
-    /// [`Fired::Result`] with the reply's `result` or `error`.
-    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
-        let Fire {
+    /// [`FireOutput::Result`] with the reply's `result` or `error`.
+    async fn fire(
+        &self,
+        container: &ContainerHandle,
+        fire: FireInput,
+    ) -> Result<FireOutput, FireError> {
+        let FireInput {
             arguments,
             context_data,
             ..
@@ -160,7 +164,7 @@ impl Entrypoint for Rpc {
         let outcome = container
             .invoke(call, async move { handler(arguments).await })
             .await;
-        Fired::from_outcome(outcome)
+        FireOutput::from_outcome(outcome)
     }
 }
 
@@ -184,7 +188,7 @@ impl std::fmt::Debug for RpcConsumer {
     }
 }
 
-struct Dispatch {
+struct RequestHandler {
     container: ContainerHandle,
     /// `rpc-<service>`, for the logs.
     queue: String,
@@ -227,7 +231,7 @@ impl RpcConsumer {
                 })
             })
         };
-        let dispatch = Arc::new(Dispatch {
+        let dispatch = Arc::new(RequestHandler {
             container: container.clone(),
             queue: wire::rpc_queue(container.service_name()),
             connection: Arc::clone(&connection),
@@ -281,7 +285,7 @@ pub(crate) async fn declare_rpc_exchange(
         .map_err(AmqpError::op(format!("exchange.declare {exchange}")))
 }
 
-impl Dispatch {
+impl RequestHandler {
     /// Answers one request; `channel` is the one it came on, where it is acknowledged.
     async fn handle(&self, channel: Channel, delivery: Delivery) {
         let props = &delivery.properties;

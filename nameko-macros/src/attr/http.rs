@@ -3,7 +3,7 @@
 //! The method list and the rule are parsed here with `nameko_rule`, the parser the runtime
 //! uses, so a literal that would fail when the service starts fails to compile instead.
 
-use nameko_rule::{MethodError, Rule, RuleError, STANDARD_METHODS};
+use nameko_rule::{HttpMethodError, Rule, RuleError, STANDARD_METHODS};
 use syn::{Attribute, Expr, ExprArray, ExprLit, Lit, LitStr};
 
 use super::{Arg, WorkerArgs, WorkerKeys, path_to_string, python_args, set_once};
@@ -212,16 +212,16 @@ fn methods_value(cx: &mut Ctxt, value: &Expr) -> Option<LitStr> {
 }
 
 /// The message for a method list that `parse_methods` rejects.
-fn methods_error(methods: &str, error: &MethodError) -> String {
+fn methods_error(methods: &str, error: &HttpMethodError) -> String {
     match error {
-        MethodError::Unknown { method } => format!(
+        HttpMethodError::Unknown { method } => format!(
             "unknown HTTP method `{method}` in `#[http]`: the methods are {}; write one, or several separated by commas, e.g. `\"GET,POST\"`",
             STANDARD_METHODS.join(", ")
         ),
-        MethodError::Empty if methods.trim().is_empty() => {
+        HttpMethodError::Empty if methods.trim().is_empty() => {
             "`#[http]` needs an HTTP method: write one, or several separated by commas, e.g. `\"GET\"` or `\"GET,POST\"`".to_owned()
         }
-        MethodError::Empty => format!(
+        HttpMethodError::Empty => format!(
             "empty HTTP method in `#[http]` method list {methods:?}: remove the extra comma, e.g. `\"GET,POST\"`"
         ),
         other => format!("invalid `#[http]` method list {methods:?}: {other}"),

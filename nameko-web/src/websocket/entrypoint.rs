@@ -3,7 +3,7 @@
 use std::sync::{Arc, Mutex};
 
 use http::{Method as HttpMethod, StatusCode};
-use nameko_core::entrypoint::{Fire, FireError, Fired, IntoEntrypoint, Method};
+use nameko_core::entrypoint::{FireError, FireInput, FireOutput, IntoEntrypoint, Method};
 use nameko_core::{BoxError, ContainerHandle, Entrypoint, EntrypointOptions, Extension};
 use nameko_rule::Rule;
 use serde_json::Value;
@@ -16,7 +16,11 @@ use crate::server::{HandlerFn, Route, WebServer};
 /// The entrypoint kind of [`rpc()`]: a method called over the WebSocket endpoint.
 #[derive(Debug, Clone, Default)]
 #[non_exhaustive]
-pub struct Rpc;
+pub struct WebSocketRpcKind;
+
+/// The former name of [`WebSocketRpcKind`].
+#[deprecated(note = "renamed to `WebSocketRpcKind`")]
+pub type Rpc = WebSocketRpcKind;
 
 /// Nameko's `nameko.web.websocket.rpc`: `#[entrypoint(nameko::web::websocket::rpc())]`.
 ///
@@ -29,11 +33,11 @@ pub struct Rpc;
 /// fn is_an_entrypoint_kind<K: IntoEntrypoint>(_: K) {}
 /// is_an_entrypoint_kind(nameko_web::websocket::rpc());
 /// ```
-pub fn rpc() -> Rpc {
-    Rpc
+pub fn rpc() -> WebSocketRpcKind {
+    WebSocketRpcKind
 }
 
-impl IntoEntrypoint for Rpc {
+impl IntoEntrypoint for WebSocketRpcKind {
     fn into_entrypoint(self, method: Method) -> Box<dyn Entrypoint> {
         Box::new(WebSocketRpc {
             options: Arc::new(method.options.clone()),
@@ -156,13 +160,17 @@ impl Entrypoint for WebSocketRpc {
 
     /// Runs the method as a call on a socket would, with `fire.arguments` as given (put
     /// the socket id first, as the endpoint does).
-    async fn fire(&self, container: &ContainerHandle, fire: Fire) -> Result<Fired, FireError> {
+    async fn fire(
+        &self,
+        container: &ContainerHandle,
+        fire: FireInput,
+    ) -> Result<FireOutput, FireError> {
         let method = WsMethod {
             name: self.method.name,
             handler: Arc::clone(&self.method.handler),
             options: Arc::clone(&self.options),
             container: container.clone(),
         };
-        Fired::from_outcome(run_worker(&method, fire.arguments, fire.context_data).await)
+        FireOutput::from_outcome(run_worker(&method, fire.arguments, fire.context_data).await)
     }
 }

@@ -82,7 +82,9 @@ mod subscriptions;
 pub(crate) use nameko_core::sync::{lock, read, write};
 
 pub use connection::WebSocketServer;
-pub use entrypoint::{Rpc, WebSocketRpc, rpc};
+#[allow(deprecated)]
+pub use entrypoint::Rpc;
+pub use entrypoint::{WebSocketRpc, WebSocketRpcKind, rpc};
 pub use hub::{ConnectionNotFound, WebSocketHub};
 
 /// The path of the WebSocket endpoint, Nameko's.
