@@ -150,18 +150,18 @@ fn entrypoint_method(cx: &mut Ctxt, method: &MethodModel) {
         }
         param_type(cx, m, &param.ty);
     }
-    if let ReturnType::Type(_, ty) = &sig.output {
-        if let Some(impl_trait) = find_impl_trait(ty) {
-            let bound = if m == "http" {
-                "`nameko_web::IntoHttpResponse`"
-            } else {
-                "`Serialize`"
-            };
-            cx.error_spanned_by(
+    if let ReturnType::Type(_, ty) = &sig.output
+        && let Some(impl_trait) = find_impl_trait(ty)
+    {
+        let bound = if m == "http" {
+            "`nameko_web::IntoHttpResponse`"
+        } else {
+            "`Serialize`"
+        };
+        cx.error_spanned_by(
                 impl_trait,
                 format!("`#[{m}]` methods cannot return `impl Trait`: name the return type, which must implement {bound}"),
             );
-        }
     }
 }
 
@@ -306,14 +306,13 @@ fn param_type(cx: &mut Ctxt, m: &str, ty: &Type) {
         Type::Group(g) => param_type(cx, m, &g.elem),
         Type::TraitObject(t) => {
             for bound in &t.bounds {
-                if let TypeParamBound::Lifetime(lt) = bound {
-                    if lt.ident != "static" {
+                if let TypeParamBound::Lifetime(lt) = bound
+                    && lt.ident != "static" {
                         cx.error_spanned_by(
                             lt,
                             format!("`#[{m}]` parameters cannot have lifetimes: use an owned type"),
                         );
                     }
-                }
             }
         }
         _ => {}

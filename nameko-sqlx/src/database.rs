@@ -273,16 +273,15 @@ impl Extension for Database {
     }
 
     async fn stop(&self) {
-        if let Some(running) = self.replace_running(None) {
-            if tokio::time::timeout(CLOSE_GRACE, running.pool.close())
+        if let Some(running) = self.replace_running(None)
+            && tokio::time::timeout(CLOSE_GRACE, running.pool.close())
                 .await
                 .is_err()
-            {
-                tracing::warn!(
-                    database = %running.key,
-                    "database connections still in use {CLOSE_GRACE:?} after the service stopped; closing anyway"
-                );
-            }
+        {
+            tracing::warn!(
+                database = %running.key,
+                "database connections still in use {CLOSE_GRACE:?} after the service stopped; closing anyway"
+            );
         }
     }
 

@@ -54,15 +54,12 @@ pub(crate) fn timer_args(attr: &Attribute) -> syn::Result<TimerArgs> {
                 if worker.bare(&mut cx, &value) {
                     continue;
                 }
-                if let Expr::Path(path) = &value {
-                    if path.path.is_ident("interval") || path.path.is_ident("eager") {
-                        let key = path_to_string(&path.path);
-                        cx.error_spanned_by(
-                            &value,
-                            format!("`{key}` needs a value: `{key} = ...`"),
-                        );
-                        continue;
-                    }
+                if let Expr::Path(path) = &value
+                    && (path.path.is_ident("interval") || path.path.is_ident("eager"))
+                {
+                    let key = path_to_string(&path.path);
+                    cx.error_spanned_by(&value, format!("`{key}` needs a value: `{key} = ...`"));
+                    continue;
                 }
                 if positional == 0 {
                     let parsed = interval_value(&mut cx, &value);

@@ -40,15 +40,15 @@ pub(crate) fn clashes(cx: &mut Ctxt, client: &ClientModel) {
             );
             continue;
         }
-        if let Some(base) = name.strip_suffix("_async") {
-            if names.iter().any(|other| other == base) {
-                cx.error_spanned_by(
+        if let Some(base) = name.strip_suffix("_async")
+            && names.iter().any(|other| other == base)
+        {
+            cx.error_spanned_by(
                     &method.ident,
                     format!(
                         "remote method `{name}` clashes with the `_async` form of `{base}` on the typed client `{client_name}` (`{base}_async` sends a call of `{base}` without waiting for its reply); {fix}"
                     ),
                 );
-            }
         }
     }
 }

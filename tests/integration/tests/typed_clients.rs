@@ -43,7 +43,7 @@ impl ServiceY {
     /// The pair swapped, `times` times.
     #[rpc]
     async fn swap(&self, pair: Pair, times: Option<u32>) -> Pair {
-        if times.unwrap_or(1) % 2 == 0 {
+        if times.unwrap_or(1).is_multiple_of(2) {
             pair
         } else {
             Pair {

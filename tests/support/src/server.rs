@@ -68,13 +68,13 @@ impl Processes {
     /// After the node was stopped (`stopped`) or not: reaps the server and ends the
     /// watchdog. If the node is still there, the watchdog is left to stop it.
     pub(crate) fn finish(mut self, stopped: bool) {
-        if let Some(mut watchdog) = self.watchdog.take() {
-            if stopped {
-                let _ = watchdog.kill();
-                let _ = watchdog.wait();
-            }
-            // Else dropping it closes its input: it stops the node in the background.
+        if let Some(mut watchdog) = self.watchdog.take()
+            && stopped
+        {
+            let _ = watchdog.kill();
+            let _ = watchdog.wait();
         }
+        // Else dropping it closes its input: it stops the node in the background.
         let _ = self.server.try_wait();
     }
 }
