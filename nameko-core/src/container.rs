@@ -189,7 +189,7 @@ impl ContainerHandle {
     }
 
     /// Watches the workers of entrypoint `entrypoint` (a method name): the returned
-    /// [`WorkerWatch`] receives a [`WorkerDone`] with the result of each one that finishes
+    /// [`WorkerWatch`] receives a [`WorkerDone`](crate::worker::WorkerDone) with the result of each one that finishes
     /// from now on, after its `worker_teardown`. What the test kit's `entrypoint_waiter`
     /// is made of; it works on any container, served by its transport or fired from a
     /// test.
@@ -249,10 +249,10 @@ impl ContainerHandle {
 
     /// Runs one worker of an entrypoint: the one invocation path of every transport.
     ///
-    /// Waits for a free slot of the `max_workers` pool, builds the [`WorkerContext`] from
+    /// Waits for a free slot of the `max_workers` pool, builds the [`WorkerContext`](crate::WorkerContext) from
     /// `call` (call id, call-id stack, context data, arguments), runs the dependency
     /// providers' `worker_setup`, the method (`work`) with the context as
-    /// [current](WorkerContext::current) and its panics caught, logs a failure (ERROR, or
+    /// [current](crate::WorkerContext::current) and its panics caught, logs a failure (ERROR, or
     /// WARNING when expected or the caller's fault; sensitive arguments redacted), runs
     /// `worker_result` with the outcome (the original error, downcastable) and
     /// `worker_teardown`, and returns the [`Outcome`] for the transport to settle.

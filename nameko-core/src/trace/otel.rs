@@ -24,7 +24,7 @@
 //! ```
 //!
 //! The versions of `opentelemetry`, `opentelemetry_sdk` and `tracing-opentelemetry` that
-//! work together are re-exported here. With feature `otlp`, module [`otlp`](super::otlp) exports to an
+//! work together are re-exported here. With feature `otlp`, module `nameko_run::otlp` exports to an
 //! OpenTelemetry collector over OTLP/HTTP, which a binary run by `cli::run` does by itself
 //! when `OTEL_EXPORTER_OTLP_ENDPOINT` is set.
 
