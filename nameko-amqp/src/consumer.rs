@@ -17,7 +17,7 @@ use nameko_core::BoxFuture;
 use nameko_core::ContainerHandle;
 use tokio_util::sync::CancellationToken;
 
-use crate::connection::{AmqpConnection, Backoff, CLOSE_TIMEOUT, LiveConnection, close_channel};
+use crate::connection::{AmqpConnection, CLOSE_TIMEOUT, LiveConnection, close_channel};
 use crate::error::AmqpError;
 use crate::resume::Resume;
 use nameko_core::sync::lock;
@@ -123,9 +123,12 @@ impl QueueConsumer {
         H: Fn(Channel, Delivery) -> Fut + Send + Sync + 'static,
         Fut: Future<Output = ()> + Send + 'static,
     {
-        let prefetch = u16::try_from(container.config().prefetch_count()).unwrap_or(u16::MAX);
+        let settings = connection.settings();
+        let prefetch =
+            u16::try_from(settings.prefetch_count(container.max_workers())).unwrap_or(u16::MAX);
+        let backoff = settings.backoff();
         let stopped = CancellationToken::new();
-        let resume = Resume::start(connection, Backoff::from_config(container.config()))
+        let resume = Resume::start(connection, backoff)
             .await?
             .stop_on(stopped.clone());
         let (channel, consumer, queue) = open(resume.connection(), &setup, prefetch).await?;

@@ -20,14 +20,9 @@ pub enum AmqpError {
     /// option that is not supported.
     #[error("AMQP_SSL: {0}")]
     Tls(String),
-    /// A connection setting has a bad value (`LOGIN_METHOD`).
-    #[error("config key `{key}`: {message}")]
-    Config {
-        /// The key.
-        key: &'static str,
-        /// What is wrong with it.
-        message: String,
-    },
+    /// One of nameko-amqp's keys has a bad value ([`AmqpSettings`](crate::AmqpSettings)).
+    #[error(transparent)]
+    Config(#[from] nameko_core::ConfigError),
     /// The broker could not be reached or refused the connection.
     #[error("cannot connect to the broker at {uri}: {source}")]
     Connect {

@@ -80,6 +80,7 @@ mod metrics;
 mod outgoing;
 pub mod resume;
 pub mod rpc;
+pub mod settings;
 mod settle;
 pub mod wire;
 
@@ -96,9 +97,10 @@ pub mod __private;
 /// The AMQP client nameko-amqp is built on, for the escape hatches above.
 pub use lapin;
 
-pub use connection::{AmqpConnection, Backoff};
+pub use connection::AmqpConnection;
 pub use error::{AmqpError, Error, RpcError};
 pub use events::{DispatchError, EventDispatcher, EventHandler, HandlerType, StandaloneDispatcher};
 pub use messaging::{PublishError, Publisher};
 pub use resume::Resume;
 pub use rpc::{ClusterRpc, Rpc, RpcCaller, RpcClient, RpcProxy, RpcReply, ServiceRpc, TypedReply};
+pub use settings::{AmqpSettings, Backoff, RetryPolicy};

@@ -26,13 +26,14 @@ use crate::error::AmqpError;
 /// use nameko_amqp::connection::LiveConnection;
 /// use nameko_amqp::lapin::options::{BasicAckOptions, BasicConsumeOptions};
 /// use nameko_amqp::lapin::types::FieldTable;
-/// use nameko_amqp::{AmqpConnection, Backoff, Resume};
+/// use nameko_amqp::{AmqpConnection, Resume};
 /// use nameko_core::Config;
 ///
 /// # async fn run() -> Result<(), Box<dyn std::error::Error + Send + Sync>> {
 /// let config = Config::new().with("AMQP_URI", "pyamqp://guest:guest@localhost");
 /// let connection = Arc::new(AmqpConnection::connect(&config).await?);
-/// let mut resume = Resume::start(connection, Backoff::from_config(&config)).await?;
+/// let backoff = connection.settings().backoff();
+/// let mut resume = Resume::start(connection, backoff).await?;
 /// // Opens the consumer on the connection it is given.
 /// let mut open = |live: Arc<LiveConnection>| async move {
 ///     let channel = live.create_channel().await?;

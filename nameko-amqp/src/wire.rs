@@ -63,9 +63,9 @@ pub const QUEUE_TYPE: &str = "QUEUE_TYPE";
 
 /// The arguments of a durable queue the service owns: `x-queue-type: quorum` when
 /// `QUEUE_TYPE: quorum`, none otherwise.
-pub(crate) fn shared_queue_arguments(config: &nameko_core::Config) -> FieldTable {
+pub(crate) fn shared_queue_arguments(settings: &crate::settings::AmqpSettings) -> FieldTable {
     let mut args = FieldTable::default();
-    if config.get(QUEUE_TYPE).and_then(Value::as_str) == Some("quorum") {
+    if settings.queue_type == crate::settings::QueueType::Quorum {
         args.insert(
             "x-queue-type".into(),
             AMQPValue::LongString(LongString::from("quorum")),

@@ -95,7 +95,7 @@ impl From<nameko_core::ConfigError> for CliError {
 impl From<AmqpError> for CliError {
     fn from(e: AmqpError) -> Self {
         match e {
-            AmqpError::InvalidUri { .. } | AmqpError::Tls(_) | AmqpError::Config { .. } => {
+            AmqpError::InvalidUri { .. } | AmqpError::Tls(_) | AmqpError::Config(_) => {
                 CliError::Config(e.to_string())
             }
             other => CliError::Broker(other.to_string()),

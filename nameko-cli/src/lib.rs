@@ -333,7 +333,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             format,
         } => {
             let config = cli.load_config()?;
-            print(&show_config::resolved(&config, !no_defaults), *format)
+            print(&show_config::resolved(&config, !no_defaults)?, *format)
         }
         Command::Describe {
             binary,

@@ -1,6 +1,8 @@
 //! `nameko show-config`: the resolved config, secrets redacted.
 
-use nameko_core::Config;
+use nameko_amqp::settings::{self, AmqpSettings};
+use nameko_core::config::{self, Config, ConfigError};
+use nameko_web::config::{ServerConfig, WEB_SERVER_ADDRESS};
 use serde_json::Value;
 
 /// What a redacted value is replaced with (core's [`MASK`](nameko_core::config::redact::MASK)).
@@ -8,32 +10,27 @@ pub const REDACTED: &str = nameko_core::config::redact::MASK;
 
 /// The config as it is used: the file's keys (after `${VAR}` substitution and `--broker`),
 /// then the defaults of the keys it does not set (`AMQP_URI`, `rpc_exchange`,
-/// `max_workers`, ...) when `with_defaults`, with secrets redacted by [`redact`].
-pub fn resolved(config: &Config, with_defaults: bool) -> Value {
+/// `max_workers`, ...) as each crate reads them, when `with_defaults`; secrets redacted by
+/// [`redact`]. An error when a key does not fit its crate's settings.
+pub fn resolved(config: &Config, with_defaults: bool) -> Result<Value, ConfigError> {
     let mut map = config.as_map().clone();
     if with_defaults {
+        let amqp = AmqpSettings::from_config(config)?;
+        let web = ServerConfig::from_config(config)?;
+        let core = config.core();
         let defaults: [(&str, Value); 7] = [
-            (nameko_core::config::AMQP_URI, config.amqp_uri().into()),
+            (settings::AMQP_URI, amqp.amqp_uri.into()),
+            (WEB_SERVER_ADDRESS, web.address.into()),
+            (settings::RPC_EXCHANGE, amqp.rpc_exchange.into()),
+            (config::MAX_WORKERS, core.max_workers.into()),
             (
-                nameko_core::config::WEB_SERVER_ADDRESS,
-                config.web_server_address().into(),
+                config::PARENT_CALLS_TRACKED,
+                core.parent_calls_tracked.into(),
             ),
+            (settings::HEARTBEAT, amqp.heartbeat.into()),
             (
-                nameko_core::config::RPC_EXCHANGE,
-                config.rpc_exchange().into(),
-            ),
-            (
-                nameko_core::config::MAX_WORKERS,
-                config.max_workers().into(),
-            ),
-            (
-                nameko_core::config::PARENT_CALLS_TRACKED,
-                config.parent_calls_tracked().into(),
-            ),
-            (nameko_core::config::HEARTBEAT, config.heartbeat().into()),
-            (
-                nameko_core::config::SHUTDOWN_GRACE_PERIOD,
-                config.shutdown_grace_period().as_secs_f64().into(),
+                config::SHUTDOWN_GRACE_PERIOD,
+                core.shutdown_grace_period.as_secs_f64().into(),
             ),
         ];
         for (key, value) in defaults {
@@ -42,7 +39,7 @@ pub fn resolved(config: &Config, with_defaults: bool) -> Value {
     }
     let mut value = Value::Object(map);
     redact(&mut value);
-    value
+    Ok(value)
 }
 
 /// Redacts secrets in place: the value of every key whose name contains `PASSWORD`,

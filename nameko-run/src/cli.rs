@@ -86,7 +86,7 @@ impl RunArgs {
             None => Config::new(),
         };
         if let Some(uri) = &self.broker {
-            config.set(nameko_core::config::AMQP_URI, uri.clone());
+            config.set("AMQP_URI", uri.clone());
         }
         Ok(config)
     }
@@ -285,7 +285,14 @@ pub fn describe(name: &str, runner: &ServiceRunner) -> serde_json::Value {
         .collect();
     serde_json::json!({
         "binary": name,
-        "rpc_exchange": runner.config().rpc_exchange(),
+        // nameko-amqp's key, read here as the AsyncAPI document needs it: the binary's
+        // RPC exchange, `nameko-rpc` unless the config names another.
+        "rpc_exchange": runner
+            .config()
+            .get_as::<String>("rpc_exchange")
+            .ok()
+            .flatten()
+            .unwrap_or_else(|| "nameko-rpc".to_owned()),
         "services": services,
     })
 }
@@ -317,7 +324,7 @@ pub async fn shutdown_signal() -> std::io::Result<()> {
 /// fn main() -> std::process::ExitCode {
 ///     nameko_run::cli::run_client("my-client", |args| async move {
 ///         let config = args.load_config()?;
-///         println!("broker: {}", config.amqp_uri());
+///         println!("broker: {:?}", config.get("AMQP_URI"));
 ///         Ok(())
 ///     })
 /// }

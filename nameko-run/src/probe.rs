@@ -28,7 +28,7 @@ use hyper::header::{CONNECTION, CONTENT_LENGTH, CONTENT_TYPE, HeaderValue};
 use hyper::server::conn::http1;
 use hyper::{Request, Response, StatusCode};
 use hyper_util::rt::{TokioIo, TokioTimer};
-use nameko_core::config::{Config, HEALTH_ADDRESS, METRICS_ADDRESS};
+use nameko_core::config::{Config, ConfigError};
 use nameko_core::{Readiness, ServiceRunner};
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
@@ -112,17 +112,69 @@ fn answer_for(
     }
 }
 
-/// A probe listener could not listen.
+/// Config key of the address of the probe listener serving `/health/live` and
+/// `/health/ready` (optional; e.g. `0.0.0.0:8081`).
+pub const HEALTH_ADDRESS: &str = "HEALTH_ADDRESS";
+/// Config key of the address of the probe listener serving `/metrics` (feature
+/// `metrics`) and the health endpoints (optional; e.g. `0.0.0.0:9100`).
+pub const METRICS_ADDRESS: &str = "METRICS_ADDRESS";
+
+/// The probe listeners' keys, read as [`Config::settings`] reads a crate's keys (and
+/// checked whenever a config is loaded).
+///
+/// ```
+/// use nameko_core::Config;
+/// use nameko_run::probe::ProbeSettings;
+///
+/// let config = Config::from_yaml_str("HEALTH_ADDRESS: 0.0.0.0:8081\n")?;
+/// let probes = ProbeSettings::from_config(&config)?;
+/// assert_eq!(probes.health_address.as_deref(), Some("0.0.0.0:8081"));
+/// assert_eq!(probes.metrics_address, None);
+/// assert!(Config::from_yaml_str("METRICS_ADDRESS: 9100\n").is_err());
+/// # Ok::<(), nameko_core::ConfigError>(())
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
+pub struct ProbeSettings {
+    /// `HEALTH_ADDRESS`; `None` (absent or `null`): no health listener of its own.
+    #[serde(rename = "HEALTH_ADDRESS")]
+    pub health_address: Option<String>,
+    /// `METRICS_ADDRESS`; `None` (absent or `null`): no metrics listener.
+    #[serde(rename = "METRICS_ADDRESS")]
+    pub metrics_address: Option<String>,
+}
+
+nameko_core::config::inventory::submit!(nameko_core::config::SettingsCheck::of::<ProbeSettings>(
+    "nameko-run"
+));
+
+impl ProbeSettings {
+    /// Reads `HEALTH_ADDRESS` and `METRICS_ADDRESS` of `config`.
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        config.settings()
+    }
+}
+
+/// A probe listener could not be started.
 #[derive(Debug, thiserror::Error)]
-#[error("cannot listen on {key} `{address}`: {source}")]
-pub struct ProbeError {
-    /// The config key (`HEALTH_ADDRESS` or `METRICS_ADDRESS`).
-    pub key: &'static str,
-    /// The address configured.
-    pub address: String,
-    /// Why.
-    #[source]
-    pub source: std::io::Error,
+#[non_exhaustive]
+pub enum ProbeError {
+    /// `HEALTH_ADDRESS` or `METRICS_ADDRESS` is not an address (a value set in code;
+    /// a loaded config is checked when it is loaded).
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// The address could not be listened on.
+    #[error("cannot listen on {key} `{address}`: {source}")]
+    Listen {
+        /// The config key (`HEALTH_ADDRESS` or `METRICS_ADDRESS`).
+        key: &'static str,
+        /// The address configured.
+        address: String,
+        /// Why.
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// The probe listeners of a runner: `HEALTH_ADDRESS` serves the health paths,
@@ -137,7 +189,7 @@ pub struct ProbeError {
 ///
 /// let probes = ProbeListeners::start(&runner).await?;
 /// runner.start().await?;
-/// println!("health on {:?}", probes.address(nameko_core::config::HEALTH_ADDRESS));
+/// println!("health on {:?}", probes.address(nameko_run::probe::HEALTH_ADDRESS));
 /// # Ok(()) }
 /// ```
 #[derive(Debug)]
@@ -161,8 +213,13 @@ impl ProbeListeners {
         } else {
             Probe::Health
         };
+        let settings = ProbeSettings::from_config(config)?;
+        let (health, metrics) = (
+            settings.health_address.as_deref(),
+            settings.metrics_address.as_deref(),
+        );
         let mut wanted: Vec<(&'static str, &str, Probe)> = Vec::new();
-        if let Some(address) = config.metrics_address() {
+        if let Some(address) = metrics {
             if !cfg!(feature = "metrics") {
                 tracing::warn!(
                     target: "nameko::runner",
@@ -173,15 +230,15 @@ impl ProbeListeners {
             wanted.push((METRICS_ADDRESS, address, metrics_probe));
         }
         // The same fixed address: one listener. (`:0` asks for a free port each.)
-        if let Some(address) = config.health_address()
-            && (config.metrics_address() != Some(address) || address.ends_with(":0"))
+        if let Some(address) = health
+            && (metrics != Some(address) || address.ends_with(":0"))
         {
             wanted.push((HEALTH_ADDRESS, address, Probe::Health));
         }
         let stop = CancellationToken::new();
         let mut listeners = Vec::new();
         for (key, address, probe) in wanted {
-            let err = |source| ProbeError {
+            let err = |source| ProbeError::Listen {
                 key,
                 address: address.to_owned(),
                 source,

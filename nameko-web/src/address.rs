@@ -3,14 +3,18 @@
 
 use std::net::SocketAddr;
 
-use crate::error::Error;
+use nameko_core::ConfigError;
+
+use crate::config::WEB_SERVER_ADDRESS;
 
 /// Splits `[address:]port` (Nameko's format; `[v6]:port` also accepted) into host and
 /// port; an empty address means every IPv4 interface, as in Nameko.
-pub(crate) fn parse_address(address: &str) -> Result<(String, u16), Error> {
-    let invalid = || Error::Config {
-        key: nameko_core::config::WEB_SERVER_ADDRESS,
-        message: format!("expected `[address:]port`, got `{address}`"),
+pub(crate) fn parse_address(address: &str) -> Result<(String, u16), ConfigError> {
+    let invalid = || {
+        ConfigError::invalid(
+            WEB_SERVER_ADDRESS,
+            format!("expected `[address:]port`, got `{address}`"),
+        )
     };
     if let Ok(addr) = address.parse::<SocketAddr>() {
         return Ok((addr.ip().to_string(), addr.port()));

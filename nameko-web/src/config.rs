@@ -15,10 +15,13 @@
 use std::time::Duration;
 
 use nameko_core::Config;
+use nameko_core::config::{ConfigError, SettingsCheck, de};
+use serde::de::Error as _;
+use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
-use crate::error::Error;
-
+/// Config key of the HTTP server address (Nameko's).
+pub const WEB_SERVER_ADDRESS: &str = "WEB_SERVER_ADDRESS";
 /// Config key of the largest request body, in bytes.
 pub const WEB_MAX_BODY_SIZE: &str = "WEB_MAX_BODY_SIZE";
 /// Config key of the largest request head (request line and headers), in bytes.
@@ -28,6 +31,8 @@ pub const WEB_HEADER_READ_TIMEOUT: &str = "WEB_HEADER_READ_TIMEOUT";
 /// Config key of the time a client has to send a request's body, in seconds.
 pub const WEB_BODY_READ_TIMEOUT: &str = "WEB_BODY_READ_TIMEOUT";
 
+/// Default of `WEB_SERVER_ADDRESS`, as in Nameko.
+pub const DEFAULT_WEB_SERVER_ADDRESS: &str = "0.0.0.0:8000";
 /// Default of `WEB_MAX_BODY_SIZE`: 1 MiB.
 pub const DEFAULT_MAX_BODY_SIZE: usize = 1024 * 1024;
 /// Default of `WEB_MAX_HEADER_SIZE`: 64 KiB.
@@ -37,27 +42,41 @@ pub const MIN_MAX_HEADER_SIZE: usize = 8192;
 /// Default of `WEB_HEADER_READ_TIMEOUT` and `WEB_BODY_READ_TIMEOUT`.
 pub const DEFAULT_READ_TIMEOUT: Duration = Duration::from_secs(30);
 
-/// The HTTP server's settings.
-#[derive(Clone, Debug, PartialEq)]
+/// The HTTP server's settings: nameko-web's keys, read as
+/// [`Config::settings`] reads a crate's keys (and checked whenever a config is loaded), and
+/// the grace period of nameko-core's `SHUTDOWN_GRACE_PERIOD`. A key set to `null` takes
+/// its default.
+#[derive(Clone, Debug, PartialEq, Deserialize)]
+#[serde(default)]
+#[non_exhaustive]
 pub struct ServerConfig {
-    /// `WEB_SERVER_ADDRESS` as written.
+    /// `WEB_SERVER_ADDRESS` as written (a number is a port, as Nameko reads it).
+    #[serde(rename = "WEB_SERVER_ADDRESS", deserialize_with = "address")]
     pub address: String,
     /// `WEB_MAX_BODY_SIZE`.
+    #[serde(rename = "WEB_MAX_BODY_SIZE", deserialize_with = "body_size")]
     pub max_body_size: usize,
     /// `WEB_MAX_HEADER_SIZE`.
+    #[serde(rename = "WEB_MAX_HEADER_SIZE", deserialize_with = "header_size")]
     pub max_header_size: usize,
     /// `WEB_HEADER_READ_TIMEOUT`; `None` when set to `false`.
+    #[serde(
+        rename = "WEB_HEADER_READ_TIMEOUT",
+        deserialize_with = "header_timeout"
+    )]
     pub header_read_timeout: Option<Duration>,
     /// `WEB_BODY_READ_TIMEOUT`.
+    #[serde(rename = "WEB_BODY_READ_TIMEOUT", deserialize_with = "read_timeout")]
     pub body_read_timeout: Duration,
-    /// `SHUTDOWN_GRACE_PERIOD`.
+    /// `SHUTDOWN_GRACE_PERIOD` (nameko-core's key: [`Config::shutdown_grace_period`]).
+    #[serde(skip)]
     pub grace_period: Duration,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
-            address: nameko_core::config::DEFAULT_WEB_SERVER_ADDRESS.to_owned(),
+            address: DEFAULT_WEB_SERVER_ADDRESS.to_owned(),
             max_body_size: DEFAULT_MAX_BODY_SIZE,
             max_header_size: DEFAULT_MAX_HEADER_SIZE,
             header_read_timeout: Some(DEFAULT_READ_TIMEOUT),
@@ -67,72 +86,69 @@ impl Default for ServerConfig {
     }
 }
 
-fn invalid(key: &'static str, message: String) -> Error {
-    Error::Config { key, message }
-}
-
-fn size(config: &Config, key: &'static str, default: usize, min: usize) -> Result<usize, Error> {
-    match config.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(v) => match v.as_u64().and_then(|n| usize::try_from(n).ok()) {
-            Some(n) if n >= min => Ok(n),
-            _ => Err(invalid(
-                key,
-                format!("expected a number of bytes of at least {min}, got {v}"),
-            )),
-        },
-    }
-}
-
-fn seconds(config: &Config, key: &'static str, default: Duration) -> Result<Duration, Error> {
-    match config.get(key) {
-        None | Some(Value::Null) => Ok(default),
-        Some(v) => match v.as_f64().and_then(|s| Duration::try_from_secs_f64(s).ok()) {
-            Some(d) if !d.is_zero() => Ok(d),
-            _ => Err(invalid(
-                key,
-                format!("expected a positive number of seconds, got {v}"),
-            )),
-        },
-    }
-}
+nameko_core::config::inventory::submit!(SettingsCheck::of::<ServerConfig>("nameko-web"));
 
 impl ServerConfig {
     /// Reads the settings from `config`, checking each.
-    pub fn from_config(config: &Config) -> Result<Self, Error> {
-        let address = match config.get(nameko_core::config::WEB_SERVER_ADDRESS) {
-            None | Some(Value::Null) => nameko_core::config::DEFAULT_WEB_SERVER_ADDRESS.to_owned(),
-            Some(Value::String(s)) => s.trim().to_owned(),
-            // `WEB_SERVER_ADDRESS: 8000` in YAML is a number: a port, as Nameko reads it.
-            Some(Value::Number(n)) => n.to_string(),
-            Some(other) => {
-                return Err(invalid(
-                    nameko_core::config::WEB_SERVER_ADDRESS,
-                    format!("expected `[address:]port`, got {other}"),
-                ));
-            }
-        };
-        crate::address::parse_address(&address)?;
-        Ok(ServerConfig {
-            address,
-            max_body_size: size(config, WEB_MAX_BODY_SIZE, DEFAULT_MAX_BODY_SIZE, 0)?,
-            max_header_size: size(
-                config,
-                WEB_MAX_HEADER_SIZE,
-                DEFAULT_MAX_HEADER_SIZE,
-                MIN_MAX_HEADER_SIZE,
-            )?,
-            header_read_timeout: match config.get(WEB_HEADER_READ_TIMEOUT) {
-                Some(Value::Bool(false)) => None,
-                _ => Some(seconds(
-                    config,
-                    WEB_HEADER_READ_TIMEOUT,
-                    DEFAULT_READ_TIMEOUT,
-                )?),
-            },
-            body_read_timeout: seconds(config, WEB_BODY_READ_TIMEOUT, DEFAULT_READ_TIMEOUT)?,
-            grace_period: config.shutdown_grace_period(),
-        })
+    pub fn from_config(config: &Config) -> Result<Self, ConfigError> {
+        let mut server: ServerConfig = config.settings()?;
+        server.grace_period = config.shutdown_grace_period();
+        Ok(server)
+    }
+}
+
+/// `null` as the default; anything else as `read` reads it.
+fn or_default<'de, D: Deserializer<'de>, T>(
+    d: D,
+    default: T,
+    read: fn(Value) -> Result<T, serde_json::Error>,
+) -> Result<T, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Null => Ok(default),
+        v => read(v).map_err(D::Error::custom),
+    }
+}
+
+fn address<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let address = match Value::deserialize(d)? {
+        Value::Null => return Ok(DEFAULT_WEB_SERVER_ADDRESS.to_owned()),
+        Value::String(s) => s.trim().to_owned(),
+        // `WEB_SERVER_ADDRESS: 8000` in YAML is a number: a port, as Nameko reads it.
+        Value::Number(n) => n.to_string(),
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected `[address:]port`, got {other}"
+            )));
+        }
+    };
+    match crate::address::parse_address(&address) {
+        Ok(_) => Ok(address),
+        Err(ConfigError::Invalid { message, .. }) => Err(D::Error::custom(message)),
+        Err(other) => Err(D::Error::custom(other)),
+    }
+}
+
+fn body_size<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    or_default(d, DEFAULT_MAX_BODY_SIZE, de::bytes)
+}
+
+fn header_size<'de, D: Deserializer<'de>>(d: D) -> Result<usize, D::Error> {
+    or_default(
+        d,
+        DEFAULT_MAX_HEADER_SIZE,
+        de::bytes_at_least::<_, MIN_MAX_HEADER_SIZE>,
+    )
+}
+
+fn read_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Duration, D::Error> {
+    or_default(d, DEFAULT_READ_TIMEOUT, de::seconds)
+}
+
+fn header_timeout<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Duration>, D::Error> {
+    match Value::deserialize(d)? {
+        Value::Bool(false) => Ok(None),
+        Value::Null => Ok(Some(DEFAULT_READ_TIMEOUT)),
+        v => de::seconds(v).map(Some).map_err(D::Error::custom),
     }
 }
 

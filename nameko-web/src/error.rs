@@ -13,14 +13,9 @@ use crate::response::error_page;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
-    /// A config key has a bad value.
-    #[error("config key `{key}`: {message}")]
-    Config {
-        /// The key.
-        key: &'static str,
-        /// What is wrong with it.
-        message: String,
-    },
+    /// One of nameko-web's keys has a bad value ([`ServerConfig`](crate::config::ServerConfig)).
+    #[error(transparent)]
+    Config(#[from] nameko_core::ConfigError),
     /// The URL rule does not parse (the macros check this at compile time).
     #[error("invalid URL rule `{rule}`: {source}")]
     Rule {

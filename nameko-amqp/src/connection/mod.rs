@@ -1,14 +1,14 @@
 //! The broker connection shared by every container of a runner, with its long-lived
 //! publisher channel (publisher confirms on), re-established whenever it is lost.
 //!
-//! - [`settings`]: what the config says about the connection (`AMQP_URI`, TLS,
-//!   [`Backoff`], [`RetryPolicy`]), checked before connecting.
+//! - `uri` (private): the settings of [`AmqpSettings`] in lapin's terms (the URIs,
+//!   the TLS config).
 //! - this module: [`AmqpConnection`] and its confirmed [`publish`](AmqpConnection::publish).
 //! - `supervisor` (private): the task that connects, watches the connection and
 //!   re-establishes it with back-off when it is lost.
 
-pub mod settings;
 mod supervisor;
+mod uri;
 
 use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
@@ -19,16 +19,13 @@ use lapin::tcp::OwnedTLSConfig;
 use lapin::uri::AMQPUri;
 use lapin::{BasicProperties, Channel, Connection};
 use nameko_core::{Config, ContainerHandle, Resource};
-use serde_json::Value;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
 use crate::error::AmqpError;
-pub use settings::{
-    AMQP_CONNECT_FAIL_FAST, AMQP_SSL, Backoff, LOGIN_METHOD, PUBLISH_RETRY_POLICY,
-    RECONNECT_INTERVAL_MAX, RECONNECT_INTERVAL_START, RetryPolicy,
-};
-use settings::{check_settings, parse_uris, tls_config};
+use crate::settings::AmqpSettings;
+pub use crate::settings::{Backoff, RetryPolicy};
+use uri::{parse_uris, tls_config};
 
 /// How long closing a channel or the connection may take before we give up on the broker
 /// answering (it may be gone).
@@ -117,6 +114,8 @@ struct Link {
     shown: Vec<String>,
     backoff: Backoff,
     retry: RetryPolicy,
+    /// nameko-amqp's keys of the config this connection was made with, read once.
+    settings: AmqpSettings,
     state: watch::Sender<LinkState>,
     closing: CancellationToken,
     generations: AtomicU64,
@@ -147,22 +146,16 @@ impl AmqpConnection {
     /// `AMQP_CONNECT_FAIL_FAST` is true.
     pub async fn connect_retrying(config: &Config) -> Result<Self, AmqpError> {
         let connection = Self::new(config)?;
-        let fail_fast = config
-            .get(AMQP_CONNECT_FAIL_FAST)
-            .and_then(Value::as_bool)
-            .unwrap_or(false);
+        let fail_fast = connection.link.settings.connect_fail_fast;
         connection.link.start(!fail_fast).await?;
         Ok(connection)
     }
 
     fn new(config: &Config) -> Result<Self, AmqpError> {
-        check_settings(config)?;
-        let uris = parse_uris(config)?;
-        let shown = config
-            .amqp_uri()
-            .split(';')
-            .map(str::trim)
-            .filter(|s| !s.is_empty())
+        let settings = AmqpSettings::from_config(config)?;
+        let uris = parse_uris(&settings)?;
+        let shown = settings
+            .uris()
             .map(nameko_core::config::redact::redact_uri)
             .collect();
         let (state, _) = watch::channel(LinkState::Down);
@@ -171,10 +164,11 @@ impl AmqpConnection {
         Ok(AmqpConnection {
             link: Arc::new(Link {
                 uris,
-                tls: tls_config(config)?,
+                tls: tls_config(settings.ssl.as_ref())?,
                 shown,
-                backoff: Backoff::from_config(config),
-                retry: RetryPolicy::from_config(config),
+                backoff: settings.backoff(),
+                retry: settings.publish_retry_policy,
+                settings,
                 state,
                 closing: CancellationToken::new(),
                 generations: AtomicU64::new(0),
@@ -232,6 +226,12 @@ impl AmqpConnection {
     /// channel does not follow reconnections; open a new one after a loss.
     pub async fn create_channel(&self) -> Result<Channel, AmqpError> {
         self.live().await?.create_channel().await
+    }
+
+    /// nameko-amqp's keys of the config this connection was made with, read and checked
+    /// once when it was made (`rpc_exchange`, `RPC_TIMEOUT`, `PREFETCH_COUNT`, ...).
+    pub fn settings(&self) -> &AmqpSettings {
+        &self.link.settings
     }
 
     /// Whether the connection is up now.

@@ -10,11 +10,11 @@ use nameko_core::{
     BoxError, Config, ContainerHandle, DependencyProvider, Extension, RemoteError, WorkerContext,
 };
 use serde::Serialize;
-use serde_json::Value;
 
 use crate::connection::AmqpConnection;
 use crate::error::AmqpError;
 use crate::messaging::{Exchange, PublishOptions, Publisher};
+use crate::settings::AmqpSettings;
 use crate::wire;
 use nameko_core::sync::lock;
 
@@ -54,12 +54,8 @@ impl From<DispatchError> for RemoteError {
 
 /// The exchange of `source`'s events: `<source>.events`, topic, durable, `auto_delete`
 /// with `AUTO_DELETE_EVENT_EXCHANGES`.
-pub(crate) fn events_exchange(source: &str, config: &Config) -> Exchange {
-    let auto_delete = config
-        .get(wire::AUTO_DELETE_EVENT_EXCHANGES)
-        .and_then(Value::as_bool)
-        .unwrap_or(false);
-    Exchange::topic(wire::events_exchange(source)).auto_delete(auto_delete)
+pub(crate) fn events_exchange(source: &str, settings: &AmqpSettings) -> Exchange {
+    Exchange::topic(wire::events_exchange(source)).auto_delete(settings.auto_delete_event_exchanges)
 }
 
 /// The events of one source service: a messaging [`Publisher`] to its `<source>.events`
@@ -73,10 +69,10 @@ struct SourceEvents {
 }
 
 impl SourceEvents {
-    fn new(connection: Arc<AmqpConnection>, config: &Config, source: &str) -> Self {
+    fn new(connection: Arc<AmqpConnection>, source: &str) -> Self {
         SourceEvents {
             publisher: Publisher::new()
-                .exchange(events_exchange(source, config))
+                .exchange(events_exchange(source, connection.settings()))
                 .sending_events(),
             connection,
             declared: tokio::sync::OnceCell::new(),
@@ -116,8 +112,7 @@ impl SourceEvents {
 /// ```
 /// use nameko_amqp::{DispatchError, EventDispatcher};
 /// use nameko_core::{rpc, service};
-/// use serde_json::Value;
-///
+/// ///
 /// pub struct ServiceA {
 ///     dispatch: EventDispatcher,
 /// }
@@ -183,13 +178,12 @@ impl nameko_core::Resource for ContainerEvents {}
 
 async fn container_events(container: &ContainerHandle) -> Result<Arc<SourceEvents>, AmqpError> {
     let connection = AmqpConnection::shared(container).await?;
-    let config = Arc::clone(container.config());
     let service = container.service_name_arc();
     let events = container
         .local()
         .get_or_try_init(|| async move {
             Ok::<_, AmqpError>(ContainerEvents(Arc::new(SourceEvents::new(
-                connection, &config, &service,
+                connection, &service,
             ))))
         })
         .await?;
@@ -240,7 +234,6 @@ impl DependencyProvider for EventDispatcher {
 #[derive(Debug)]
 pub struct StandaloneDispatcher {
     connection: Arc<AmqpConnection>,
-    config: Config,
     /// The events of each source service dispatched for so far.
     sources: Mutex<HashMap<String, Arc<SourceEvents>>>,
     context_data: ContextData,
@@ -252,7 +245,6 @@ impl StandaloneDispatcher {
         let connection = Arc::new(AmqpConnection::connect(config).await?);
         Ok(StandaloneDispatcher {
             connection,
-            config: config.clone(),
             sources: Mutex::default(),
             context_data: ContextData::new(),
         })
@@ -277,7 +269,6 @@ impl StandaloneDispatcher {
                 .or_insert_with(|| {
                     Arc::new(SourceEvents::new(
                         Arc::clone(&self.connection),
-                        &self.config,
                         source_service,
                     ))
                 }),

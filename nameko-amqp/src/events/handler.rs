@@ -208,8 +208,7 @@ impl EventHandler {
             return Ok(());
         }
         let connection = AmqpConnection::shared(container).await?;
-        let config = container.config();
-        let exchange = events_exchange(&self.source_service, config);
+        let exchange = events_exchange(&self.source_service, connection.settings());
         let id = broadcast_identifier(container).await;
         let queue = self.queue_name(container.service_name(), &id.0);
         let exclusive = self.handler_type == HandlerType::Broadcast && !self.reliable_delivery;
@@ -218,7 +217,7 @@ impl EventHandler {
         let queue_args = if auto_delete || exclusive {
             FieldTable::default()
         } else {
-            wire::shared_queue_arguments(config)
+            wire::shared_queue_arguments(connection.settings())
         };
         let event_type = self.event_type.clone();
         let dispatch = Arc::new(EventDeliveryHandler {

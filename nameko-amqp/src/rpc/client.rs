@@ -21,7 +21,7 @@ use serde_json::Value;
 use tokio::sync::{oneshot, watch};
 use tracing::Instrument;
 
-use crate::connection::{AmqpConnection, Backoff, LiveConnection, Published};
+use crate::connection::{AmqpConnection, LiveConnection, Published};
 use crate::consumer::declare_bound_queue;
 use crate::error::{AmqpError, RpcError};
 use crate::outgoing::Outgoing;
@@ -87,10 +87,12 @@ impl ReplyListener {
     /// meanwhile fail with [`RpcError::ReplyQueueLost`].
     pub(crate) async fn start(
         connection: Arc<AmqpConnection>,
-        config: &Config,
         caller_service: &str,
     ) -> Result<Self, AmqpError> {
-        let exchange = config.rpc_exchange().to_owned();
+        let settings = connection.settings();
+        let exchange = settings.rpc_exchange.clone();
+        let default_timeout = settings.rpc_timeout;
+        let backoff = settings.backoff();
         let id = nameko_core::__private::uuid_v4().to_string();
         let queue = wire::reply_queue(caller_service, &id);
         let target = ReplyQueue {
@@ -98,7 +100,7 @@ impl ReplyListener {
             queue,
             routing_key: id.clone(),
         };
-        let resume = Resume::start(Arc::clone(&connection), Backoff::from_config(config)).await?;
+        let resume = Resume::start(Arc::clone(&connection), backoff).await?;
         let (channel, consumer, _) = target.open(resume.connection(), false).await?;
         let channel = Arc::new(Mutex::new(channel));
         let pending: Pending = Arc::default();
@@ -116,7 +118,7 @@ impl ReplyListener {
             pending,
             channel,
             task,
-            default_timeout: config.rpc_timeout(),
+            default_timeout,
         })
     }
 
@@ -578,13 +580,10 @@ impl RpcProxy {
 
 async fn container_listener(container: &ContainerHandle) -> Result<Arc<ReplyListener>, AmqpError> {
     let connection = AmqpConnection::shared(container).await?;
-    let config = Arc::clone(container.config());
     let service = container.service_name_arc();
     container
         .local()
-        .get_or_try_init(
-            || async move { ReplyListener::start(connection, &config, &service).await },
-        )
+        .get_or_try_init(|| async move { ReplyListener::start(connection, &service).await })
         .await
 }
 
@@ -648,12 +647,8 @@ impl ClusterRpc {
     /// Connects to the broker of `config` and declares a reply queue.
     pub async fn connect(config: &Config) -> Result<Self, RpcError> {
         let connection = Arc::new(AmqpConnection::connect(config).await?);
-        let listener = ReplyListener::start(
-            Arc::clone(&connection),
-            config,
-            wire::STANDALONE_SERVICE_NAME,
-        )
-        .await?;
+        let listener =
+            ReplyListener::start(Arc::clone(&connection), wire::STANDALONE_SERVICE_NAME).await?;
         Ok(ClusterRpc {
             connection,
             timeout: listener.default_timeout,

@@ -209,10 +209,9 @@ impl RpcConsumer {
             return Ok(());
         }
         let connection = AmqpConnection::shared(container).await?;
-        let config = container.config();
         let service = container.service_name_arc();
-        let exchange = config.rpc_exchange().to_owned();
-        let queue_args = wire::shared_queue_arguments(config);
+        let exchange = connection.settings().rpc_exchange.clone();
+        let queue_args = wire::shared_queue_arguments(connection.settings());
         let setup: Setup = {
             let exchange = exchange.clone();
             Arc::new(move |channel: Channel| {

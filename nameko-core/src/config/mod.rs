@@ -18,7 +18,7 @@
 //!     |_| None,
 //! )
 //! .unwrap();
-//! assert_eq!(config.amqp_uri(), "pyamqp://guest:guest@localhost");
+//! assert_eq!(config.get("AMQP_URI").unwrap(), "pyamqp://guest:guest@localhost");
 //! assert_eq!(config.max_workers(), 4);
 //! ```
 //!
@@ -95,13 +95,17 @@ use std::time::Duration;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+mod checks;
 pub mod de;
 mod env;
 mod error;
 pub mod redact;
 mod settings;
 
+pub use checks::SettingsCheck;
 pub use error::ConfigError;
+#[doc(hidden)]
+pub use inventory;
 pub use settings::*;
 
 /// Reads `value`, the value of `key`, as `T`: a [`ConfigError::Invalid`] naming `key` (or
@@ -184,10 +188,12 @@ impl Config {
         }
     }
 
-    /// The config of `raw`, its nameko-core keys checked.
+    /// The config of `raw`, checked by every registered [`SettingsCheck`].
     fn from_map(raw: Map<String, Value>) -> Result<Self, ConfigError> {
         let core = decode_map(&raw).map_err(|e| ConfigError::from_path(None, e))?;
-        Ok(Config { raw, core })
+        let config = Config { raw, core };
+        checks::check_all(&config)?;
+        Ok(config)
     }
 
     fn parse(
@@ -333,11 +339,12 @@ impl Config {
         &self.raw
     }
 
-    /// Checks the types and ranges of nameko-core's keys ([`CoreSettings`]); every loader
-    /// does, so only a config changed with [`with`](Self::with) or [`set`](Self::set) can
-    /// fail here.
+    /// Checks the types and ranges of the keys of every crate linked in (each registers
+    /// its settings as a [`SettingsCheck`]; nameko-core's are [`CoreSettings`]); every
+    /// loader does, so only a config changed with [`with`](Self::with) or
+    /// [`set`](Self::set) can fail here.
     pub fn validate(&self) -> Result<(), ConfigError> {
-        self.settings::<CoreSettings>().map(drop)
+        checks::check_all(self)
     }
 
     /// nameko-core's keys, read and checked: what the accessors below give.
@@ -345,19 +352,9 @@ impl Config {
         &self.core
     }
 
-    /// `AMQP_URI` (default `pyamqp://guest:guest@localhost`), as written.
-    pub fn amqp_uri(&self) -> &str {
-        &self.core.amqp_uri
-    }
-
     /// `max_workers` (default 10).
     pub fn max_workers(&self) -> usize {
         self.core.max_workers
-    }
-
-    /// `PREFETCH_COUNT`, defaulting to `max_workers` as in Nameko.
-    pub fn prefetch_count(&self) -> usize {
-        self.core.prefetch_count.unwrap_or(self.core.max_workers)
     }
 
     /// `parent_calls_tracked` (default 10).
@@ -365,42 +362,10 @@ impl Config {
         self.core.parent_calls_tracked
     }
 
-    /// `rpc_exchange` (default `nameko-rpc`).
-    pub fn rpc_exchange(&self) -> &str {
-        &self.core.rpc_exchange
-    }
-
-    /// `WEB_SERVER_ADDRESS` (default `0.0.0.0:8000`).
-    pub fn web_server_address(&self) -> &str {
-        &self.core.web_server_address
-    }
-
-    /// `HEALTH_ADDRESS`, if set.
-    pub fn health_address(&self) -> Option<&str> {
-        self.core.health_address.as_deref()
-    }
-
-    /// `METRICS_ADDRESS`, if set.
-    pub fn metrics_address(&self) -> Option<&str> {
-        self.core.metrics_address.as_deref()
-    }
-
-    /// `HEARTBEAT` in seconds (default 60).
-    pub fn heartbeat(&self) -> u16 {
-        self.core.heartbeat
-    }
-
     /// `SHUTDOWN_GRACE_PERIOD` in seconds (default 30): how long a graceful stop waits for
     /// running workers before killing them.
     pub fn shutdown_grace_period(&self) -> Duration {
         self.core.shutdown_grace_period
-    }
-
-    /// `RPC_TIMEOUT` in seconds (default 30): how long `RpcProxy` and `ClusterRpc` wait
-    /// for a reply before failing the call with a timeout error. `RPC_TIMEOUT: null` (`~`)
-    /// waits forever, as Python Nameko 2 does.
-    pub fn rpc_timeout(&self) -> Option<Duration> {
-        self.core.rpc_timeout
     }
 }
 
@@ -458,13 +423,13 @@ mod tests {
             "AMQP_URI: 'pyamqp://guest:guest@localhost'\nWEB_SERVER_ADDRESS: '0.0.0.0:8000'\n",
         )
         .unwrap();
-        assert_eq!(c.amqp_uri(), "pyamqp://guest:guest@localhost");
-        assert_eq!(c.web_server_address(), "0.0.0.0:8000");
+        assert_eq!(
+            c.get("AMQP_URI"),
+            Some(&json!("pyamqp://guest:guest@localhost"))
+        );
+        assert_eq!(c.get("WEB_SERVER_ADDRESS"), Some(&json!("0.0.0.0:8000")));
         assert_eq!(c.max_workers(), 10);
-        assert_eq!(c.rpc_exchange(), "nameko-rpc");
         assert_eq!(c.parent_calls_tracked(), 10);
-        assert_eq!(c.prefetch_count(), 10);
-        assert_eq!(c.heartbeat(), 60);
     }
 
     #[test]
@@ -478,7 +443,10 @@ mod tests {
              tagged: !env_var ${PORT}\nmax_workers: ${WORKERS:3}\n",
         )
         .unwrap();
-        assert_eq!(c.amqp_uri(), "amqp://guest:guest@rabbit.example:5673/");
+        assert_eq!(
+            c.get("AMQP_URI"),
+            Some(&json!("amqp://guest:guest@rabbit.example:5673/"))
+        );
         assert_eq!(c.get("port"), Some(&json!(5673)));
         assert_eq!(c.get("quoted"), Some(&json!("5673")));
         assert_eq!(c.get("missing_port"), Some(&json!(8000)));
@@ -568,10 +536,7 @@ mod tests {
             ("max_workers: many\n", MAX_WORKERS),
             ("parent_calls_tracked: -1\n", PARENT_CALLS_TRACKED),
             ("serializer: pickle\n", SERIALIZER),
-            ("HEARTBEAT: soon\n", HEARTBEAT),
-            ("AMQP_URI: 5\n", AMQP_URI),
-            ("RPC_TIMEOUT: 0\n", RPC_TIMEOUT),
-            ("RPC_TIMEOUT: soon\n", RPC_TIMEOUT),
+            ("SHUTDOWN_GRACE_PERIOD: soon\n", SHUTDOWN_GRACE_PERIOD),
         ] {
             match parse(text) {
                 Err(ConfigError::Invalid { key: k, .. }) => assert_eq!(k, key, "{text}"),
@@ -581,34 +546,12 @@ mod tests {
     }
 
     #[test]
-    fn rpc_timeout() {
-        assert_eq!(
-            parse("{}\n").unwrap().rpc_timeout(),
-            Some(DEFAULT_RPC_TIMEOUT)
-        );
-        assert_eq!(
-            parse("RPC_TIMEOUT: 2.5\n").unwrap().rpc_timeout(),
-            Some(Duration::from_millis(2500))
-        );
-        assert_eq!(parse("RPC_TIMEOUT: ~\n").unwrap().rpc_timeout(), None);
-        assert_eq!(parse("RPC_TIMEOUT: null\n").unwrap().rpc_timeout(), None);
-    }
-
-    #[test]
     fn every_core_key_is_read_under_its_constant() {
         for (key, bad) in [
-            (AMQP_URI, json!(5)),
-            (RPC_EXCHANGE, json!(5)),
-            (WEB_SERVER_ADDRESS, json!(true)),
-            (HEALTH_ADDRESS, json!(8081)),
-            (METRICS_ADDRESS, json!(9100)),
             (MAX_WORKERS, json!(0)),
-            (PREFETCH_COUNT, json!(null)),
             (PARENT_CALLS_TRACKED, json!(1.5)),
             (SERIALIZER, json!("pickle")),
-            (HEARTBEAT, json!(70000)),
             (SHUTDOWN_GRACE_PERIOD, json!(-1)),
-            (RPC_TIMEOUT, json!("30")),
         ] {
             let err = Config::from_json(json!({ key: bad })).unwrap_err();
             assert_eq!(err.key(), Some(key), "{err}");
@@ -623,18 +566,11 @@ mod tests {
     #[test]
     fn core_settings_and_their_defaults() {
         let c = Config::from_json(json!({
-            "HEALTH_ADDRESS": "0.0.0.0:8081",
-            "METRICS_ADDRESS": null,
-            "PREFETCH_COUNT": 3,
             "SHUTDOWN_GRACE_PERIOD": 0,
-            "HEARTBEAT": 0,
+            "AMQP_URI": "not core's: another crate checks it",
         }))
         .unwrap();
-        assert_eq!(c.health_address(), Some("0.0.0.0:8081"));
-        assert_eq!(c.metrics_address(), None);
-        assert_eq!(c.prefetch_count(), 3);
         assert_eq!(c.shutdown_grace_period(), Duration::ZERO);
-        assert_eq!(c.heartbeat(), 0);
         assert_eq!(Config::new().core(), &CoreSettings::default());
         assert_eq!(
             Config::new().shutdown_grace_period(),
@@ -646,18 +582,18 @@ mod tests {
     fn values_set_in_code_are_checked_by_validate() {
         let c = Config::new()
             .with(MAX_WORKERS, 0)
-            .with(RPC_EXCHANGE, "mine");
+            .with(PARENT_CALLS_TRACKED, 3);
         // The bad key keeps its default, the good one is used.
         assert_eq!(c.max_workers(), DEFAULT_MAX_WORKERS);
-        assert_eq!(c.rpc_exchange(), "mine");
+        assert_eq!(c.parent_calls_tracked(), 3);
         let err = c.validate().unwrap_err();
         assert_eq!(err.key(), Some(MAX_WORKERS));
         let c = c.with(MAX_WORKERS, 3);
         assert_eq!(c.max_workers(), 3);
         c.validate().unwrap();
         let mut c = Config::new();
-        c.set(RPC_TIMEOUT, Value::Null);
-        assert_eq!(c.rpc_timeout(), None);
+        c.set(SHUTDOWN_GRACE_PERIOD, 2);
+        assert_eq!(c.shutdown_grace_period(), Duration::from_secs(2));
     }
 
     #[derive(Debug, serde::Deserialize)]

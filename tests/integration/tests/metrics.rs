@@ -9,10 +9,10 @@ use std::net::SocketAddr;
 use std::time::Duration;
 
 use nameko_amqp::{ClusterRpc, EventDispatcher, RpcError};
-use nameko_core::config::{HEALTH_ADDRESS, METRICS_ADDRESS};
 use nameko_core::{Config, ServiceRunner, event_handler, http, rpc, service};
 use nameko_integration_tests::{eventually, init_tracing};
 use nameko_run::probe::ProbeListeners;
+use nameko_run::probe::{HEALTH_ADDRESS, METRICS_ADDRESS};
 use nameko_test_support::{NodeOptions, TestNode, TestVhost};
 use nameko_web::Request;
 use serde_json::{Value, json};

@@ -54,7 +54,7 @@ async fn run(args: RunArgs) -> Result<(), Box<dyn std::error::Error>> {
     cluster.close().await;
 
     // HTTP: the seed's curl calls.
-    let address = http_address(config.web_server_address());
+    let address = http_address(&nameko::web::config::ServerConfig::from_config(&config)?.address);
     for (method, path, body) in [
         ("GET", "/get/42", ""),
         ("POST", "/post", "post body"),
