@@ -22,6 +22,7 @@ pub fn event_handler<F>(
     handler_type: HandlerType,
     reliable_delivery: bool,
     requeue_on_error: bool,
+    failure_policy: crate::FailurePolicy,
     options: EntrypointOptions,
     handler: F,
 ) -> Box<dyn Entrypoint>
@@ -33,8 +34,31 @@ where
             .options(options)
             .handler_type(handler_type)
             .reliable_delivery(reliable_delivery)
-            .requeue_on_error(requeue_on_error),
+            .requeue_on_error(requeue_on_error)
+            .failure_policy(failure_policy),
     )
+}
+
+/// The failure policy of `#[event_handler(retry(...), dead_letter = .., on_malformed = ..)]`:
+/// `retry` is `(max, delay_ms, backoff, max_delay_ms)`.
+pub fn failure_policy(
+    retry: Option<(u32, u64, f64, u64)>,
+    dead_letter: bool,
+    malformed_dead_letter: bool,
+) -> crate::FailurePolicy {
+    use std::time::Duration;
+    let mut policy = crate::FailurePolicy::default();
+    policy.retry = retry.map(|(max, delay, backoff, max_delay)| {
+        crate::Retry::new(max)
+            .delay(Duration::from_millis(delay))
+            .backoff(backoff)
+            .max_delay(Duration::from_millis(max_delay))
+    });
+    policy.dead_letter = dead_letter;
+    if malformed_dead_letter {
+        policy.on_malformed = crate::OnMalformed::DeadLetter;
+    }
+    policy
 }
 
 // Typed clients: the client struct and its impls come from `rpc_client!`, the methods

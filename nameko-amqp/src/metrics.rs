@@ -12,6 +12,8 @@
 //! | `nameko_broker_reconnects_total` | `vhost` | [`BrokerMetrics::reconnected`] |
 //! | `nameko_broker_connected` | `vhost` | [`BrokerMetrics::connected`] |
 //! | `nameko_messages_in_flight` | `service`, `queue` | [`InFlight::enter`] |
+//! | `nameko_retries_total` | `service`, `entrypoint` | [`retried`] |
+//! | `nameko_dead_letters_total` | `service`, `entrypoint` | [`dead_lettered`] |
 
 pub(crate) use imp::*;
 
@@ -44,6 +46,12 @@ mod imp {
         pub(crate) broker_reconnects: Family<Labels, Counter>,
         /// `nameko_broker_connected`: the broker connections of the process that are up.
         pub(crate) broker_connected: Family<Labels, Gauge>,
+        /// `nameko_retries_total`: failed messages sent to be retried later, by `service`
+        /// and `entrypoint`.
+        pub(crate) retries: Family<Labels, Counter>,
+        /// `nameko_dead_letters_total`: messages sent to a dead-letter queue, by `service`
+        /// and `entrypoint`.
+        pub(crate) dead_letters: Family<Labels, Counter>,
     }
 
     static FAMILIES: LazyLock<Families> = LazyLock::new(Families::default);
@@ -82,6 +90,16 @@ mod imp {
                 "nameko_broker_reconnects",
                 "Broker connections re-established after a loss, per vhost",
                 &f.broker_reconnects,
+            ),
+            (
+                "nameko_retries",
+                "Failed messages sent to be retried later, per service and entrypoint",
+                &f.retries,
+            ),
+            (
+                "nameko_dead_letters",
+                "Messages sent to a dead-letter queue, per service and entrypoint",
+                &f.dead_letters,
             ),
         ] {
             registry.register(name, help, family.clone());
@@ -125,6 +143,29 @@ mod imp {
             &families.publish_failures
         };
         family.get_or_create(&label("exchange", exchange)).inc();
+    }
+
+    fn entrypoint(service: &str, entrypoint: &str) -> Labels {
+        vec![
+            ("service", service.to_owned()),
+            ("entrypoint", entrypoint.to_owned()),
+        ]
+    }
+
+    /// Counts a failed message of `service`'s `entrypoint` sent to be retried later.
+    pub(crate) fn retried(service: &str, entrypoint: &str) {
+        families()
+            .retries
+            .get_or_create(&self::entrypoint(service, entrypoint))
+            .inc();
+    }
+
+    /// Counts a message of `service`'s `entrypoint` sent to its dead-letter queue.
+    pub(crate) fn dead_lettered(service: &str, entrypoint: &str) {
+        families()
+            .dead_letters
+            .get_or_create(&self::entrypoint(service, entrypoint))
+            .inc();
     }
 
     /// The metrics of one broker connection, by the vhost of its first URI.
@@ -201,6 +242,12 @@ mod imp {
 
     /// Counts a publish (no-op).
     pub(crate) fn published(_exchange: &str, _ok: bool) {}
+
+    /// Counts a retry (no-op).
+    pub(crate) fn retried(_service: &str, _entrypoint: &str) {}
+
+    /// Counts a dead-lettered message (no-op).
+    pub(crate) fn dead_lettered(_service: &str, _entrypoint: &str) {}
 
     /// The metrics of one broker connection (none).
     #[derive(Debug)]

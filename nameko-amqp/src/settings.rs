@@ -17,6 +17,7 @@
 //! | `RECONNECT_INTERVAL_START`, `RECONNECT_INTERVAL_MAX` | 0.2, 30 | seconds between reconnection attempts |
 //! | `AMQP_CONNECT_FAIL_FAST` | `false` | fail at start-up when the broker cannot be reached |
 //! | `PUBLISH_RETRY_POLICY` | 3, 2, 2, 30 | kombu's `max_retries`, `interval_start`, `interval_step`, `interval_max` |
+//! | `FAILURE_POLICY` | none | entrypoints' [`FailurePolicy`] by `<service>.<method>` (retries, dead letters) |
 //!
 //! The struct is registered as a [`SettingsCheck`], so a bad value is an error when the
 //! config is loaded, never a silent default:
@@ -36,6 +37,7 @@
 //! # Ok::<(), nameko_core::ConfigError>(())
 //! ```
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -45,7 +47,12 @@ use serde::de::Error as _;
 use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
+use crate::failure::FailurePolicy;
 pub use crate::wire::{AUTO_DELETE_EVENT_EXCHANGES, QUEUE_TYPE};
+
+/// Config key: the failure policies of entrypoints, by `<service>.<method>`
+/// ([`FailurePolicy`]).
+pub const FAILURE_POLICY: &str = "FAILURE_POLICY";
 
 /// Config key of the broker URI (or `;`-separated URIs).
 pub const AMQP_URI: &str = "AMQP_URI";
@@ -130,6 +137,10 @@ pub struct AmqpSettings {
     /// `PUBLISH_RETRY_POLICY`.
     #[serde(rename = "PUBLISH_RETRY_POLICY")]
     pub publish_retry_policy: RetryPolicy,
+    /// `FAILURE_POLICY`: the [`FailurePolicy`] of entrypoints by `<service>.<method>`,
+    /// over the one in code.
+    #[serde(rename = "FAILURE_POLICY")]
+    pub failure_policy: BTreeMap<String, FailurePolicy>,
 }
 
 impl Default for AmqpSettings {
@@ -148,6 +159,7 @@ impl Default for AmqpSettings {
             reconnect_interval_max: DEFAULT_RECONNECT_MAX,
             connect_fail_fast: false,
             publish_retry_policy: RetryPolicy::default(),
+            failure_policy: BTreeMap::new(),
         }
     }
 }
@@ -172,6 +184,20 @@ impl AmqpSettings {
     /// `PREFETCH_COUNT`, or `max_workers` when it is not set, as in Nameko.
     pub fn prefetch_count(&self, max_workers: usize) -> usize {
         self.prefetch_count.unwrap_or(max_workers)
+    }
+
+    /// The failure policy of `service`'s entrypoint `method`: `FAILURE_POLICY`'s entry
+    /// `<service>.<method>` when there is one, else `in_code`.
+    pub fn failure_policy_of(
+        &self,
+        service: &str,
+        method: &str,
+        in_code: &FailurePolicy,
+    ) -> FailurePolicy {
+        self.failure_policy
+            .get(&format!("{service}.{method}"))
+            .unwrap_or(in_code)
+            .clone()
     }
 
     /// The URIs of `AMQP_URI`, each trimmed, empty ones left out.

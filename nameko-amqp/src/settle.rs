@@ -1,27 +1,38 @@
 //! Settling a delivery once its worker is done: [`settle`] an [`Outcome`] per a
-//! [`SettlePolicy`] (acknowledge, requeue with back-off, or reject), the one place the
+//! [`SettlePolicy`] (acknowledge, requeue with back-off, reject, or per the entrypoint's
+//! [`FailurePolicy`]: retry later through a delay queue, or dead-letter), the one place the
 //! event handler, `consume` and RPC entrypoints decide what becomes of a message; and the
 //! AMQP primitives under it ([`ack`], [`requeue`], [`reject`]).
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
 
-use lapin::Channel;
 use lapin::message::Delivery;
-use lapin::options::{BasicAckOptions, BasicNackOptions, BasicRejectOptions};
-use nameko_core::{AsMethodError, Outcome};
+use lapin::options::{BasicAckOptions, BasicNackOptions, BasicRejectOptions, QueueDeclareOptions};
+use lapin::types::{AMQPValue, FieldTable, LongString};
+use lapin::{BasicProperties, Channel};
+use nameko_core::{AsMethodError, Outcome, RemoteError};
+
+use crate::connection::AmqpConnection;
+use crate::error::AmqpError;
+use crate::failure::{Decision, FailurePolicy, OnMalformed, RetryLater};
+use crate::wire;
 
 /// How long a failed message that is requeued again (it was redelivered) is held first,
 /// so that a message failing every time does not spin.
 pub(crate) const REDELIVERY_BACKOFF: Duration = Duration::from_millis(500);
 
 /// What becomes of a message whose worker failed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub(crate) struct SettlePolicy {
     /// Whether the message goes back to the queue (to be delivered again) instead of being
     /// acknowledged.
     pub(crate) requeue_on_error: bool,
     /// How long a redelivered message that failed again is held before it is requeued.
     pub(crate) redelivery_backoff: Duration,
+    /// The entrypoint's failure policy and where it sends messages, when it has one
+    /// (event handlers and `consume`; not RPC).
+    pub(crate) failures: Option<Arc<FailureRoute>>,
 }
 
 impl SettlePolicy {
@@ -30,7 +41,14 @@ impl SettlePolicy {
         SettlePolicy {
             requeue_on_error,
             redelivery_backoff: REDELIVERY_BACKOFF,
+            failures: None,
         }
+    }
+
+    /// With the failure policy of `route`.
+    pub(crate) fn with_failures(mut self, route: Arc<FailureRoute>) -> Self {
+        self.failures = Some(route);
+        self
     }
 }
 
@@ -76,8 +94,21 @@ pub(crate) async fn settle<T, E: AsMethodError>(
     // The container logged the failure; what happens to the message is said here.
     let error = failure.remote_error();
     if failure.is_caller_error() {
-        reject_malformed(delivery, &error.value, origin).await;
-    } else if policy.requeue_on_error {
+        return malformed(channel, delivery, error, policy, origin).await;
+    }
+    if let Some(route) = &policy.failures {
+        let retry_later = RetryLater::find(failure.source_error()).map(RetryLater::delay);
+        match route.policy.decide(failed_attempts(delivery), retry_later) {
+            Decision::Default => {}
+            Decision::Retry { delay, attempt } => {
+                return route.retry(channel, delivery, error, delay, attempt).await;
+            }
+            Decision::DeadLetter { attempts } => {
+                return route.dead_letter(channel, delivery, error, attempts).await;
+            }
+        }
+    }
+    if policy.requeue_on_error {
         tracing::warn!(
             target: "nameko_amqp::consumer",
             queue = %origin.queue, entrypoint = %origin.entrypoint, %error,
@@ -94,6 +125,31 @@ pub(crate) async fn settle<T, E: AsMethodError>(
             "worker failed; the message is acknowledged (requeue_on_error = false)"
         );
         ack(channel, delivery).await;
+    }
+}
+
+/// Settles a message the entrypoint cannot take (`error` says why): never retried, since
+/// no retry could succeed; dead-lettered when the failure policy says so
+/// ([`OnMalformed::DeadLetter`]), else rejected without requeue.
+pub(crate) async fn malformed(
+    channel: &Channel,
+    delivery: &Delivery,
+    error: &RemoteError,
+    policy: &SettlePolicy,
+    origin: &Origin<'_>,
+) {
+    match &policy.failures {
+        Some(route) if route.policy.on_malformed == OnMalformed::DeadLetter => {
+            tracing::error!(
+                target: "nameko_amqp::consumer",
+                queue = %origin.queue, entrypoint = %origin.entrypoint,
+                delivery_tag = delivery.delivery_tag,
+                "a message the entrypoint cannot take goes to the dead-letter queue: {}", error.value
+            );
+            let attempts = failed_attempts(delivery).saturating_add(1);
+            route.dead_letter(channel, delivery, error, attempts).await;
+        }
+        _ => reject_malformed(delivery, &error.value, origin).await,
     }
 }
 
@@ -143,4 +199,254 @@ pub(crate) async fn reject(delivery: &Delivery) {
     {
         tracing::warn!(target: "nameko_amqp::consumer", error = %e, "reject failed");
     }
+}
+
+/// The failed attempts a message has had so far: its `x-nameko-attempts` header, 0 when
+/// it has none (a first delivery, or a message from Python Nameko).
+pub(crate) fn failed_attempts(delivery: &Delivery) -> u32 {
+    let value = delivery
+        .properties
+        .headers()
+        .as_ref()
+        .and_then(|h| h.inner().get(wire::ATTEMPTS_HEADER));
+    let n = match value {
+        Some(AMQPValue::LongLongInt(n)) => *n,
+        Some(AMQPValue::LongInt(n)) => i64::from(*n),
+        Some(AMQPValue::LongUInt(n)) => i64::from(*n),
+        Some(AMQPValue::ShortInt(n)) => i64::from(*n),
+        Some(AMQPValue::ShortUInt(n)) => i64::from(*n),
+        Some(AMQPValue::ShortShortInt(n)) => i64::from(*n),
+        Some(AMQPValue::ShortShortUInt(n)) => i64::from(*n),
+        _ => 0,
+    };
+    u32::try_from(n.max(0)).unwrap_or(u32::MAX)
+}
+
+/// Where the failed messages of one entrypoint go, per its [`FailurePolicy`]: the delay
+/// queues of its retries and its dead-letter queue.
+#[derive(Debug)]
+pub(crate) struct FailureRoute {
+    pub(crate) connection: Arc<AmqpConnection>,
+    pub(crate) policy: FailurePolicy,
+    /// The service and the method, for the headers and the metrics.
+    pub(crate) service: String,
+    pub(crate) method: String,
+    /// The queue the entrypoint consumes: where retries come back to.
+    pub(crate) queue: String,
+}
+
+/// Longest `x-nameko-exc-message` kept (AMQP headers share the frame with the rest).
+const MAX_MESSAGE_HEADER: usize = 1024;
+
+impl FailureRoute {
+    /// The entrypoint's dead-letter queue.
+    pub(crate) fn dead_letter_queue(&self) -> String {
+        wire::dead_letter_queue(&self.service, &self.method)
+    }
+
+    /// Declares the dead-letter queue on `channel` (durable, classic).
+    pub(crate) async fn declare_dead_letter_queue(
+        &self,
+        channel: &Channel,
+    ) -> Result<(), AmqpError> {
+        declare(channel, &self.dead_letter_queue(), FieldTable::default()).await
+    }
+
+    /// Publishes `delivery` to the delay queue of `delay`, as failed attempt `attempt`,
+    /// then acknowledges it; requeues it when that cannot be done.
+    async fn retry(
+        &self,
+        channel: &Channel,
+        delivery: &Delivery,
+        error: &RemoteError,
+        delay: Duration,
+        attempt: u32,
+    ) {
+        let queue = wire::retry_queue(&self.queue, delay);
+        let ttl = i64::try_from(delay.as_millis()).unwrap_or(i64::MAX);
+        let mut args = FieldTable::default();
+        args.insert("x-message-ttl".into(), AMQPValue::LongLongInt(ttl));
+        args.insert("x-dead-letter-exchange".into(), long_string(""));
+        args.insert("x-dead-letter-routing-key".into(), long_string(&self.queue));
+        // Unused delay queues go away; each retry declares its queue again, so this never
+        // outruns a message still in it.
+        args.insert(
+            "x-expires".into(),
+            AMQPValue::LongLongInt(ttl.saturating_mul(2).saturating_add(60_000)),
+        );
+        let sent = match declare(channel, &queue, args).await {
+            Ok(()) => self.publish(&queue, delivery, error, attempt).await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(()) => {
+                tracing::warn!(
+                    target: "nameko_amqp::consumer",
+                    queue = %self.queue, entrypoint = %self.method, %error, attempt,
+                    retry_in_ms = u64::try_from(delay.as_millis()).unwrap_or(u64::MAX),
+                    "worker failed; the message is retried later"
+                );
+                crate::metrics::retried(&self.service, &self.method);
+                ack(channel, delivery).await;
+            }
+            Err(e) => self.cannot_move(delivery, "retry", &e).await,
+        }
+    }
+
+    /// Publishes `delivery` to the dead-letter queue after `attempts` failed attempts, then
+    /// acknowledges it; requeues it when that cannot be done.
+    async fn dead_letter(
+        &self,
+        channel: &Channel,
+        delivery: &Delivery,
+        error: &RemoteError,
+        attempts: u32,
+    ) {
+        let queue = self.dead_letter_queue();
+        let sent = match self.declare_dead_letter_queue(channel).await {
+            Ok(()) => self.publish(&queue, delivery, error, attempts).await,
+            Err(e) => Err(e),
+        };
+        match sent {
+            Ok(()) => {
+                tracing::error!(
+                    target: "nameko_amqp::consumer",
+                    queue = %self.queue, entrypoint = %self.method, %error, attempts,
+                    dead_letter_queue = %queue,
+                    "worker failed; the message goes to the dead-letter queue"
+                );
+                crate::metrics::dead_lettered(&self.service, &self.method);
+                ack(channel, delivery).await;
+            }
+            Err(e) => self.cannot_move(delivery, "dead-letter", &e).await,
+        }
+    }
+
+    /// A message that could not be moved goes back to its queue: nothing is lost.
+    async fn cannot_move(&self, delivery: &Delivery, what: &str, e: &AmqpError) {
+        tracing::error!(
+            target: "nameko_amqp::consumer",
+            queue = %self.queue, entrypoint = %self.method, error = %e,
+            "cannot {what} the failed message; requeueing it"
+        );
+        if delivery.redelivered {
+            tokio::time::sleep(REDELIVERY_BACKOFF).await;
+        }
+        requeue(delivery).await;
+    }
+
+    /// Publishes a copy of `delivery` to `queue` (through the default exchange) with the
+    /// failure in its headers, and waits for the broker's confirm.
+    async fn publish(
+        &self,
+        queue: &str,
+        delivery: &Delivery,
+        error: &RemoteError,
+        attempts: u32,
+    ) -> Result<(), AmqpError> {
+        let headers = self.failure_headers(delivery, error, attempts);
+        let properties = republished(&delivery.properties, headers);
+        self.connection
+            .publish("", queue, false, &delivery.data, properties)
+            .await
+            .map(drop)
+    }
+
+    /// The headers of `delivery` with its failure: attempts, times, error, where it came
+    /// from (kept from its first failure).
+    fn failure_headers(
+        &self,
+        delivery: &Delivery,
+        error: &RemoteError,
+        attempts: u32,
+    ) -> FieldTable {
+        let mut headers = delivery.properties.headers().clone().unwrap_or_default();
+        let now = long_string(&httpdate::fmt_http_date(SystemTime::now()));
+        let has = |h: &FieldTable, key: &str| h.inner().contains_key(key);
+        headers.insert(
+            wire::ATTEMPTS_HEADER.into(),
+            AMQPValue::LongLongInt(i64::from(attempts)),
+        );
+        if !has(&headers, wire::FIRST_FAILURE_HEADER) {
+            headers.insert(wire::FIRST_FAILURE_HEADER.into(), now.clone());
+        }
+        headers.insert(wire::LAST_FAILURE_HEADER.into(), now);
+        headers.insert(wire::EXC_TYPE_HEADER.into(), long_string(&error.exc_type));
+        let message: String = error.value.chars().take(MAX_MESSAGE_HEADER).collect();
+        headers.insert(wire::EXC_MESSAGE_HEADER.into(), long_string(&message));
+        if !has(&headers, wire::ORIGINAL_EXCHANGE_HEADER) {
+            headers.insert(
+                wire::ORIGINAL_EXCHANGE_HEADER.into(),
+                long_string(delivery.exchange.as_str()),
+            );
+            headers.insert(
+                wire::ORIGINAL_ROUTING_KEY_HEADER.into(),
+                long_string(delivery.routing_key.as_str()),
+            );
+        }
+        headers.insert(wire::ORIGINAL_QUEUE_HEADER.into(), long_string(&self.queue));
+        headers.insert(
+            wire::ENTRYPOINT_HEADER.into(),
+            long_string(&format!("{}.{}", self.service, self.method)),
+        );
+        headers
+    }
+}
+
+fn long_string(s: &str) -> AMQPValue {
+    AMQPValue::LongString(LongString::from(s))
+}
+
+/// Declares a durable queue the failure policy publishes to.
+async fn declare(channel: &Channel, queue: &str, args: FieldTable) -> Result<(), AmqpError> {
+    let options = QueueDeclareOptions {
+        durable: true,
+        ..QueueDeclareOptions::default()
+    };
+    channel
+        .queue_declare(queue.into(), options, args)
+        .await
+        .map(drop)
+        .map_err(|source| AmqpError::Protocol {
+            operation: format!("queue.declare {queue}"),
+            source,
+        })
+}
+
+/// The properties a moved message is published with: its own, with `headers`, and
+/// without a per-message `expiration` (its delay is its queue's) or a `user_id` (the
+/// broker checks it against the publishing connection's user).
+pub(crate) fn republished(original: &BasicProperties, headers: FieldTable) -> BasicProperties {
+    let mut p = BasicProperties::default().with_headers(headers);
+    if let Some(v) = original.content_type() {
+        p = p.with_content_type(v.clone());
+    }
+    if let Some(v) = original.content_encoding() {
+        p = p.with_content_encoding(v.clone());
+    }
+    if let Some(v) = original.delivery_mode() {
+        p = p.with_delivery_mode(*v);
+    }
+    if let Some(v) = original.priority() {
+        p = p.with_priority(*v);
+    }
+    if let Some(v) = original.correlation_id() {
+        p = p.with_correlation_id(v.clone());
+    }
+    if let Some(v) = original.reply_to() {
+        p = p.with_reply_to(v.clone());
+    }
+    if let Some(v) = original.message_id() {
+        p = p.with_message_id(v.clone());
+    }
+    if let Some(v) = original.timestamp() {
+        p = p.with_timestamp(*v);
+    }
+    if let Some(v) = original.kind() {
+        p = p.with_type(v.clone());
+    }
+    if let Some(v) = original.app_id() {
+        p = p.with_app_id(v.clone());
+    }
+    p
 }

@@ -99,6 +99,52 @@ pub fn reply_queue(caller_service: &str, id: &str) -> String {
     format!("rpc.reply-{caller_service}-{id}")
 }
 
+/// Dead-letter queue of an entrypoint (nameko-rs, [`failure`](crate::failure)):
+/// `dlq-<service>.<method>`.
+pub fn dead_letter_queue(service: &str, method: &str) -> String {
+    format!("dlq-{service}.{method}")
+}
+
+/// Delay queue of `queue`'s retries after `delay` (nameko-rs, [`failure`](crate::failure)):
+/// `<queue>--retry-<ms>ms`, its messages dead-lettered back to `queue` when their delay
+/// has passed.
+pub fn retry_queue(queue: &str, delay: std::time::Duration) -> String {
+    format!("{queue}--retry-{}ms", delay.as_millis())
+}
+
+/// Header (nameko-rs): the failed attempts of a retried or dead-lettered message. Not
+/// `nameko.`-prefixed, so Python Nameko does not take it as context data to pass on.
+pub const ATTEMPTS_HEADER: &str = "x-nameko-attempts";
+/// Header (nameko-rs): when the first attempt failed (an HTTP date).
+pub const FIRST_FAILURE_HEADER: &str = "x-nameko-first-failure";
+/// Header (nameko-rs): when the last attempt failed (an HTTP date).
+pub const LAST_FAILURE_HEADER: &str = "x-nameko-last-failure";
+/// Header (nameko-rs): the `exc_type` of the last failure.
+pub const EXC_TYPE_HEADER: &str = "x-nameko-exc-type";
+/// Header (nameko-rs): the message (`value`) of the last failure.
+pub const EXC_MESSAGE_HEADER: &str = "x-nameko-exc-message";
+/// Header (nameko-rs): the exchange the message was first published to.
+pub const ORIGINAL_EXCHANGE_HEADER: &str = "x-nameko-original-exchange";
+/// Header (nameko-rs): the routing key the message was first published with.
+pub const ORIGINAL_ROUTING_KEY_HEADER: &str = "x-nameko-original-routing-key";
+/// Header (nameko-rs): the queue the message failed on.
+pub const ORIGINAL_QUEUE_HEADER: &str = "x-nameko-original-queue";
+/// Header (nameko-rs): the entrypoint it failed in, `<service>.<method>`.
+pub const ENTRYPOINT_HEADER: &str = "x-nameko-entrypoint";
+/// The headers of a failure, removed when a dead-lettered message is replayed (with
+/// RabbitMQ's own `x-death`, `x-first-death-*` and `x-last-death-*`).
+pub const FAILURE_HEADERS: [&str; 9] = [
+    ATTEMPTS_HEADER,
+    FIRST_FAILURE_HEADER,
+    LAST_FAILURE_HEADER,
+    EXC_TYPE_HEADER,
+    EXC_MESSAGE_HEADER,
+    ORIGINAL_EXCHANGE_HEADER,
+    ORIGINAL_ROUTING_KEY_HEADER,
+    ORIGINAL_QUEUE_HEADER,
+    ENTRYPOINT_HEADER,
+];
+
 /// The body of an RPC reply: `{"result": ..., "error": ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct ReplyBody {

@@ -6,6 +6,7 @@
 
 mod custom;
 mod event_handler;
+mod failure;
 mod http;
 mod rpc;
 mod rpc_client;
@@ -22,6 +23,7 @@ use crate::text;
 
 pub(crate) use custom::{CustomArgs, custom_args};
 pub(crate) use event_handler::{EventHandlerArgs, event_handler_args};
+pub(crate) use failure::FailureArgs;
 pub(crate) use http::{HttpArgs, http_args};
 pub(crate) use rpc::{RpcArgs, rpc_args};
 pub(crate) use rpc_client::RpcClientArgs;

@@ -54,6 +54,7 @@ pub(crate) struct Paths {
     pub(crate) rpc: TokenStream,
     pub(crate) event_handler: TokenStream,
     pub(crate) handler_type: TokenStream,
+    pub(crate) failure_policy: TokenStream,
     // nameko_amqp::__private: typed clients
     pub(crate) rpc_client: TokenStream,
     pub(crate) rpc_caller: TokenStream,
@@ -122,6 +123,7 @@ impl Paths {
             rpc: quote!(#amqp::rpc),
             event_handler: quote!(#amqp::event_handler),
             handler_type: quote!(#amqp::HandlerType),
+            failure_policy: quote!(#amqp::failure_policy),
             rpc_client: quote!(#amqp::rpc_client!),
             rpc_caller: quote!(#amqp::RpcCaller),
             rpc_error: quote!(#amqp::RpcError),

@@ -19,7 +19,8 @@ use crate::connection::AmqpConnection;
 use crate::consumer::{ConsumerSlot, QueueConsumer, Setup, declare_bound_queue};
 use crate::error::AmqpError;
 use crate::events::dispatcher::events_exchange;
-use crate::settle::{Origin, SettlePolicy, reject_malformed, settle};
+use crate::failure::{FailurePolicy, Retry};
+use crate::settle::{FailureRoute, Origin, SettlePolicy, malformed, settle};
 use crate::wire;
 
 /// How events are shared between the instances of the listening services.
@@ -88,6 +89,11 @@ async fn broadcast_identifier(container: &ContainerHandle) -> Arc<BroadcastIdent
 /// finished; a failure is requeued when `requeue_on_error`, else acknowledged and logged.
 /// A payload the handler cannot take (its type does not deserialise) is rejected without
 /// requeue whatever `requeue_on_error` says, since no retry could succeed.
+///
+/// A [`FailurePolicy`] ([`failure_policy`](Self::failure_policy), or `FAILURE_POLICY` in
+/// the config) changes that: delayed retries carried by RabbitMQ, then the handler's
+/// dead-letter queue (see [`failure`](crate::failure)); it takes precedence over
+/// `requeue_on_error`.
 pub struct EventHandler {
     method: &'static str,
     source_service: String,
@@ -95,6 +101,7 @@ pub struct EventHandler {
     handler_type: HandlerType,
     reliable_delivery: bool,
     requeue_on_error: bool,
+    failure_policy: FailurePolicy,
     broadcast_identifier: Option<String>,
     options: Arc<EntrypointOptions>,
     handler: EventHandlerFn,
@@ -110,6 +117,7 @@ impl std::fmt::Debug for EventHandler {
             .field("handler_type", &self.handler_type)
             .field("reliable_delivery", &self.reliable_delivery)
             .field("requeue_on_error", &self.requeue_on_error)
+            .field("failure_policy", &self.failure_policy)
             .finish()
     }
 }
@@ -133,6 +141,7 @@ impl EventHandler {
             handler_type: HandlerType::ServicePool,
             reliable_delivery: true,
             requeue_on_error: false,
+            failure_policy: FailurePolicy::default(),
             broadcast_identifier: None,
             options: Arc::default(),
             handler: Arc::new(handler),
@@ -157,6 +166,19 @@ impl EventHandler {
     pub fn requeue_on_error(mut self, requeue: bool) -> Self {
         self.requeue_on_error = requeue;
         self
+    }
+
+    /// Sets the failure policy (default: Nameko's, no retries and no dead-letter queue);
+    /// `FAILURE_POLICY` in the config overrides it.
+    pub fn failure_policy(mut self, policy: FailurePolicy) -> Self {
+        self.failure_policy = policy;
+        self
+    }
+
+    /// Retries a failed event per `retry`, then sends it to the dead-letter queue:
+    /// `failure_policy(FailurePolicy::retry(retry))`.
+    pub fn retry(self, retry: Retry) -> Self {
+        self.failure_policy(FailurePolicy::retry(retry))
     }
 
     /// Sets the entrypoint's options: `expected_exceptions`, `sensitive_arguments`, the
@@ -220,6 +242,18 @@ impl EventHandler {
             wire::shared_queue_arguments(connection.settings())
         };
         let event_type = self.event_type.clone();
+        let route = Arc::new(FailureRoute {
+            connection: Arc::clone(&connection),
+            policy: connection.settings().failure_policy_of(
+                container.service_name(),
+                self.method,
+                &self.failure_policy,
+            ),
+            service: container.service_name().to_owned(),
+            method: self.method.to_owned(),
+            queue: queue.clone(),
+        });
+        let dead_letters = route.policy.dead_letters().then(|| Arc::clone(&route));
         let dispatch = Arc::new(EventDeliveryHandler {
             container: container.clone(),
             method: Arc::from(self.method),
@@ -227,18 +261,22 @@ impl EventHandler {
             options: Arc::clone(&self.options),
             queue: queue.clone(),
             exchange: Arc::from(exchange.name()),
-            policy: SettlePolicy::requeue_on_error(self.requeue_on_error),
+            policy: SettlePolicy::requeue_on_error(self.requeue_on_error).with_failures(route),
             handler: Arc::clone(&self.handler),
         });
         let setup: Setup = Arc::new(move |channel: Channel| {
-            let (exchange, queue, event_type, args) = (
+            let (exchange, queue, event_type, args, dead_letters) = (
                 exchange.clone(),
                 queue.clone(),
                 event_type.clone(),
                 queue_args.clone(),
+                dead_letters.clone(),
             );
             Box::pin(async move {
                 exchange.declare_on(&channel).await?;
+                if let Some(route) = dead_letters {
+                    route.declare_dead_letter_queue(&channel).await?;
+                }
                 let options = QueueDeclareOptions {
                     durable: true,
                     auto_delete,
@@ -313,6 +351,9 @@ impl Entrypoint for EventHandler {
             "requeue_on_error".into(),
             Value::from(self.requeue_on_error),
         );
+        if !self.failure_policy.is_default() {
+            d.insert("failure_policy".into(), self.failure_policy.describe());
+        }
         Value::Object(d)
     }
 
@@ -388,8 +429,8 @@ impl EventDeliveryHandler {
         let payload: Value = match serde_json::from_slice(&delivery.data) {
             Ok(v) => v,
             Err(e) => {
-                let why = format!("payload is not JSON: {e}");
-                reject_malformed(&delivery, &why, &origin).await;
+                let why = RemoteError::malformed_request(format!("payload is not JSON: {e}"));
+                malformed(&channel, &delivery, &why, &self.policy, &origin).await;
                 return;
             }
         };

@@ -7,7 +7,7 @@ use lapin::message::Delivery;
 use nameko_core::entrypoint::{FireError, FireInput, FireOutput, IntoEntrypoint, Method};
 use nameko_core::{
     Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
-    Extension,
+    Extension, RemoteError,
 };
 use serde_json::Value;
 
@@ -15,7 +15,8 @@ use super::declare::Queue;
 use crate::connection::AmqpConnection;
 use crate::consumer::{ConsumerSlot, QueueConsumer, Setup};
 use crate::error::AmqpError;
-use crate::settle::{Origin, SettlePolicy, reject_malformed, settle};
+use crate::failure::{FailurePolicy, Retry};
+use crate::settle::{FailureRoute, Origin, SettlePolicy, malformed, settle};
 use crate::wire;
 
 /// The entrypoint kind of `#[entrypoint(consume(queue))]`: a worker for each message of
@@ -30,6 +31,11 @@ use crate::wire;
 /// else acknowledged (and the failure logged). A body that is not JSON, or that does not
 /// fit the method's parameter, is rejected without requeue and logged, since no retry
 /// could succeed. After a lost connection the consumer declares and consumes again.
+///
+/// A [`FailurePolicy`] ([`Consume::failure_policy`], [`Consume::retry`], or
+/// `FAILURE_POLICY` in the config) changes what becomes of failed and undecodable messages:
+/// delayed retries carried by RabbitMQ, then the entrypoint's dead-letter queue (see
+/// [`failure`](crate::failure)); it takes precedence over `requeue_on_error`.
 ///
 /// ```
 /// use nameko_amqp::messaging::{Exchange, Queue, consume};
@@ -65,6 +71,7 @@ pub fn consume(queue: Queue) -> Consume {
     Consume {
         queue,
         requeue_on_error: false,
+        failure_policy: FailurePolicy::default(),
     }
 }
 
@@ -73,6 +80,7 @@ pub fn consume(queue: Queue) -> Consume {
 pub struct Consume {
     queue: Queue,
     requeue_on_error: bool,
+    failure_policy: FailurePolicy,
 }
 
 impl Consume {
@@ -81,6 +89,19 @@ impl Consume {
     pub fn requeue_on_error(mut self, requeue: bool) -> Self {
         self.requeue_on_error = requeue;
         self
+    }
+
+    /// Sets the failure policy (default: Nameko's, no retries and no dead-letter queue);
+    /// `FAILURE_POLICY` in the config overrides it.
+    pub fn failure_policy(mut self, policy: FailurePolicy) -> Self {
+        self.failure_policy = policy;
+        self
+    }
+
+    /// Retries a failed message per `retry`, then sends it to the dead-letter queue:
+    /// `failure_policy(FailurePolicy::retry(retry))`.
+    pub fn retry(self, retry: Retry) -> Self {
+        self.failure_policy(FailurePolicy::retry(retry))
     }
 
     /// The queue.
@@ -94,6 +115,7 @@ impl IntoEntrypoint for Consume {
         Box::new(ConsumeEntrypoint {
             queue: self.queue,
             requeue_on_error: self.requeue_on_error,
+            failure_policy: self.failure_policy,
             options: Arc::new(method.options.clone()),
             method,
             running: ConsumerSlot::default(),
@@ -105,6 +127,7 @@ impl IntoEntrypoint for Consume {
 struct ConsumeEntrypoint {
     queue: Queue,
     requeue_on_error: bool,
+    failure_policy: FailurePolicy,
     method: Method,
     options: Arc<EntrypointOptions>,
     running: ConsumerSlot,
@@ -117,10 +140,27 @@ impl ConsumeEntrypoint {
             return Ok(());
         }
         let connection = AmqpConnection::shared(container).await?;
+        let route = Arc::new(FailureRoute {
+            connection: Arc::clone(&connection),
+            policy: connection.settings().failure_policy_of(
+                container.service_name(),
+                self.method.name,
+                &self.failure_policy,
+            ),
+            service: container.service_name().to_owned(),
+            method: self.method.name.to_owned(),
+            queue: self.queue.name().to_owned(),
+        });
+        let dead_letters = route.policy.dead_letters().then(|| Arc::clone(&route));
         let queue = self.queue.clone();
         let setup: Setup = Arc::new(move |channel: Channel| {
-            let queue = queue.clone();
-            Box::pin(async move { queue.declare_on(&channel).await })
+            let (queue, dead_letters) = (queue.clone(), dead_letters.clone());
+            Box::pin(async move {
+                if let Some(route) = dead_letters {
+                    route.declare_dead_letter_queue(&channel).await?;
+                }
+                queue.declare_on(&channel).await
+            })
         });
         let exchange = self.queue.get_exchange().map(|e| e.name()).unwrap_or("");
         let dispatch = Arc::new(MessageHandler {
@@ -129,7 +169,7 @@ impl ConsumeEntrypoint {
             options: Arc::clone(&self.options),
             queue: self.queue.name().to_owned(),
             exchange: Arc::from(exchange),
-            policy: SettlePolicy::requeue_on_error(self.requeue_on_error),
+            policy: SettlePolicy::requeue_on_error(self.requeue_on_error).with_failures(route),
         });
         let consumer =
             QueueConsumer::start(connection, container, setup, move |channel, delivery| {
@@ -188,6 +228,9 @@ impl Entrypoint for ConsumeEntrypoint {
             "requeue_on_error".into(),
             Value::from(self.requeue_on_error),
         );
+        if !self.failure_policy.is_default() {
+            d.insert("failure_policy".into(), self.failure_policy.describe());
+        }
         Value::Object(d)
     }
 
@@ -233,8 +276,8 @@ impl MessageHandler {
         let body: Value = match serde_json::from_slice(&delivery.data) {
             Ok(v) => v,
             Err(e) => {
-                let why = format!("the body is not JSON: {e}");
-                reject_malformed(&delivery, &why, &origin).await;
+                let why = RemoteError::malformed_request(format!("the body is not JSON: {e}"));
+                malformed(&channel, &delivery, &why, &self.policy, &origin).await;
                 return;
             }
         };

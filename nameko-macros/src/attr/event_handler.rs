@@ -2,13 +2,15 @@
 
 use syn::{Attribute, Expr, ExprLit, Lit, LitStr};
 
-use super::{Arg, WorkerArgs, WorkerKeys, bool_value, path_to_string, python_args, set_once};
+use super::{
+    Arg, FailureArgs, WorkerArgs, WorkerKeys, bool_value, path_to_string, python_args, set_once,
+};
 use crate::ctxt::Ctxt;
 
 const MARKER: &str = "event_handler";
 
 /// The keys `#[event_handler(...)]` accepts, as error messages list them.
-const KEYS: &str = "`handler_type`, `reliable_delivery`, `requeue_on_error`, `expected_exceptions(...)`, `sensitive_arguments(...)`, and `source_service` and `event_type` when they are not given first";
+const KEYS: &str = "`handler_type`, `reliable_delivery`, `requeue_on_error`, `retry(...)`, `dead_letter`, `on_malformed`, `expected_exceptions(...)`, `sensitive_arguments(...)`, and `source_service` and `event_type` when they are not given first";
 
 /// The handler types, as error messages list them.
 const HANDLER_TYPES: &str = "`\"service_pool\"` (the default), `\"singleton\"`, `\"broadcast\"`";
@@ -80,6 +82,8 @@ pub(crate) struct EventHandlerArgs {
     pub(crate) handler_type: HandlerType,
     pub(crate) reliable_delivery: bool,
     pub(crate) requeue_on_error: bool,
+    /// `retry(...)`, `dead_letter`, `on_malformed` (nameko-rs).
+    pub(crate) failure: FailureArgs,
     pub(crate) worker: WorkerArgs,
 }
 
@@ -94,11 +98,12 @@ pub(crate) fn event_handler_args(attr: &Attribute) -> syn::Result<EventHandlerAr
     let mut reliable: Option<Option<bool>> = None;
     let mut requeue: Option<Option<bool>> = None;
     let mut worker = WorkerKeys::new(MARKER, true);
+    let mut failure = FailureArgs::default();
     let mut positional = 0;
     for arg in args {
         match arg {
             Arg::Positional(value) => {
-                if worker.bare(&mut cx, &value) {
+                if worker.bare(&mut cx, &value) || failure.positional(&mut cx, &value) {
                     continue;
                 }
                 if let Some(hint) = bare_handler_type(&value) {
@@ -126,7 +131,7 @@ pub(crate) fn event_handler_args(attr: &Attribute) -> syn::Result<EventHandlerAr
                 positional += 1;
             }
             Arg::Named { key, value } => {
-                if worker.named(&mut cx, &key, &value) {
+                if worker.named(&mut cx, &key, &value) || failure.named(&mut cx, &key, &value) {
                     continue;
                 }
                 let name = path_to_string(&key);
@@ -170,6 +175,7 @@ pub(crate) fn event_handler_args(attr: &Attribute) -> syn::Result<EventHandlerAr
             handler_type: handler_type.flatten().unwrap_or_default(),
             reliable_delivery: reliable.flatten().unwrap_or(true),
             requeue_on_error: requeue.flatten().unwrap_or(false),
+            failure,
             worker: worker.finish(),
         }),
         // Unreachable: a missing or invalid value is reported above.

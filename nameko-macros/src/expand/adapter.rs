@@ -131,6 +131,7 @@ fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> To
     let Paths {
         event_handler,
         handler_type,
+        failure_policy,
         value,
         serde_json,
         remote_error,
@@ -179,6 +180,20 @@ fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> To
         .into_iter()
         .collect();
     let options = options(p, &args.worker, &params);
+    let failure = &args.failure;
+    let retry = match failure.retry {
+        Some(r) => {
+            let (max, delay, backoff, max_delay) = (
+                Literal::u32_suffixed(r.max),
+                Literal::u64_suffixed(r.delay_ms),
+                Literal::f64_suffixed(r.backoff),
+                Literal::u64_suffixed(r.max_delay_ms),
+            );
+            quote!(::core::option::Option::Some((#max, #delay, #backoff, #max_delay)))
+        }
+        None => quote!(::core::option::Option::None),
+    };
+    let (dead_letter, malformed) = (failure.dead_letter, failure.malformed_dead_letter);
     quote! {
         #event_handler(
             #wire_name,
@@ -187,6 +202,7 @@ fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> To
             #handler_type::#variant,
             #reliable_delivery,
             #requeue_on_error,
+            #failure_policy(#retry, #dead_letter, #malformed),
             #options,
             #handler
         )
