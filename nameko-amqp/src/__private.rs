@@ -47,18 +47,20 @@ pub fn failure_policy(
     malformed_dead_letter: bool,
 ) -> crate::FailurePolicy {
     use std::time::Duration;
-    let mut policy = crate::FailurePolicy::default();
-    policy.retry = retry.map(|(max, delay, backoff, max_delay)| {
-        crate::Retry::new(max)
-            .delay(Duration::from_millis(delay))
-            .backoff(backoff)
-            .max_delay(Duration::from_millis(max_delay))
-    });
-    policy.dead_letter = dead_letter;
-    if malformed_dead_letter {
-        policy.on_malformed = crate::OnMalformed::DeadLetter;
+    crate::FailurePolicy {
+        retry: retry.map(|(max, delay, backoff, max_delay)| {
+            crate::Retry::new(max)
+                .delay(Duration::from_millis(delay))
+                .backoff(backoff)
+                .max_delay(Duration::from_millis(max_delay))
+        }),
+        dead_letter,
+        on_malformed: if malformed_dead_letter {
+            crate::OnMalformed::DeadLetter
+        } else {
+            crate::OnMalformed::Reject
+        },
     }
-    policy
 }
 
 // Typed clients: the client struct and its impls come from `rpc_client!`, the methods

@@ -73,6 +73,7 @@
 
 pub mod connection;
 mod consumer;
+pub mod dead_letters;
 pub mod error;
 pub mod events;
 pub mod failure;

@@ -42,6 +42,7 @@
 
 pub mod args;
 pub mod describe;
+pub mod dlq;
 pub mod error;
 pub mod shell;
 pub mod show_config;
@@ -152,6 +153,14 @@ pub enum Command {
         /// Output format.
         #[arg(long, value_enum, default_value_t = Format::Yaml)]
         format: Format,
+    },
+    /// Read, replay or purge the dead-letter queue of an entrypoint with a failure policy
+    /// (`dlq-<service>.<method>`).
+    #[command(after_help = EXIT_CODES)]
+    Dlq {
+        /// What to do.
+        #[command(subcommand)]
+        command: dlq::DlqCommand,
     },
     /// Describe the services a nameko-rs binary hosts (it is run with `--describe`), or
     /// print an AsyncAPI 3.0 document of their RPC and event channels.
@@ -327,6 +336,23 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             let config = cli.load_config()?;
             let rt = runtime()?;
             shell::run(&rt, config, options)
+        }
+        Command::Dlq { command } => {
+            let config = cli.load_config()?;
+            let rt = runtime()?;
+            let lines = rt.block_on(dlq::run(&config, command))?;
+            use std::io::Write;
+            let mut out = std::io::stdout().lock();
+            for line in lines {
+                let text = if matches!(command, dlq::DlqCommand::List { .. }) {
+                    line.to_string()
+                } else {
+                    serde_json::to_string_pretty(&line)
+                        .map_err(|e| CliError::Usage(format!("cannot print JSON: {e}")))?
+                };
+                writeln!(out, "{text}")?;
+            }
+            Ok(())
         }
         Command::ShowConfig {
             no_defaults,

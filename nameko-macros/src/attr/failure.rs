@@ -223,7 +223,7 @@ fn duration_ms(value: &Expr) -> Option<u64> {
         other => number(other)?,
     };
     let ms = (secs * 1000.0).round();
-    (ms.is_finite() && ms >= 0.0 && ms < 1e15).then_some(ms as u64)
+    (0.0..1e15).contains(&ms).then_some(ms as u64)
 }
 
 /// `"500ms"`, `"1.5s"`, `"2m"`, `"1h"` in seconds.
