@@ -6,7 +6,7 @@
 
 mod custom;
 mod event_handler;
-mod failure;
+pub(crate) mod failure;
 mod http;
 mod rpc;
 mod rpc_client;

@@ -171,6 +171,24 @@ fn client_clashes_are_errors() {
 }
 
 #[test]
+fn expands_a_failure_policy() {
+    let out = expand(
+        quote!(name = "s"),
+        quote! {
+            impl S {
+                #[event_handler("src", "evt", retry(max = 3, delay = "200ms", backoff = 2.5), on_malformed = "dead_letter")]
+                async fn handle(&self, order: Order) -> Result<(), E> {}
+            }
+        },
+    );
+    assert!(!out.contains("compile_error"), "{out}");
+    assert!(
+        out.contains(":: nameko_amqp :: __private :: failure_policy (:: core :: option :: Option :: Some ((3u32 , 200u64 , 2.5f64 , 60000u64)) , false , true)"),
+        "{out}"
+    );
+}
+
+#[test]
 fn expands_an_event_handler() {
     let out = expand(
         quote!(name = "s"),
@@ -183,7 +201,7 @@ fn expands_an_event_handler() {
     );
     assert!(!out.contains("compile_error"), "{out}");
     assert!(
-        out.contains(":: nameko_amqp :: __private :: event_handler (\"handle\" , \"src\" , \"evt\" , :: nameko_amqp :: __private :: HandlerType :: Broadcast , true , true , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) , {"),
+        out.contains(":: nameko_amqp :: __private :: event_handler (\"handle\" , \"src\" , \"evt\" , :: nameko_amqp :: __private :: HandlerType :: Broadcast , true , true , :: nameko_amqp :: __private :: failure_policy (:: core :: option :: Option :: None , false , false) , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) , {"),
         "{out}"
     );
     assert!(
@@ -316,7 +334,7 @@ fn expands_worker_options() {
         "{out}"
     );
     assert!(
-        out.contains("true , false , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) . sensitive ([\"order.card\"]) , {"),
+        out.contains("true , false , :: nameko_amqp :: __private :: failure_policy (:: core :: option :: Option :: None , false , false) , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) . sensitive ([\"order.card\"]) , {"),
         "{out}"
     );
     assert!(

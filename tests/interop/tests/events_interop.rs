@@ -45,6 +45,29 @@ impl SharedListener {
     }
 }
 
+/// The Rust instance of `shared_listener` with a failure policy: it fails every event
+/// with `fail: true`, which it retries through the broker (the retry may land on either
+/// instance) and dead-letters after its last attempt.
+struct SharedRetrying {
+    seen: Seen,
+}
+
+#[derive(Debug, thiserror::Error)]
+#[error("rust fails {0}")]
+struct RustFails(i64);
+
+#[service(name = "shared_listener")]
+impl SharedRetrying {
+    #[event_handler("py_source", "evt", retry(max = 3, delay = "100ms"))]
+    async fn handle(&self, payload: Value) -> Result<(), RustFails> {
+        if payload["fail"] == json!(true) {
+            return Err(RustFails(payload["i"].as_i64().unwrap_or(-1)));
+        }
+        self.seen.lock().unwrap().push((payload, Vec::new()));
+        Ok(())
+    }
+}
+
 /// A Rust service dispatching `evt` events.
 #[derive(Default)]
 struct RustSource {
@@ -236,6 +259,101 @@ async fn rust_and_python_instances_share_a_service_pool_queue() {
     all.sort_unstable();
     assert_eq!(all, (0..n as i64).collect::<Vec<_>>());
 
+    runner.stop().await;
+    drop(py);
+    let _ = std::fs::remove_file(&log);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_python_handler_shares_a_queue_with_a_rust_handler_that_retries() {
+    init_tracing();
+    let vhost = TestVhost::create("interop-evt-retry").unwrap();
+    let log = events_log();
+    let py = PythonServices::start(
+        &vhost,
+        &["events_services:SharedListener"],
+        &["shared_listener"],
+        &format!("EVENTS_LOG: {}\n", serde_json::to_string(&log).unwrap()),
+    )
+    .await;
+    let seen = Seen::default();
+    let mut runner = ServiceRunner::new(vhost.config());
+    runner
+        .add_service(SharedRetrying { seen: seen.clone() })
+        .unwrap();
+    runner.start().await.unwrap();
+
+    let n = 40;
+    let d = StandaloneDispatcher::connect(&vhost.config())
+        .await
+        .unwrap();
+    for i in 0..n {
+        d.dispatch("py_source", "evt", &json!({"i": i, "fail": i % 2 == 1}))
+            .await
+            .unwrap();
+    }
+    d.close().await;
+    let conn = lapin::Connection::connect(&vhost.uri(), lapin::ConnectionProperties::default())
+        .await
+        .unwrap();
+    let channel = conn.create_channel().await.unwrap();
+    let dead = || async {
+        let options = lapin::options::QueueDeclareOptions {
+            passive: true,
+            ..Default::default()
+        };
+        channel
+            .queue_declare(
+                "dlq-shared_listener.handle".into(),
+                options,
+                lapin::types::FieldTable::default(),
+            )
+            .await
+            .map(|q| q.message_count() as usize)
+            .unwrap_or(0)
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    loop {
+        let handled = seen.lock().unwrap().len() + read_log(&log).len() + dead().await;
+        if handled >= n || Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let rust: Vec<i64> = seen
+        .lock()
+        .unwrap()
+        .iter()
+        .map(|(p, _)| p["i"].as_i64().unwrap())
+        .collect();
+    let python: Vec<i64> = read_log(&log)
+        .iter()
+        .map(|l| l["payload"]["i"].as_i64().unwrap())
+        .collect();
+    let dead = dead().await;
+    assert_eq!(
+        rust.len() + python.len() + dead,
+        n,
+        "each event handled once or dead-lettered: rust {rust:?}, python {python:?}, dead {dead}"
+    );
+    assert!(
+        rust.iter().all(|i| i % 2 == 0),
+        "rust never succeeds on a failing event"
+    );
+    let mut all: Vec<i64> = rust.iter().chain(&python).copied().collect();
+    all.sort_unstable();
+    all.dedup();
+    assert_eq!(all.len(), rust.len() + python.len(), "no event twice");
+    // Only Python succeeds on the failing events: on their first delivery, or on one of
+    // the retries Rust sent back through the queue (which carry the retry headers).
+    let python_failing = python.iter().filter(|i| *i % 2 == 1).count();
+    assert_eq!(
+        python_failing + dead,
+        n / 2,
+        "every failing event handled by python or dead-lettered: python {python:?}"
+    );
+    conn.close(200, "done".into()).await.unwrap();
     runner.stop().await;
     drop(py);
     let _ = std::fs::remove_file(&log);

@@ -195,3 +195,79 @@ fn errors_accumulate() {
         parse(parse_quote!(#[event_handler("", "b", handler_type = "x", bogus = 1)])).unwrap_err();
     assert_eq!(messages.len(), 3, "{messages:?}");
 }
+
+#[test]
+fn failure_policy_keys() {
+    let args = parse(parse_quote!(#[event_handler(
+        "src", "evt", retry(max = 5, delay = "500ms", backoff = 3, max_delay = 90),
+        dead_letter = true, on_malformed = "dead_letter",
+    )]))
+    .unwrap();
+    let retry = args.failure.retry.unwrap();
+    assert_eq!(
+        (retry.max, retry.delay_ms, retry.backoff, retry.max_delay_ms),
+        (5, 500, 3.0, 90_000)
+    );
+    assert!(args.failure.dead_letter && args.failure.malformed_dead_letter);
+    let args =
+        parse(parse_quote!(#[event_handler("src", "evt", retry(max = 1, delay = 0.25))])).unwrap();
+    let retry = args.failure.retry.unwrap();
+    assert_eq!(
+        (retry.delay_ms, retry.backoff, retry.max_delay_ms),
+        (250, 2.0, 60_000)
+    );
+    let args = parse(parse_quote!(#[event_handler("src", "evt")])).unwrap();
+    assert_eq!(args.failure, FailureArgs::default());
+}
+
+#[test]
+fn failure_policy_mistakes() {
+    for (attr, expected) in [
+        (
+            parse_quote!(#[event_handler("a", "b", retry(delay = "1s"))]),
+            "`retry(...)` needs `max`",
+        ),
+        (
+            parse_quote!(#[event_handler("a", "b", retry(max = 1, delay = "1 fortnight"))]),
+            "`delay` takes a positive duration",
+        ),
+        (
+            parse_quote!(#[event_handler("a", "b", retry(max = 1, backoff = 0.5))]),
+            "`backoff` takes the factor between two delays, at least 1",
+        ),
+        (
+            parse_quote!(#[event_handler("a", "b", retry(max = 1, jitter = true))]),
+            "unknown `retry` setting `jitter`",
+        ),
+        (
+            parse_quote!(#[event_handler("a", "b", retry)]),
+            "`retry` needs its settings",
+        ),
+        (
+            parse_quote!(#[event_handler("a", "b", retry = 3)]),
+            "`retry` is written as a call",
+        ),
+        (
+            parse_quote!(#[event_handler("a", "b", on_malformed = "drop")]),
+            "unknown `on_malformed` \"drop\"",
+        ),
+        (
+            parse_quote!(#[event_handler("a", "b", dead_letter = "yes")]),
+            "`dead_letter` takes `true` or `false`",
+        ),
+    ] {
+        let message = one_error(attr);
+        assert!(message.contains(expected), "{message}");
+    }
+}
+
+#[test]
+fn durations() {
+    use crate::attr::failure::parse_duration;
+    assert_eq!(parse_duration("500ms"), Some(0.5));
+    assert_eq!(parse_duration("1.5s"), Some(1.5));
+    assert_eq!(parse_duration("2m"), Some(120.0));
+    assert_eq!(parse_duration("1h"), Some(3600.0));
+    assert_eq!(parse_duration("5"), None);
+    assert_eq!(parse_duration("s"), None);
+}
