@@ -35,6 +35,9 @@ pub mod databases {}
 #[doc = include_str!("../guide/messaging.md")]
 pub mod messaging {}
 
+#[doc = include_str!("../guide/failures.md")]
+pub mod failures {}
+
 #[doc = include_str!("../guide/writing-an-entrypoint.md")]
 pub mod writing_an_entrypoint {}
 

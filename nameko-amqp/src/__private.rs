@@ -44,6 +44,7 @@ where
 pub fn failure_policy(
     retry: Option<(u32, u64, f64, u64)>,
     dead_letter: bool,
+    delivery_limit: Option<u32>,
     malformed_dead_letter: bool,
 ) -> crate::FailurePolicy {
     use std::time::Duration;
@@ -55,6 +56,7 @@ pub fn failure_policy(
                 .max_delay(Duration::from_millis(max_delay))
         }),
         dead_letter,
+        delivery_limit,
         on_malformed: if malformed_dead_letter {
             crate::OnMalformed::DeadLetter
         } else {

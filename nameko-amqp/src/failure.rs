@@ -73,6 +73,12 @@ pub struct FailurePolicy {
     pub dead_letter: bool,
     /// A message the entrypoint cannot decode (not JSON, or not the method's parameters).
     pub on_malformed: OnMalformed,
+    /// The most times a message is delivered, redeliveries after a lost worker or
+    /// connection (a crash) and retries included; a message delivered more often goes to the
+    /// dead-letter queue without running. Redeliveries are counted by RabbitMQ's
+    /// `x-delivery-count` on quorum queues (`QUEUE_TYPE: quorum`); on a classic queue a
+    /// redelivered message counts one redelivery, whatever its number.
+    pub delivery_limit: Option<u32>,
 }
 
 impl FailurePolicy {
@@ -92,6 +98,12 @@ impl FailurePolicy {
         }
     }
 
+    /// Sets the delivery limit (see [`delivery_limit`](Self::delivery_limit)).
+    pub fn delivery_limit(mut self, limit: u32) -> Self {
+        self.delivery_limit = Some(limit.max(1));
+        self
+    }
+
     /// Sets what becomes of a message the entrypoint cannot decode.
     pub fn on_malformed(mut self, on_malformed: OnMalformed) -> Self {
         self.on_malformed = on_malformed;
@@ -101,7 +113,10 @@ impl FailurePolicy {
     /// Whether this policy can send a message to the dead-letter queue (which is then
     /// declared when the entrypoint starts).
     pub fn dead_letters(&self) -> bool {
-        self.retry.is_some() || self.dead_letter || self.on_malformed == OnMalformed::DeadLetter
+        self.retry.is_some()
+            || self.dead_letter
+            || self.delivery_limit.is_some()
+            || self.on_malformed == OnMalformed::DeadLetter
     }
 
     /// Whether it is Nameko's default (no retry, no dead-lettering).
@@ -122,6 +137,7 @@ impl FailurePolicy {
         serde_json::json!({
             "retry": retry,
             "dead_letter": self.dead_letter,
+            "delivery_limit": self.delivery_limit,
             "on_malformed": match self.on_malformed {
                 OnMalformed::Reject => "reject",
                 OnMalformed::DeadLetter => "dead_letter",

@@ -201,24 +201,77 @@ pub(crate) async fn reject(delivery: &Delivery) {
     }
 }
 
+/// Sends `delivery` to the dead-letter queue, without running its worker, when it was
+/// delivered more often than the failure policy's delivery limit; whether it did.
+pub(crate) async fn past_delivery_limit(
+    channel: &Channel,
+    delivery: &Delivery,
+    policy: &SettlePolicy,
+    origin: &Origin<'_>,
+) -> bool {
+    let Some(route) = &policy.failures else {
+        return false;
+    };
+    let Some(limit) = route.policy.delivery_limit else {
+        return false;
+    };
+    let deliveries = deliveries(delivery);
+    if deliveries <= limit {
+        return false;
+    }
+    let error = RemoteError::new(
+        "DeliveryLimitExceeded",
+        format!("delivered {deliveries} times, over the delivery limit of {limit}"),
+    )
+    .with_path("nameko_amqp.failure.DeliveryLimitExceeded");
+    tracing::error!(
+        target: "nameko_amqp::consumer",
+        queue = %origin.queue, entrypoint = %origin.entrypoint, deliveries, limit,
+        "a message over its delivery limit goes to the dead-letter queue without running"
+    );
+    route
+        .dead_letter(channel, delivery, &error, failed_attempts(delivery))
+        .await;
+    true
+}
+
+/// How many times `delivery` has been delivered, this time included: its failed attempts
+/// (each retry is a new message) plus its redeliveries (RabbitMQ's `x-delivery-count` on a
+/// quorum queue; one when a classic queue says it was redelivered).
+pub(crate) fn deliveries(delivery: &Delivery) -> u32 {
+    let headers = delivery.properties.headers().as_ref();
+    let redeliveries = match headers.and_then(|h| h.inner().get("x-delivery-count")) {
+        Some(value) => integer(value).map_or(0, |n| u32::try_from(n.max(0)).unwrap_or(u32::MAX)),
+        None => u32::from(delivery.redelivered),
+    };
+    failed_attempts(delivery)
+        .saturating_add(redeliveries)
+        .saturating_add(1)
+}
+
+fn integer(value: &AMQPValue) -> Option<i64> {
+    Some(match value {
+        AMQPValue::LongLongInt(n) => *n,
+        AMQPValue::LongInt(n) => i64::from(*n),
+        AMQPValue::LongUInt(n) => i64::from(*n),
+        AMQPValue::ShortInt(n) => i64::from(*n),
+        AMQPValue::ShortUInt(n) => i64::from(*n),
+        AMQPValue::ShortShortInt(n) => i64::from(*n),
+        AMQPValue::ShortShortUInt(n) => i64::from(*n),
+        _ => return None,
+    })
+}
+
 /// The failed attempts a message has had so far: its `x-nameko-attempts` header, 0 when
 /// it has none (a first delivery, or a message from Python Nameko).
 pub(crate) fn failed_attempts(delivery: &Delivery) -> u32 {
-    let value = delivery
+    let n = delivery
         .properties
         .headers()
         .as_ref()
-        .and_then(|h| h.inner().get(wire::ATTEMPTS_HEADER));
-    let n = match value {
-        Some(AMQPValue::LongLongInt(n)) => *n,
-        Some(AMQPValue::LongInt(n)) => i64::from(*n),
-        Some(AMQPValue::LongUInt(n)) => i64::from(*n),
-        Some(AMQPValue::ShortInt(n)) => i64::from(*n),
-        Some(AMQPValue::ShortUInt(n)) => i64::from(*n),
-        Some(AMQPValue::ShortShortInt(n)) => i64::from(*n),
-        Some(AMQPValue::ShortShortUInt(n)) => i64::from(*n),
-        _ => 0,
-    };
+        .and_then(|h| h.inner().get(wire::ATTEMPTS_HEADER))
+        .and_then(integer)
+        .unwrap_or(0);
     u32::try_from(n.max(0)).unwrap_or(u32::MAX)
 }
 

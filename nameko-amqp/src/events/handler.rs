@@ -20,7 +20,7 @@ use crate::consumer::{ConsumerSlot, QueueConsumer, Setup, declare_bound_queue};
 use crate::error::AmqpError;
 use crate::events::dispatcher::events_exchange;
 use crate::failure::{FailurePolicy, Retry};
-use crate::settle::{FailureRoute, Origin, SettlePolicy, malformed, settle};
+use crate::settle::{FailureRoute, Origin, SettlePolicy, malformed, past_delivery_limit, settle};
 use crate::wire;
 
 /// How events are shared between the instances of the listening services.
@@ -426,6 +426,9 @@ impl EventDeliveryHandler {
             queue: &self.queue,
             entrypoint: &self.method,
         };
+        if past_delivery_limit(&channel, &delivery, &self.policy, &origin).await {
+            return;
+        }
         let payload: Value = match serde_json::from_slice(&delivery.data) {
             Ok(v) => v,
             Err(e) => {

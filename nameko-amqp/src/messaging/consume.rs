@@ -16,7 +16,7 @@ use crate::connection::AmqpConnection;
 use crate::consumer::{ConsumerSlot, QueueConsumer, Setup};
 use crate::error::AmqpError;
 use crate::failure::{FailurePolicy, Retry};
-use crate::settle::{FailureRoute, Origin, SettlePolicy, malformed, settle};
+use crate::settle::{FailureRoute, Origin, SettlePolicy, malformed, past_delivery_limit, settle};
 use crate::wire;
 
 /// The entrypoint kind of `#[entrypoint(consume(queue))]`: a worker for each message of
@@ -273,6 +273,9 @@ impl MessageHandler {
             queue: &self.queue,
             entrypoint: self.method.name,
         };
+        if past_delivery_limit(&channel, &delivery, &self.policy, &origin).await {
+            return;
+        }
         let body: Value = match serde_json::from_slice(&delivery.data) {
             Ok(v) => v,
             Err(e) => {

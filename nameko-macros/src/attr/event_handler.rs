@@ -10,7 +10,7 @@ use crate::ctxt::Ctxt;
 const MARKER: &str = "event_handler";
 
 /// The keys `#[event_handler(...)]` accepts, as error messages list them.
-const KEYS: &str = "`handler_type`, `reliable_delivery`, `requeue_on_error`, `retry(...)`, `dead_letter`, `on_malformed`, `expected_exceptions(...)`, `sensitive_arguments(...)`, and `source_service` and `event_type` when they are not given first";
+const KEYS: &str = "`handler_type`, `reliable_delivery`, `requeue_on_error`, `retry(...)`, `dead_letter`, `delivery_limit`, `on_malformed`, `expected_exceptions(...)`, `sensitive_arguments(...)`, and `source_service` and `event_type` when they are not given first";
 
 /// The handler types, as error messages list them.
 const HANDLER_TYPES: &str = "`\"service_pool\"` (the default), `\"singleton\"`, `\"broadcast\"`";

@@ -29,6 +29,7 @@ pub(crate) struct FailureArgs {
     pub(crate) retry: Option<RetryArgs>,
     pub(crate) dead_letter: bool,
     pub(crate) malformed_dead_letter: bool,
+    pub(crate) delivery_limit: Option<u32>,
 }
 
 impl FailureArgs {
@@ -56,7 +57,16 @@ impl FailureArgs {
 
     /// Takes `key = value` when `key` is `dead_letter` or `on_malformed`; whether it was.
     pub(crate) fn named(&mut self, cx: &mut Ctxt, key: &syn::Path, value: &Expr) -> bool {
-        if key.is_ident("dead_letter") {
+        if key.is_ident("delivery_limit") {
+            match int(value) {
+                Some(n) if n > 0 => self.delivery_limit = Some(n),
+                _ => cx.error_spanned_by(
+                    value,
+                    "`delivery_limit` takes the most deliveries of a message, at least 1, e.g. `delivery_limit = 5`",
+                ),
+            }
+            true
+        } else if key.is_ident("dead_letter") {
             self.dead_letter = bool_value(cx, value, "dead_letter").unwrap_or(false);
             true
         } else if key.is_ident("on_malformed") {

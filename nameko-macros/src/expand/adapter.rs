@@ -194,6 +194,13 @@ fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> To
         None => quote!(::core::option::Option::None),
     };
     let (dead_letter, malformed) = (failure.dead_letter, failure.malformed_dead_letter);
+    let limit = match failure.delivery_limit {
+        Some(n) => {
+            let n = Literal::u32_suffixed(n);
+            quote!(::core::option::Option::Some(#n))
+        }
+        None => quote!(::core::option::Option::None),
+    };
     quote! {
         #event_handler(
             #wire_name,
@@ -202,7 +209,7 @@ fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> To
             #handler_type::#variant,
             #reliable_delivery,
             #requeue_on_error,
-            #failure_policy(#retry, #dead_letter, #malformed),
+            #failure_policy(#retry, #dead_letter, #limit, #malformed),
             #options,
             #handler
         )

@@ -183,7 +183,7 @@ fn expands_a_failure_policy() {
     );
     assert!(!out.contains("compile_error"), "{out}");
     assert!(
-        out.contains(":: nameko_amqp :: __private :: failure_policy (:: core :: option :: Option :: Some ((3u32 , 200u64 , 2.5f64 , 60000u64)) , false , true)"),
+        out.contains(":: nameko_amqp :: __private :: failure_policy (:: core :: option :: Option :: Some ((3u32 , 200u64 , 2.5f64 , 60000u64)) , false , :: core :: option :: Option :: None , true)"),
         "{out}"
     );
 }
@@ -201,7 +201,7 @@ fn expands_an_event_handler() {
     );
     assert!(!out.contains("compile_error"), "{out}");
     assert!(
-        out.contains(":: nameko_amqp :: __private :: event_handler (\"handle\" , \"src\" , \"evt\" , :: nameko_amqp :: __private :: HandlerType :: Broadcast , true , true , :: nameko_amqp :: __private :: failure_policy (:: core :: option :: Option :: None , false , false) , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) , {"),
+        out.contains(":: nameko_amqp :: __private :: event_handler (\"handle\" , \"src\" , \"evt\" , :: nameko_amqp :: __private :: HandlerType :: Broadcast , true , true , :: nameko_amqp :: __private :: failure_policy (:: core :: option :: Option :: None , false , :: core :: option :: Option :: None , false) , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) , {"),
         "{out}"
     );
     assert!(
@@ -334,7 +334,7 @@ fn expands_worker_options() {
         "{out}"
     );
     assert!(
-        out.contains("true , false , :: nameko_amqp :: __private :: failure_policy (:: core :: option :: Option :: None , false , false) , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) . sensitive ([\"order.card\"]) , {"),
+        out.contains("true , false , :: nameko_amqp :: __private :: failure_policy (:: core :: option :: Option :: None , false , :: core :: option :: Option :: None , false) , :: nameko_core :: __private :: EntrypointOptions :: new () . params (& [\"order\"]) . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) . sensitive ([\"order.card\"]) , {"),
         "{out}"
     );
     assert!(

@@ -112,6 +112,22 @@ impl Configured {
     }
 }
 
+/// Never finishes: only a lost worker ends it.
+pub struct Hanging {
+    tries: Tries,
+}
+
+#[service(name = "hanging")]
+impl Hanging {
+    #[event_handler("source", "evt", delivery_limit = 2)]
+    async fn handle(&self, payload: Value) -> Result<(), Boom> {
+        let id = payload["id"].as_str().unwrap_or("").to_owned();
+        self.tries.lock().unwrap().push((id, Instant::now()));
+        std::future::pending::<()>().await;
+        Ok(())
+    }
+}
+
 async fn start<S: Service>(config: &Config, service: S) -> ServiceRunner {
     let mut runner = ServiceRunner::new(config.clone());
     runner.add_service(service).unwrap();
@@ -398,4 +414,73 @@ async fn failure_policy_from_the_config() {
         Some("FAILURE_POLICY.configured.handle.retry.delay"),
         "{bad}"
     );
+}
+
+#[tokio::test]
+async fn a_message_whose_worker_is_lost_each_time_stops_at_its_delivery_limit() {
+    init_tracing();
+    let vhost = TestVhost::create("failure-limit").unwrap();
+    // Quorum queues count redeliveries (`x-delivery-count`).
+    let config = vhost.config().with("QUEUE_TYPE", "quorum");
+    let tries = Tries::default();
+    let conn = connect(&vhost).await;
+    let runner = start(
+        &config,
+        Hanging {
+            tries: Arc::clone(&tries),
+        },
+    )
+    .await;
+    dispatch(&config, json!({"id": "crash"})).await;
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            tries_of(&tries, "crash").len() == 1
+        })
+        .await,
+        "the first delivery runs"
+    );
+    // The instance dies with the worker running: the broker redelivers the message.
+    runner.kill().await;
+    let runner = start(
+        &config,
+        Hanging {
+            tries: Arc::clone(&tries),
+        },
+    )
+    .await;
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            tries_of(&tries, "crash").len() == 2
+        })
+        .await,
+        "the second delivery runs"
+    );
+    runner.kill().await;
+    let runner = start(
+        &config,
+        Hanging {
+            tries: Arc::clone(&tries),
+        },
+    )
+    .await;
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            depth(&conn, "dlq-hanging.handle").await == 1
+        })
+        .await,
+        "the third delivery goes to the dead-letter queue"
+    );
+    assert_eq!(tries_of(&tries, "crash").len(), 2, "without running");
+    let channel = conn.create_channel().await.unwrap();
+    let message = channel
+        .basic_get(
+            "dlq-hanging.handle".into(),
+            BasicGetOptions { no_ack: true },
+        )
+        .await
+        .unwrap()
+        .expect("a message");
+    let headers = message.delivery.properties.headers().clone().unwrap();
+    assert_eq!(text(&headers, "x-nameko-exc-type"), "DeliveryLimitExceeded");
+    runner.kill().await;
 }

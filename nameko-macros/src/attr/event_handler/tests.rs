@@ -200,7 +200,7 @@ fn errors_accumulate() {
 fn failure_policy_keys() {
     let args = parse(parse_quote!(#[event_handler(
         "src", "evt", retry(max = 5, delay = "500ms", backoff = 3, max_delay = 90),
-        dead_letter = true, on_malformed = "dead_letter",
+        dead_letter = true, on_malformed = "dead_letter", delivery_limit = 7,
     )]))
     .unwrap();
     let retry = args.failure.retry.unwrap();
@@ -209,6 +209,7 @@ fn failure_policy_keys() {
         (5, 500, 3.0, 90_000)
     );
     assert!(args.failure.dead_letter && args.failure.malformed_dead_letter);
+    assert_eq!(args.failure.delivery_limit, Some(7));
     let args =
         parse(parse_quote!(#[event_handler("src", "evt", retry(max = 1, delay = 0.25))])).unwrap();
     let retry = args.failure.retry.unwrap();
@@ -250,6 +251,10 @@ fn failure_policy_mistakes() {
         (
             parse_quote!(#[event_handler("a", "b", on_malformed = "drop")]),
             "unknown `on_malformed` \"drop\"",
+        ),
+        (
+            parse_quote!(#[event_handler("a", "b", delivery_limit = 0)]),
+            "`delivery_limit` takes the most deliveries of a message, at least 1",
         ),
         (
             parse_quote!(#[event_handler("a", "b", dead_letter = "yes")]),
