@@ -314,7 +314,8 @@ async fn a_python_handler_shares_a_queue_with_a_rust_handler_that_retries() {
     };
     let deadline = Instant::now() + Duration::from_secs(20);
     loop {
-        let handled = seen.lock().unwrap().len() + read_log(&log).len() + dead().await;
+        let rust = seen.lock().unwrap().len();
+        let handled = rust + read_log(&log).len() + dead().await;
         if handled >= n || Instant::now() > deadline {
             break;
         }
