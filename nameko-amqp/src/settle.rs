@@ -250,16 +250,7 @@ pub(crate) fn deliveries(delivery: &Delivery) -> u32 {
 }
 
 fn integer(value: &AMQPValue) -> Option<i64> {
-    Some(match value {
-        AMQPValue::LongLongInt(n) => *n,
-        AMQPValue::LongInt(n) => i64::from(*n),
-        AMQPValue::LongUInt(n) => i64::from(*n),
-        AMQPValue::ShortInt(n) => i64::from(*n),
-        AMQPValue::ShortUInt(n) => i64::from(*n),
-        AMQPValue::ShortShortInt(n) => i64::from(*n),
-        AMQPValue::ShortShortUInt(n) => i64::from(*n),
-        _ => return None,
-    })
+    wire::amqp_to_json(value).as_i64()
 }
 
 /// The failed attempts a message has had so far: its `x-nameko-attempts` header, 0 when

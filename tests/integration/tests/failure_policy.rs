@@ -424,7 +424,7 @@ async fn a_message_whose_worker_is_lost_each_time_stops_at_its_delivery_limit() 
     let config = vhost.config().with("QUEUE_TYPE", "quorum");
     let tries = Tries::default();
     let conn = connect(&vhost).await;
-    let runner = start(
+    let mut runner = start(
         &config,
         Hanging {
             tries: Arc::clone(&tries),
@@ -432,37 +432,24 @@ async fn a_message_whose_worker_is_lost_each_time_stops_at_its_delivery_limit() 
     )
     .await;
     dispatch(&config, json!({"id": "crash"})).await;
-    assert!(
-        eventually(Duration::from_secs(10), || async {
-            tries_of(&tries, "crash").len() == 1
-        })
-        .await,
-        "the first delivery runs"
-    );
-    // The instance dies with the worker running: the broker redelivers the message.
-    runner.kill().await;
-    let runner = start(
-        &config,
-        Hanging {
-            tries: Arc::clone(&tries),
-        },
-    )
-    .await;
-    assert!(
-        eventually(Duration::from_secs(10), || async {
-            tries_of(&tries, "crash").len() == 2
-        })
-        .await,
-        "the second delivery runs"
-    );
-    runner.kill().await;
-    let runner = start(
-        &config,
-        Hanging {
-            tries: Arc::clone(&tries),
-        },
-    )
-    .await;
+    for delivery in 1..=2 {
+        assert!(
+            eventually(Duration::from_secs(10), || async {
+                tries_of(&tries, "crash").len() == delivery
+            })
+            .await,
+            "delivery {delivery} runs"
+        );
+        // The instance dies with the worker running: the broker redelivers the message.
+        runner.kill().await;
+        runner = start(
+            &config,
+            Hanging {
+                tries: Arc::clone(&tries),
+            },
+        )
+        .await;
+    }
     assert!(
         eventually(Duration::from_secs(10), || async {
             depth(&conn, "dlq-hanging.handle").await == 1
