@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures_util::{FutureExt, StreamExt};
 use lapin::Channel;
@@ -26,6 +26,7 @@ use crate::consumer::declare_bound_queue;
 use crate::error::{AmqpError, RpcError};
 use crate::outgoing::Outgoing;
 use crate::resume::Resume;
+use crate::rpc::deadline::Deadline;
 use crate::rpc::entrypoint::declare_rpc_exchange;
 use crate::wire;
 use nameko_core::sync::lock;
@@ -127,13 +128,14 @@ impl ReplyListener {
     ///
     /// The request carries `nameko.traceparent`: the call span's trace context, a child
     /// of the context's `traceparent` (the worker's, or one the caller gave), or a new
-    /// trace.
+    /// trace; and the call's `deadline`, if any (header and `expiration`).
     async fn send(
         &self,
         service: &str,
         method: &str,
         args: impl IntoArguments,
         context: &ContextData,
+        deadline: Option<Deadline>,
     ) -> Result<(oneshot::Receiver<Result<Value, RpcError>>, tracing::Span), RpcError> {
         let args = args
             .into_arguments()
@@ -155,6 +157,7 @@ impl ReplyListener {
             &correlation_id,
             &self.routing_key,
         )
+        .deadline(deadline)
         .build();
         // Right after a reconnection the reply queue may not be consumed yet: a request
         // sent now could be answered into a queue that is not there.
@@ -184,6 +187,11 @@ impl ReplyListener {
     }
 
     /// Makes a call and returns a handle to its reply.
+    ///
+    /// The call waits at most `timeout` (`None`: forever) and, inside a worker that has a
+    /// deadline, at most until then: the request carries the earlier of the two as its
+    /// deadline. When that has passed already, the call fails at once with
+    /// [`RpcError::Timeout`], nothing sent.
     pub(crate) async fn call_async(
         &self,
         service: &str,
@@ -192,12 +200,25 @@ impl ReplyListener {
         context: &ContextData,
         timeout: Option<Duration>,
     ) -> Result<RpcReply, RpcError> {
-        let (rx, span) = self.send(service, method, args, context).await?;
+        let inherited = WorkerContext::current().and_then(|ctx| ctx.deadline());
+        let deadline = Deadline::of_call(SystemTime::now(), timeout, inherited);
+        let timeout = deadline.map(|d| d.ttl);
+        if timeout == Some(Duration::ZERO) {
+            crate::metrics::rpc_call_timed_out(service);
+            return Err(RpcError::Timeout {
+                service: service.to_owned(),
+                method: method.to_owned(),
+                timeout: Duration::ZERO,
+            });
+        }
+        let sent = tokio::time::Instant::now();
+        let (rx, span) = self.send(service, method, args, context, deadline).await?;
         Ok(RpcReply {
             rx,
             service: service.to_owned(),
             method: method.to_owned(),
             timeout,
+            wait_until: timeout.map(|t| sent + t),
             span,
         })
     }
@@ -399,7 +420,10 @@ pub struct RpcReply {
     rx: oneshot::Receiver<Result<Value, RpcError>>,
     service: String,
     method: String,
+    /// The call's timeout, as sent (for the error).
     timeout: Option<Duration>,
+    /// When the caller stops waiting: the timeout counts from sending.
+    wait_until: Option<tokio::time::Instant>,
     /// The call's span: it ends when the reply is taken, or dropped.
     span: tracing::Span,
 }
@@ -415,6 +439,7 @@ impl RpcReply {
             service: service.to_owned(),
             method: method.to_owned(),
             timeout: None,
+            wait_until: None,
             span: tracing::Span::none(),
         }
     }
@@ -429,18 +454,19 @@ impl RpcReply {
         serde_json::from_value(value).map_err(|source| RpcError::DecodeResult { method, source })
     }
 
-    /// Waits for the reply's raw JSON result.
+    /// Waits for the reply's raw JSON result, until the call's timeout (counted from
+    /// sending) has passed.
     pub async fn value(self) -> Result<Value, RpcError> {
         let _span = self.span;
-        let outcome = match self.timeout {
-            Some(timeout) => match tokio::time::timeout(timeout, self.rx).await {
+        let outcome = match self.wait_until {
+            Some(at) => match tokio::time::timeout_at(at, self.rx).await {
                 Ok(r) => r,
                 Err(_) => {
                     crate::metrics::rpc_call_timed_out(&self.service);
                     return Err(RpcError::Timeout {
                         service: self.service,
                         method: self.method,
-                        timeout,
+                        timeout: self.timeout.unwrap_or_default(),
                     });
                 }
             },
@@ -517,7 +543,9 @@ impl RpcProxy {
     }
 
     /// Fails calls whose reply takes longer than `timeout` with [`RpcError::Timeout`],
-    /// instead of the config's `RPC_TIMEOUT` (default 30 s).
+    /// instead of the config's `RPC_TIMEOUT` (default 30 s). Inside a worker that has a
+    /// deadline, a call waits at most until then; the request carries its deadline (see
+    /// [`rpc::deadline`](crate::rpc::deadline)).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(Some(timeout));
         self
@@ -659,7 +687,9 @@ impl ClusterRpc {
 
     /// Fails calls whose reply takes longer than `timeout` with [`RpcError::Timeout`]
     /// (Nameko's `ClusterRpcProxy(config, timeout=...)`), instead of the config's
-    /// `RPC_TIMEOUT` (default 30 s).
+    /// `RPC_TIMEOUT` (default 30 s). The request carries the deadline, so that a service
+    /// does not start it once the call has timed out (see
+    /// [`rpc::deadline`](crate::rpc::deadline)).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
