@@ -98,7 +98,7 @@ pub mod __private;
 pub use lapin;
 
 pub use connection::AmqpConnection;
-pub use error::{AmqpError, Error, RpcError};
+pub use error::{AmqpError, Error, RemoteErrors, RpcError, TypedRemoteError};
 pub use events::{DispatchError, EventDispatcher, EventHandler, HandlerType, StandaloneDispatcher};
 pub use messaging::{PublishError, Publisher};
 pub use resume::Resume;

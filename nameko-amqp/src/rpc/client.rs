@@ -23,7 +23,7 @@ use tracing::Instrument;
 
 use crate::connection::{AmqpConnection, LiveConnection, Published};
 use crate::consumer::declare_bound_queue;
-use crate::error::{AmqpError, RpcError};
+use crate::error::{AmqpError, RemoteErrors, RpcError};
 use crate::outgoing::Outgoing;
 use crate::resume::Resume;
 use crate::rpc::deadline::Deadline;
@@ -219,6 +219,7 @@ impl ReplyListener {
             method: method.to_owned(),
             timeout,
             wait_until: timeout.map(|t| sent + t),
+            errors: None,
             span,
         })
     }
@@ -424,6 +425,8 @@ pub struct RpcReply {
     timeout: Option<Duration>,
     /// When the caller stops waiting: the timeout counts from sending.
     wait_until: Option<tokio::time::Instant>,
+    /// The client's registry of remote error types, if it has one.
+    errors: Option<Arc<RemoteErrors>>,
     /// The call's span: it ends when the reply is taken, or dropped.
     span: tracing::Span,
 }
@@ -440,8 +443,15 @@ impl RpcReply {
             method: method.to_owned(),
             timeout: None,
             wait_until: None,
+            errors: None,
             span: tracing::Span::none(),
         }
+    }
+
+    /// Maps the reply's remote error through `errors` (see [`RemoteErrors`]).
+    pub(crate) fn with_errors(mut self, errors: Option<Arc<RemoteErrors>>) -> Self {
+        self.errors = errors;
+        self
     }
 
     /// Waits for the reply and decodes its result into `T`.
@@ -455,7 +465,8 @@ impl RpcReply {
     }
 
     /// Waits for the reply's raw JSON result, until the call's timeout (counted from
-    /// sending) has passed.
+    /// sending) has passed. A remote error is mapped through the client's
+    /// [`RemoteErrors`], if it has some.
     pub async fn value(self) -> Result<Value, RpcError> {
         let _span = self.span;
         let outcome = match self.wait_until {
@@ -472,7 +483,10 @@ impl RpcReply {
             },
             None => self.rx.await,
         };
-        outcome.unwrap_or(Err(RpcError::Disconnected))
+        match (outcome.unwrap_or(Err(RpcError::Disconnected)), &self.errors) {
+            (Err(e), Some(errors)) => Err(errors.resolve(&self.service, e)),
+            (outcome, _) => outcome,
+        }
     }
 }
 
@@ -524,6 +538,8 @@ pub struct RpcProxy {
     target: String,
     /// Set by the user; `None`: the config's `RPC_TIMEOUT`.
     timeout: Option<Option<Duration>>,
+    /// Remote error types mapped back, if any.
+    errors: Option<Arc<RemoteErrors>>,
     listener: OnceLock<Arc<ReplyListener>>,
     /// The test double calls go to instead, once replaced.
     #[cfg(feature = "testing")]
@@ -536,6 +552,7 @@ impl RpcProxy {
         RpcProxy {
             target: target.into(),
             timeout: None,
+            errors: None,
             listener: OnceLock::new(),
             #[cfg(feature = "testing")]
             fake: OnceLock::new(),
@@ -555,6 +572,13 @@ impl RpcProxy {
     /// `RPC_TIMEOUT` says.
     pub fn without_timeout(mut self) -> Self {
         self.timeout = Some(None);
+        self
+    }
+
+    /// Maps the remote errors of the types `errors` registers for this proxy's target to
+    /// your types ([`RpcError::Typed`], matched with [`RpcError::downcast_ref`]).
+    pub fn with_remote_errors(mut self, errors: RemoteErrors) -> Self {
+        self.errors = Some(Arc::new(errors));
         self
     }
 
@@ -595,14 +619,17 @@ impl RpcProxy {
     ) -> Result<RpcReply, RpcError> {
         #[cfg(feature = "testing")]
         if let Some(fake) = self.fake.get() {
-            return fake.call_async(method, args, outgoing_context(&ContextData::new()));
+            return fake
+                .call_async(method, args, outgoing_context(&ContextData::new()))
+                .map(|reply| reply.with_errors(self.errors.clone()));
         }
         let listener = self.listener().await?;
         let context = outgoing_context(&ContextData::new());
         let timeout = self.timeout.unwrap_or(listener.default_timeout);
-        listener
+        let reply = listener
             .call_async(&self.target, method, args, &context, timeout)
-            .await
+            .await?;
+        Ok(reply.with_errors(self.errors.clone()))
     }
 }
 
@@ -669,6 +696,7 @@ pub struct ClusterRpc {
     listener: ReplyListener,
     timeout: Option<Duration>,
     context_data: ContextData,
+    errors: Option<Arc<RemoteErrors>>,
 }
 
 impl ClusterRpc {
@@ -682,6 +710,7 @@ impl ClusterRpc {
             timeout: listener.default_timeout,
             listener,
             context_data: ContextData::new(),
+            errors: None,
         })
     }
 
@@ -705,6 +734,13 @@ impl ClusterRpc {
     /// Context data sent with every call (`language`, `user_id`, `auth_token`, ...).
     pub fn with_context_data(mut self, data: ContextData) -> Self {
         self.context_data = data;
+        self
+    }
+
+    /// Maps the remote errors of the types `errors` registers, per service called, to
+    /// your types ([`RpcError::Typed`], matched with [`RpcError::downcast_ref`]).
+    pub fn with_remote_errors(mut self, errors: RemoteErrors) -> Self {
+        self.errors = Some(Arc::new(errors));
         self
     }
 
@@ -747,9 +783,11 @@ impl ServiceRpc<'_> {
         args: impl IntoArguments,
     ) -> Result<RpcReply, RpcError> {
         let context = outgoing_context(&self.cluster.context_data);
-        self.cluster
+        let reply = self
+            .cluster
             .listener
             .call_async(self.service, method, args, &context, self.cluster.timeout)
-            .await
+            .await?;
+        Ok(reply.with_errors(self.cluster.errors.clone()))
     }
 }

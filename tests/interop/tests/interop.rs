@@ -232,6 +232,48 @@ async fn python_exceptions_arrive_in_rust() {
     cluster.close().await;
 }
 
+/// A Python service's own exception is matched by type by a Rust caller that registered
+/// `py_errors.NoAccount` ([`nameko_amqp::RemoteErrors`]); its other errors stay remote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_exception_is_matched_as_a_local_type() {
+    #[derive(Debug, thiserror::Error)]
+    #[error("no account {0}")]
+    struct NoAccount(String);
+
+    init_tracing();
+    let vhost = TestVhost::create("interop-py-typed").unwrap();
+    let _py =
+        PythonServices::start(&vhost, &["interop_services:PyErrors"], &["py_errors"], "").await;
+    let errors = nameko_amqp::RemoteErrors::new().register("py_errors", "NoAccount", |remote| {
+        NoAccount(
+            remote
+                .exc_args
+                .first()
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    });
+    let cluster = cluster(&vhost).await.with_remote_errors(errors);
+    let svc = cluster.service("py_errors");
+
+    let err = svc.call::<Value>("balance", ("acc-3",)).await.unwrap_err();
+    let typed = err
+        .downcast_ref::<NoAccount>()
+        .unwrap_or_else(|| panic!("not typed: {err:?}"));
+    assert_eq!(typed.0, "acc-3");
+    let remote = err.remote().unwrap();
+    assert_eq!(remote.exc_path, "interop_services.NoAccount");
+    assert_eq!(err.to_string(), "NoAccount acc-3");
+
+    let err = svc.call::<Value>("value_error", ()).await.unwrap_err();
+    assert!(
+        matches!(&err, RpcError::Remote(r) if r.exc_type == "ValueError"),
+        "{err}"
+    );
+    cluster.close().await;
+}
+
 /// Rust errors arrive in Python: ours as `RemoteError` with our `exc_type`, Nameko's
 /// built-in ones as Python's own exception classes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
