@@ -93,7 +93,7 @@ pub enum RpcError {
     /// to a type of yours: match it with [`RpcError::downcast_ref`]. Its text is the
     /// remote error's.
     #[error(transparent)]
-    Typed(TypedRemoteError),
+    Typed(Box<TypedRemoteError>),
     /// No service of that name is listening (the broker returned the request).
     #[error("Unknown service `{0}`")]
     UnknownService(String),
@@ -305,11 +305,11 @@ impl RemoteErrors {
         };
         let key = (service.to_owned(), remote.exc_type.clone());
         match self.builders.get(&key) {
-            Some(build) => RpcError::Typed(TypedRemoteError {
+            Some(build) => RpcError::Typed(Box::new(TypedRemoteError {
                 service: key.0,
                 error: build(&remote),
                 remote,
-            }),
+            })),
             None => RpcError::Remote(remote),
         }
     }
