@@ -50,7 +50,7 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
-//! | `metrics` | no | Prometheus families of RPC client calls and timeouts, publishes, messages in flight and the broker connection, registered in `nameko_run::metrics` |
+//! | `metrics` | no | Prometheus families of RPC client calls and timeouts, RPC requests dropped past their deadline, publishes, messages in flight and the broker connection, registered in `nameko_run::metrics` |
 //! | `testing` | no | `testing::FakeRpcProxy` and `testing::FakeEventDispatcher` (the broker-free test kit's doubles) |
 //!
 //! ## Broker faults
