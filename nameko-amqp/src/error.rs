@@ -1,5 +1,7 @@
 //! Errors of the AMQP transport ([`AmqpError`]) and of RPC calls ([`RpcError`]).
 
+use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use nameko_core::RemoteError;
@@ -87,6 +89,11 @@ pub enum RpcError {
     /// `MalformedRequest` arrive this way too.
     #[error(transparent)]
     Remote(RemoteError),
+    /// The remote method raised an error that the client's [`RemoteErrors`] registry maps
+    /// to a type of yours: match it with [`RpcError::downcast_ref`]. Its text is the
+    /// remote error's.
+    #[error(transparent)]
+    Typed(Box<TypedRemoteError>),
     /// No service of that name is listening (the broker returned the request).
     #[error("Unknown service `{0}`")]
     UnknownService(String),
@@ -150,10 +157,21 @@ pub enum RpcError {
 }
 
 impl RpcError {
-    /// The remote error, when the remote method raised one.
+    /// The remote error, when the remote method raised one (mapped to a type of yours or
+    /// not).
     pub fn remote(&self) -> Option<&RemoteError> {
         match self {
             RpcError::Remote(r) => Some(r),
+            RpcError::Typed(t) => Some(&t.remote),
+            _ => None,
+        }
+    }
+
+    /// The error of type `E` a [`RemoteErrors`] registry made of the remote error, when
+    /// it did: `Some` only for [`RpcError::Typed`] holding an `E`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        match self {
+            RpcError::Typed(t) => t.downcast_ref(),
             _ => None,
         }
     }
@@ -172,6 +190,7 @@ impl nameko_core::ToRemoteError for RpcError {
     fn to_remote_error(&self) -> RemoteError {
         match self {
             RpcError::Remote(r) => r.clone(),
+            RpcError::Typed(t) => t.remote.clone(),
             RpcError::UnknownService(s) => RemoteError::unknown_service(s),
             RpcError::Timeout { .. } => RemoteError::new("RpcTimeout", self.to_string())
                 .with_path("nameko.exceptions.RpcTimeout"),
@@ -186,8 +205,157 @@ impl From<RpcError> for RemoteError {
     fn from(err: RpcError) -> RemoteError {
         match err {
             RpcError::Remote(r) => r,
+            RpcError::Typed(t) => t.remote,
             other => nameko_core::ToRemoteError::to_remote_error(&other),
         }
+    }
+}
+
+/// Builds the local error of one remote error.
+type Builder = Arc<dyn Fn(&RemoteError) -> TypedError + Send + Sync>;
+type TypedError = Box<dyn std::error::Error + Send + Sync + 'static>;
+
+/// An opt-in registry mapping remote errors back to local types: `(service, exc_type)`
+/// to a constructor of an error type of yours (the `<service>.<ExcType>` of Nameko PR
+/// #463). A client given one ([`ClusterRpc::with_remote_errors`](crate::ClusterRpc::with_remote_errors),
+/// [`RpcProxy::with_remote_errors`](crate::RpcProxy::with_remote_errors)) turns an error
+/// of a registered `exc_type` from a call to that service into [`RpcError::Typed`], which
+/// [`RpcError::downcast_ref`] matches by type. Other errors stay [`RpcError::Remote`].
+///
+/// `service` is the service called; `exc_type` is the class name a Python service raised
+/// (`class NoAccount(Exception)`) or the name of the Rust error type a Rust service
+/// returned (see [`RemoteError::from_error`]). Each has its own `exc_path`, which is not
+/// looked at. The original [`RemoteError`] stays available ([`RpcError::remote`]), and
+/// when a worker returns the error on, its caller sees the original `exc_type`.
+///
+/// ```
+/// use nameko_amqp::{RemoteErrors, RpcError};
+/// use nameko_core::RemoteError;
+///
+/// #[derive(Debug, thiserror::Error)]
+/// #[error("no account {0}")]
+/// struct NoAccount(String);
+///
+/// let errors = RemoteErrors::new()
+///     .register("accounts", "NoAccount", |remote| NoAccount(remote.value.clone()));
+///
+/// // What a call to `accounts` failed with, as the reply listener decodes it.
+/// let err = RpcError::Remote(RemoteError::new("NoAccount", "acc-42"));
+/// let err = errors.resolve("accounts", err);
+/// match err.downcast_ref::<NoAccount>() {
+///     Some(NoAccount(id)) => assert_eq!(id, "acc-42"),
+///     None => panic!("not mapped: {err}"),
+/// }
+/// assert_eq!(err.exc_type(), Some("NoAccount"));
+/// assert_eq!(err.to_string(), "NoAccount acc-42");
+///
+/// // The same exc_type from another service, or another exc_type, is left alone.
+/// let other = errors.resolve("billing", RpcError::Remote(RemoteError::new("NoAccount", "x")));
+/// assert!(matches!(other, RpcError::Remote(_)));
+/// assert!(other.downcast_ref::<NoAccount>().is_none());
+/// ```
+#[derive(Clone, Default)]
+pub struct RemoteErrors {
+    builders: HashMap<(String, String), Builder>,
+}
+
+impl std::fmt::Debug for RemoteErrors {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let mut keys: Vec<String> = self
+            .builders
+            .keys()
+            .map(|(service, exc_type)| format!("{service}.{exc_type}"))
+            .collect();
+        keys.sort();
+        f.debug_struct("RemoteErrors")
+            .field("types", &keys)
+            .finish()
+    }
+}
+
+impl RemoteErrors {
+    /// An empty registry.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Maps errors of type `exc_type` from calls to `service` to the error `build` makes
+    /// of them (replacing an earlier registration of the same pair).
+    pub fn register<E, F>(
+        mut self,
+        service: impl Into<String>,
+        exc_type: impl Into<String>,
+        build: F,
+    ) -> Self
+    where
+        E: std::error::Error + Send + Sync + 'static,
+        F: Fn(&RemoteError) -> E + Send + Sync + 'static,
+    {
+        let builder: Builder = Arc::new(move |remote| Box::new(build(remote)));
+        self.builders
+            .insert((service.into(), exc_type.into()), builder);
+        self
+    }
+
+    /// `error`, from a call to `service`, as [`RpcError::Typed`] when it is a remote error
+    /// whose `exc_type` is registered for `service`; unchanged otherwise.
+    pub fn resolve(&self, service: &str, error: RpcError) -> RpcError {
+        let RpcError::Remote(remote) = error else {
+            return error;
+        };
+        let key = (service.to_owned(), remote.exc_type.clone());
+        match self.builders.get(&key) {
+            Some(build) => RpcError::Typed(Box::new(TypedRemoteError {
+                service: key.0,
+                error: build(&remote),
+                remote,
+            })),
+            None => RpcError::Remote(remote),
+        }
+    }
+}
+
+/// A remote error mapped to a local type by a [`RemoteErrors`] registry: the local error,
+/// the service that was called and the remote error as received. Displays as the remote
+/// error; its [`source`](std::error::Error::source) is the local one.
+#[derive(Debug)]
+pub struct TypedRemoteError {
+    service: String,
+    remote: RemoteError,
+    error: TypedError,
+}
+
+impl TypedRemoteError {
+    /// The service that was called.
+    pub fn service(&self) -> &str {
+        &self.service
+    }
+
+    /// The remote error as received.
+    pub fn remote(&self) -> &RemoteError {
+        &self.remote
+    }
+
+    /// The local error, if it is an `E`.
+    pub fn downcast_ref<E: std::error::Error + 'static>(&self) -> Option<&E> {
+        self.error.downcast_ref()
+    }
+
+    /// The local error, boxed (downcast it with `Box::downcast`).
+    pub fn into_inner(self) -> Box<dyn std::error::Error + Send + Sync + 'static> {
+        self.error
+    }
+}
+
+impl std::fmt::Display for TypedRemoteError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Display::fmt(&self.remote, f)
+    }
+}
+
+impl std::error::Error for TypedRemoteError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&*self.error)
     }
 }
 

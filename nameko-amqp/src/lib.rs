@@ -50,7 +50,7 @@
 //!
 //! | feature | default | what it does |
 //! |---|---|---|
-//! | `metrics` | no | Prometheus families of RPC client calls and timeouts, publishes, messages in flight and the broker connection, registered in `nameko_run::metrics` |
+//! | `metrics` | no | Prometheus families of RPC client calls and timeouts, RPC requests dropped past their deadline, publishes, messages in flight and the broker connection, registered in `nameko_run::metrics` |
 //! | `testing` | no | `testing::FakeRpcProxy` and `testing::FakeEventDispatcher` (the broker-free test kit's doubles) |
 //!
 //! ## Broker faults
@@ -100,7 +100,7 @@ pub mod __private;
 pub use lapin;
 
 pub use connection::AmqpConnection;
-pub use error::{AmqpError, Error, RpcError};
+pub use error::{AmqpError, Error, RemoteErrors, RpcError, TypedRemoteError};
 pub use events::{DispatchError, EventDispatcher, EventHandler, HandlerType, StandaloneDispatcher};
 pub use failure::{FailurePolicy, OnMalformed, Retry, RetryLater};
 pub use messaging::{PublishError, Publisher};

@@ -7,6 +7,7 @@
 //! |---|---|---|
 //! | `nameko_rpc_client_calls_total` | `target_service` | [`rpc_call_sent`] |
 //! | `nameko_rpc_client_timeouts_total` | `target_service` | [`rpc_call_timed_out`] |
+//! | `nameko_rpc_expired_requests_total` | `service`, `method` | [`rpc_request_expired`] |
 //! | `nameko_publishes_total` | `exchange` | [`published`] |
 //! | `nameko_publish_failures_total` | `exchange` | [`published`] |
 //! | `nameko_broker_reconnects_total` | `vhost` | [`BrokerMetrics::reconnected`] |
@@ -38,6 +39,9 @@ mod imp {
         pub(crate) rpc_client_calls: Family<Labels, Counter>,
         /// `nameko_rpc_client_timeouts_total`: RPC calls that timed out, by `target_service`.
         pub(crate) rpc_client_timeouts: Family<Labels, Counter>,
+        /// `nameko_rpc_expired_requests_total`: RPC requests received past their
+        /// deadline and dropped unserved, by `service` and `method`.
+        pub(crate) rpc_expired_requests: Family<Labels, Counter>,
         /// `nameko_publishes_total`: messages published and confirmed, by `exchange`.
         pub(crate) publishes: Family<Labels, Counter>,
         /// `nameko_publish_failures_total`: publishes that failed, by `exchange`.
@@ -75,6 +79,11 @@ mod imp {
                 "nameko_rpc_client_timeouts",
                 "RPC calls whose reply did not come in time, per target service",
                 &f.rpc_client_timeouts,
+            ),
+            (
+                "nameko_rpc_expired_requests",
+                "RPC requests received past their deadline and dropped unserved, per service and method",
+                &f.rpc_expired_requests,
             ),
             (
                 "nameko_publishes",
@@ -132,6 +141,15 @@ mod imp {
             .rpc_client_timeouts
             .get_or_create(&label("target_service", target_service))
             .inc();
+    }
+
+    /// Counts an RPC request for `service.method` dropped because its deadline had passed.
+    pub(crate) fn rpc_request_expired(service: &str, method: &str) {
+        let labels: Labels = vec![
+            ("service", service.to_owned()),
+            ("method", method.to_owned()),
+        ];
+        families().rpc_expired_requests.get_or_create(&labels).inc();
     }
 
     /// Counts a publish to `exchange`: confirmed when `ok`, else failed.
@@ -239,6 +257,9 @@ mod imp {
 
     /// Counts an RPC call that timed out (no-op).
     pub(crate) fn rpc_call_timed_out(_target_service: &str) {}
+
+    /// Counts an RPC request dropped past its deadline (no-op).
+    pub(crate) fn rpc_request_expired(_service: &str, _method: &str) {}
 
     /// Counts a publish (no-op).
     pub(crate) fn published(_exchange: &str, _ok: bool) {}

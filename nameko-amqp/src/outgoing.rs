@@ -12,6 +12,7 @@ use nameko_core::context::ContextData;
 use nameko_core::trace::TraceParent;
 use serde_json::{Map, Value};
 
+use crate::rpc::deadline::Deadline;
 use crate::wire;
 
 /// What is sent: it names the span.
@@ -45,6 +46,7 @@ pub(crate) struct Outgoing<'a> {
     delivery_mode: u8,
     priority: Option<u8>,
     expiration: Option<Duration>,
+    deadline: Option<Deadline>,
     correlation_id: Option<&'a str>,
     reply_to: Option<&'a str>,
 }
@@ -66,6 +68,7 @@ impl<'a> Outgoing<'a> {
             delivery_mode: wire::PERSISTENT,
             priority: None,
             expiration: None,
+            deadline: None,
             correlation_id: None,
             reply_to: None,
         }
@@ -109,6 +112,14 @@ impl<'a> Outgoing<'a> {
         self
     }
 
+    /// An RPC request's deadline, if any: header `x-nameko-deadline` (see
+    /// [`rpc::deadline`](crate::rpc::deadline)) and an `expiration` of its time to live
+    /// (or of the one set with [`expiration`](Self::expiration) when that is shorter).
+    pub(crate) fn deadline(mut self, deadline: Option<Deadline>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
     /// The `correlation_id`, if any.
     pub(crate) fn correlation_id(mut self, id: Option<&'a str>) -> Self {
         self.correlation_id = id;
@@ -130,7 +141,7 @@ impl<'a> Outgoing<'a> {
             TraceParent::from_context(self.context).as_ref(),
         );
         record_ids(&span, &trace);
-        let headers = match self.headers {
+        let mut headers = match self.headers {
             None => wire::headers_with_trace(self.context, &trace),
             Some(given) => {
                 let mut headers = FieldTable::default();
@@ -143,6 +154,11 @@ impl<'a> Outgoing<'a> {
                 headers
             }
         };
+        let mut expiration = self.expiration;
+        if let Some(deadline) = self.deadline {
+            headers.insert(wire::DEADLINE_HEADER.into(), deadline.header_value());
+            expiration = Some(expiration.map_or(deadline.ttl, |ttl| ttl.min(deadline.ttl)));
+        }
         let mut properties = BasicProperties::default()
             .with_content_type(wire::CONTENT_TYPE_JSON.into())
             .with_content_encoding(wire::CONTENT_ENCODING.into())
@@ -151,8 +167,8 @@ impl<'a> Outgoing<'a> {
         if let Some(priority) = self.priority {
             properties = properties.with_priority(priority);
         }
-        if let Some(ttl) = self.expiration {
-            properties = properties.with_expiration(ttl.as_millis().to_string().into());
+        if let Some(ttl) = expiration {
+            properties = properties.with_expiration(crate::rpc::deadline::expiration(ttl));
         }
         if let Some(id) = self.correlation_id {
             properties = properties.with_correlation_id(id.into());
@@ -245,6 +261,41 @@ mod tests {
             .with_reply_to("reply-key".into())
             .with_correlation_id("cid".into());
         assert_eq!(request, want);
+    }
+
+    #[test]
+    fn requests_with_a_deadline() {
+        use std::time::UNIX_EPOCH;
+        let context = context();
+        let at = UNIX_EPOCH + Duration::from_millis(1_700_000_000_000);
+        let deadline = Deadline {
+            at,
+            ttl: Duration::from_millis(2500),
+        };
+        let (_, request) = Outgoing::request("nameko-rpc", "svc.m", &context, "cid", "r")
+            .deadline(Some(deadline))
+            .build();
+        let headers = request.headers().clone().unwrap();
+        assert_eq!(
+            headers.inner()[wire::DEADLINE_HEADER],
+            AMQPValue::LongLongInt(1_700_000_000_000)
+        );
+        assert_eq!(request.expiration(), &Some("2500".into()));
+        // The context headers are still there.
+        assert!(headers.inner().contains_key("nameko.call_id_stack"));
+        // Without one: neither header nor expiration, as before.
+        let (_, plain) = Outgoing::request("nameko-rpc", "svc.m", &context, "cid", "r")
+            .deadline(None)
+            .build();
+        assert!(
+            !plain
+                .headers()
+                .clone()
+                .unwrap()
+                .inner()
+                .contains_key(wire::DEADLINE_HEADER)
+        );
+        assert_eq!(plain.expiration(), &None);
     }
 
     #[test]

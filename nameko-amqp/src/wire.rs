@@ -197,13 +197,18 @@ pub(crate) fn context_to_headers(data: &ContextData) -> FieldTable {
 
 /// Context data from AMQP headers: the `nameko.`-prefixed ones, prefix stripped, and a
 /// plain W3C `traceparent` header as the `traceparent` key unless `nameko.traceparent`
-/// is there too (as Python Nameko, which keeps every header, reads it).
+/// is there too (as Python Nameko, which keeps every header, reads it). A
+/// `nameko.x-nameko-deadline` (a Python worker sends the [`DEADLINE_HEADER`] it received
+/// on as context data) is dropped: a stale copy of a deadline, not context.
 pub(crate) fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
     let mut data = ContextData::new();
     if let Some(headers) = headers {
         let mut plain_traceparent = None;
         for (key, value) in headers {
             if let Some(key) = key.as_str().strip_prefix(HEADER_PREFIX) {
+                if key == DEADLINE_HEADER {
+                    continue;
+                }
                 let value = amqp_to_json(value);
                 if !value.is_null() {
                     data.insert(key.to_owned(), value);
@@ -220,6 +225,20 @@ pub(crate) fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
     }
     data
 }
+
+/// The header of an RPC request's deadline: the absolute time after which its caller no
+/// longer waits for the reply, as integer milliseconds since the Unix epoch (AMQP
+/// long-long). nameko-rs callees do not start a request past it (see
+/// [`rpc::deadline`](crate::rpc::deadline)).
+///
+/// Not `nameko.`-prefixed on purpose. Python Nameko 2.14 keeps every header of a request
+/// as context data (a `nameko.` prefix stripped) and sends each on with the worker's own
+/// calls and events as `nameko.<key>`: a Python worker sees this one as context key
+/// `x-nameko-deadline` and forwards it as `nameko.x-nameko-deadline`, which nameko-rs
+/// neither enforces nor keeps as context data ([`headers_to_context`] drops it). Were it
+/// `nameko.deadline`, a Rust service behind a Python one would drop requests the Python
+/// worker (whose `RpcProxy` has no timeout in 2.x) then waits for forever.
+pub const DEADLINE_HEADER: &str = "x-nameko-deadline";
 
 /// The header of the trace context: `nameko.traceparent`.
 pub const TRACEPARENT_HEADER: &str = "nameko.traceparent";
@@ -349,6 +368,12 @@ mod tests {
         assert!(!headers.inner().contains_key("nameko.dropped"));
         let mut with_foreign = headers.clone();
         with_foreign.insert("x-other".into(), AMQPValue::Boolean(true));
+        // The deadline, and the copy of it a Python worker sends on, are not context.
+        with_foreign.insert(DEADLINE_HEADER.into(), AMQPValue::LongLongInt(1));
+        with_foreign.insert(
+            format!("nameko.{DEADLINE_HEADER}").as_str().into(),
+            AMQPValue::LongLongInt(1),
+        );
         let back = headers_to_context(Some(&with_foreign));
         let mut expected = data.clone();
         expected.remove("dropped");

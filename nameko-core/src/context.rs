@@ -11,6 +11,7 @@
 use std::any::Any;
 use std::future::Future;
 use std::sync::{Arc, Mutex, RwLock};
+use std::time::{Duration, SystemTime};
 
 use serde_json::{Map, Value};
 
@@ -62,6 +63,7 @@ pub struct WorkerContext {
     container: Option<crate::container::ContainerHandle>,
     options: Option<Arc<EntrypointOptions>>,
     arguments: CallArguments,
+    deadline: Option<SystemTime>,
 }
 
 /// What a worker may change while it runs.
@@ -147,7 +149,45 @@ impl WorkerContext {
             container: None,
             options: None,
             arguments: CallArguments::None,
+            deadline: None,
         }
+    }
+
+    /// The same context with `deadline`: the time after which the caller no longer
+    /// waits for this worker's result (transports set it from the request, e.g. an RPC
+    /// request's deadline header; see [`deadline`](Self::deadline)).
+    pub fn with_deadline(mut self, deadline: Option<SystemTime>) -> Self {
+        self.deadline = deadline;
+        self
+    }
+
+    /// When the caller stops waiting for this worker's result, if it said (an RPC caller
+    /// with a timeout). Calls the worker makes inherit it: an RPC call waits at most
+    /// until then, and sends it on.
+    ///
+    /// ```
+    /// use std::time::{Duration, SystemTime};
+    /// use nameko_core::{ContextData, WorkerContext};
+    ///
+    /// let ctx = WorkerContext::new("s", "m", ContextData::new(), 10);
+    /// assert_eq!(ctx.deadline(), None);
+    /// assert_eq!(ctx.remaining(), None);
+    /// let at = SystemTime::now() + Duration::from_secs(5);
+    /// let ctx = ctx.with_deadline(Some(at));
+    /// assert_eq!(ctx.deadline(), Some(at));
+    /// assert!(ctx.remaining().unwrap() <= Duration::from_secs(5));
+    /// ```
+    pub fn deadline(&self) -> Option<SystemTime> {
+        self.deadline
+    }
+
+    /// The time left until the [`deadline`](Self::deadline) (zero once it passed), or
+    /// `None` when there is no deadline.
+    pub fn remaining(&self) -> Option<Duration> {
+        self.deadline.map(|d| {
+            d.duration_since(SystemTime::now())
+                .unwrap_or(Duration::ZERO)
+        })
     }
 
     /// Records the call's arguments and its entrypoint's options (for

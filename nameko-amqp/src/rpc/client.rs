@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Duration;
+use std::time::{Duration, SystemTime};
 
 use futures_util::{FutureExt, StreamExt};
 use lapin::Channel;
@@ -23,9 +23,10 @@ use tracing::Instrument;
 
 use crate::connection::{AmqpConnection, LiveConnection, Published};
 use crate::consumer::declare_bound_queue;
-use crate::error::{AmqpError, RpcError};
+use crate::error::{AmqpError, RemoteErrors, RpcError};
 use crate::outgoing::Outgoing;
 use crate::resume::Resume;
+use crate::rpc::deadline::Deadline;
 use crate::rpc::entrypoint::declare_rpc_exchange;
 use crate::wire;
 use nameko_core::sync::lock;
@@ -127,13 +128,14 @@ impl ReplyListener {
     ///
     /// The request carries `nameko.traceparent`: the call span's trace context, a child
     /// of the context's `traceparent` (the worker's, or one the caller gave), or a new
-    /// trace.
+    /// trace; and the call's `deadline`, if any (header and `expiration`).
     async fn send(
         &self,
         service: &str,
         method: &str,
         args: impl IntoArguments,
         context: &ContextData,
+        deadline: Option<Deadline>,
     ) -> Result<(oneshot::Receiver<Result<Value, RpcError>>, tracing::Span), RpcError> {
         let args = args
             .into_arguments()
@@ -155,6 +157,7 @@ impl ReplyListener {
             &correlation_id,
             &self.routing_key,
         )
+        .deadline(deadline)
         .build();
         // Right after a reconnection the reply queue may not be consumed yet: a request
         // sent now could be answered into a queue that is not there.
@@ -184,6 +187,11 @@ impl ReplyListener {
     }
 
     /// Makes a call and returns a handle to its reply.
+    ///
+    /// The call waits at most `timeout` (`None`: forever) and, inside a worker that has a
+    /// deadline, at most until then: the request carries the earlier of the two as its
+    /// deadline. When that has passed already, the call fails at once with
+    /// [`RpcError::Timeout`], nothing sent.
     pub(crate) async fn call_async(
         &self,
         service: &str,
@@ -192,12 +200,26 @@ impl ReplyListener {
         context: &ContextData,
         timeout: Option<Duration>,
     ) -> Result<RpcReply, RpcError> {
-        let (rx, span) = self.send(service, method, args, context).await?;
+        let inherited = WorkerContext::current().and_then(|ctx| ctx.deadline());
+        let deadline = Deadline::of_call(SystemTime::now(), timeout, inherited);
+        let timeout = deadline.map(|d| d.ttl);
+        if timeout == Some(Duration::ZERO) {
+            crate::metrics::rpc_call_timed_out(service);
+            return Err(RpcError::Timeout {
+                service: service.to_owned(),
+                method: method.to_owned(),
+                timeout: Duration::ZERO,
+            });
+        }
+        let sent = tokio::time::Instant::now();
+        let (rx, span) = self.send(service, method, args, context, deadline).await?;
         Ok(RpcReply {
             rx,
             service: service.to_owned(),
             method: method.to_owned(),
             timeout,
+            wait_until: timeout.map(|t| sent + t),
+            errors: None,
             span,
         })
     }
@@ -399,7 +421,12 @@ pub struct RpcReply {
     rx: oneshot::Receiver<Result<Value, RpcError>>,
     service: String,
     method: String,
+    /// The call's timeout, as sent (for the error).
     timeout: Option<Duration>,
+    /// When the caller stops waiting: the timeout counts from sending.
+    wait_until: Option<tokio::time::Instant>,
+    /// The client's registry of remote error types, if it has one.
+    errors: Option<Arc<RemoteErrors>>,
     /// The call's span: it ends when the reply is taken, or dropped.
     span: tracing::Span,
 }
@@ -415,8 +442,16 @@ impl RpcReply {
             service: service.to_owned(),
             method: method.to_owned(),
             timeout: None,
+            wait_until: None,
+            errors: None,
             span: tracing::Span::none(),
         }
+    }
+
+    /// Maps the reply's remote error through `errors` (see [`RemoteErrors`]).
+    pub(crate) fn with_errors(mut self, errors: Option<Arc<RemoteErrors>>) -> Self {
+        self.errors = errors;
+        self
     }
 
     /// Waits for the reply and decodes its result into `T`.
@@ -429,24 +464,29 @@ impl RpcReply {
         serde_json::from_value(value).map_err(|source| RpcError::DecodeResult { method, source })
     }
 
-    /// Waits for the reply's raw JSON result.
+    /// Waits for the reply's raw JSON result, until the call's timeout (counted from
+    /// sending) has passed. A remote error is mapped through the client's
+    /// [`RemoteErrors`], if it has some.
     pub async fn value(self) -> Result<Value, RpcError> {
         let _span = self.span;
-        let outcome = match self.timeout {
-            Some(timeout) => match tokio::time::timeout(timeout, self.rx).await {
+        let outcome = match self.wait_until {
+            Some(at) => match tokio::time::timeout_at(at, self.rx).await {
                 Ok(r) => r,
                 Err(_) => {
                     crate::metrics::rpc_call_timed_out(&self.service);
                     return Err(RpcError::Timeout {
                         service: self.service,
                         method: self.method,
-                        timeout,
+                        timeout: self.timeout.unwrap_or_default(),
                     });
                 }
             },
             None => self.rx.await,
         };
-        outcome.unwrap_or(Err(RpcError::Disconnected))
+        match (outcome.unwrap_or(Err(RpcError::Disconnected)), &self.errors) {
+            (Err(e), Some(errors)) => Err(errors.resolve(&self.service, e)),
+            (outcome, _) => outcome,
+        }
     }
 }
 
@@ -498,6 +538,8 @@ pub struct RpcProxy {
     target: String,
     /// Set by the user; `None`: the config's `RPC_TIMEOUT`.
     timeout: Option<Option<Duration>>,
+    /// Remote error types mapped back, if any.
+    errors: Option<Arc<RemoteErrors>>,
     listener: OnceLock<Arc<ReplyListener>>,
     /// The test double calls go to instead, once replaced.
     #[cfg(feature = "testing")]
@@ -510,6 +552,7 @@ impl RpcProxy {
         RpcProxy {
             target: target.into(),
             timeout: None,
+            errors: None,
             listener: OnceLock::new(),
             #[cfg(feature = "testing")]
             fake: OnceLock::new(),
@@ -517,7 +560,9 @@ impl RpcProxy {
     }
 
     /// Fails calls whose reply takes longer than `timeout` with [`RpcError::Timeout`],
-    /// instead of the config's `RPC_TIMEOUT` (default 30 s).
+    /// instead of the config's `RPC_TIMEOUT` (default 30 s). Inside a worker that has a
+    /// deadline, a call waits at most until then; the request carries its deadline (see
+    /// [`rpc::deadline`](crate::rpc::deadline)).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(Some(timeout));
         self
@@ -527,6 +572,13 @@ impl RpcProxy {
     /// `RPC_TIMEOUT` says.
     pub fn without_timeout(mut self) -> Self {
         self.timeout = Some(None);
+        self
+    }
+
+    /// Maps the remote errors of the types `errors` registers for this proxy's target to
+    /// your types ([`RpcError::Typed`], matched with [`RpcError::downcast_ref`]).
+    pub fn with_remote_errors(mut self, errors: RemoteErrors) -> Self {
+        self.errors = Some(Arc::new(errors));
         self
     }
 
@@ -567,14 +619,17 @@ impl RpcProxy {
     ) -> Result<RpcReply, RpcError> {
         #[cfg(feature = "testing")]
         if let Some(fake) = self.fake.get() {
-            return fake.call_async(method, args, outgoing_context(&ContextData::new()));
+            return fake
+                .call_async(method, args, outgoing_context(&ContextData::new()))
+                .map(|reply| reply.with_errors(self.errors.clone()));
         }
         let listener = self.listener().await?;
         let context = outgoing_context(&ContextData::new());
         let timeout = self.timeout.unwrap_or(listener.default_timeout);
-        listener
+        let reply = listener
             .call_async(&self.target, method, args, &context, timeout)
-            .await
+            .await?;
+        Ok(reply.with_errors(self.errors.clone()))
     }
 }
 
@@ -641,6 +696,7 @@ pub struct ClusterRpc {
     listener: ReplyListener,
     timeout: Option<Duration>,
     context_data: ContextData,
+    errors: Option<Arc<RemoteErrors>>,
 }
 
 impl ClusterRpc {
@@ -654,12 +710,15 @@ impl ClusterRpc {
             timeout: listener.default_timeout,
             listener,
             context_data: ContextData::new(),
+            errors: None,
         })
     }
 
     /// Fails calls whose reply takes longer than `timeout` with [`RpcError::Timeout`]
     /// (Nameko's `ClusterRpcProxy(config, timeout=...)`), instead of the config's
-    /// `RPC_TIMEOUT` (default 30 s).
+    /// `RPC_TIMEOUT` (default 30 s). The request carries the deadline, so that a service
+    /// does not start it once the call has timed out (see
+    /// [`rpc::deadline`](crate::rpc::deadline)).
     pub fn with_timeout(mut self, timeout: Duration) -> Self {
         self.timeout = Some(timeout);
         self
@@ -675,6 +734,13 @@ impl ClusterRpc {
     /// Context data sent with every call (`language`, `user_id`, `auth_token`, ...).
     pub fn with_context_data(mut self, data: ContextData) -> Self {
         self.context_data = data;
+        self
+    }
+
+    /// Maps the remote errors of the types `errors` registers, per service called, to
+    /// your types ([`RpcError::Typed`], matched with [`RpcError::downcast_ref`]).
+    pub fn with_remote_errors(mut self, errors: RemoteErrors) -> Self {
+        self.errors = Some(Arc::new(errors));
         self
     }
 
@@ -717,9 +783,11 @@ impl ServiceRpc<'_> {
         args: impl IntoArguments,
     ) -> Result<RpcReply, RpcError> {
         let context = outgoing_context(&self.cluster.context_data);
-        self.cluster
+        let reply = self
+            .cluster
             .listener
             .call_async(self.service, method, args, &context, self.cluster.timeout)
-            .await
+            .await?;
+        Ok(reply.with_errors(self.cluster.errors.clone()))
     }
 }

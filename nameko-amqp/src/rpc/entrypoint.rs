@@ -3,6 +3,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+use std::time::SystemTime;
 
 use lapin::message::Delivery;
 use lapin::options::{ExchangeDeclareOptions, QueueDeclareOptions};
@@ -19,6 +20,7 @@ use serde_json::Value;
 use crate::connection::{AmqpConnection, Published};
 use crate::consumer::{ConsumerSlot, QueueConsumer, Setup, declare_bound_queue};
 use crate::error::AmqpError;
+use crate::rpc::deadline;
 use crate::settle::{Origin, SettlePolicy, ack, reject, requeue, settle};
 use crate::wire;
 use nameko_core::sync::lock;
@@ -285,12 +287,53 @@ pub(crate) async fn declare_rpc_exchange(
 }
 
 impl RequestHandler {
+    /// The deadline of a request for `method`: `Some(None)` when it has none (or one that
+    /// cannot be read, logged), `Some(Some(_))` when it is still ahead, `None` when it has
+    /// passed (logged and counted: the request is not to be served).
+    fn deadline(&self, delivery: &Delivery, method: &str) -> Option<Option<SystemTime>> {
+        let service = self.container.service_name();
+        let deadline = match deadline::from_headers(delivery.properties.headers().as_ref()) {
+            Ok(None) => return Some(None),
+            Ok(Some(deadline)) => deadline,
+            Err(why) => {
+                tracing::warn!(
+                    target: "nameko_amqp::rpc",
+                    %service, %method, header = wire::DEADLINE_HEADER, %why,
+                    "malformed deadline header; serving the request as one without a deadline"
+                );
+                return Some(None);
+            }
+        };
+        let Some(late) = deadline::overdue(deadline, SystemTime::now()) else {
+            return Some(Some(deadline));
+        };
+        // Only registered methods name a label: a stray routing key adds no series.
+        let label = if self.handlers.contains_key(method) {
+            method
+        } else {
+            "<unknown>"
+        };
+        crate::metrics::rpc_request_expired(service, label);
+        tracing::warn!(
+            target: "nameko_amqp::rpc",
+            %service, %method, late_ms = u64::try_from(late.as_millis()).unwrap_or(u64::MAX),
+            correlation_id = %delivery.properties.correlation_id().as_ref().map_or("", |id| id.as_str()),
+            "request received {late:?} past its deadline: the caller gave up; not served, no reply"
+        );
+        None
+    }
+
     /// Answers one request; `channel` is the one it came on, where it is acknowledged.
     async fn handle(&self, channel: Channel, delivery: Delivery) {
         let props = &delivery.properties;
         let reply_to = props.reply_to().as_ref().map(|s| s.as_str().to_owned());
         let correlation_id = props.correlation_id().clone();
         let method = wire::method_from_routing_key(delivery.routing_key.as_str()).to_owned();
+        let Some(deadline) = self.deadline(&delivery, &method) else {
+            // Past its deadline: the caller gave up; acknowledged, not served.
+            ack(&channel, &delivery).await;
+            return;
+        };
         let result = match self.handlers.get(&method) {
             None => {
                 tracing::warn!(
@@ -313,7 +356,8 @@ impl RequestHandler {
                     let call = Call::new(Arc::clone(&entry.name), "rpc", &entry.options)
                         .context_data(wire::headers_to_context(props.headers().as_ref()))
                         .arguments(CallArguments::Rpc(args.clone()))
-                        .messaging(wire::messaging_source(&self.exchange, &delivery));
+                        .messaging(wire::messaging_source(&self.exchange, &delivery))
+                        .deadline(deadline);
                     let handler = Arc::clone(&entry.handler);
                     match self
                         .container
@@ -367,6 +411,11 @@ impl RequestHandler {
             .with_delivery_mode(wire::PERSISTENT);
         if let Some(id) = correlation_id {
             properties = properties.with_correlation_id(id);
+        }
+        if let Some(deadline) = deadline {
+            // The caller stops reading its reply queue for this call then.
+            let ttl = deadline::remaining(deadline, SystemTime::now());
+            properties = properties.with_expiration(deadline::expiration(ttl));
         }
         match self
             .connection

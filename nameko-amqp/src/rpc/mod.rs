@@ -1,6 +1,7 @@
 //! Nameko RPC over AMQP: the `#[rpc]` entrypoint and the clients.
 
 pub mod client;
+pub mod deadline;
 pub mod entrypoint;
 pub mod typed;
 

@@ -74,6 +74,7 @@ pub struct Call {
     pub(crate) context_data: ContextData,
     pub(crate) arguments: CallArguments,
     pub(crate) messaging: Option<crate::trace::Messaging>,
+    pub(crate) deadline: Option<std::time::SystemTime>,
 }
 
 impl Call {
@@ -91,7 +92,17 @@ impl Call {
             context_data: ContextData::new(),
             arguments: CallArguments::None,
             messaging: None,
+            deadline: None,
         }
+    }
+
+    /// When the caller stops waiting for the result, if it said: the worker's
+    /// [`WorkerContext::deadline`](crate::WorkerContext::deadline), inherited by the calls
+    /// it makes. The transport decides what to do with work already past it (the RPC
+    /// entrypoint does not start it).
+    pub fn deadline(mut self, deadline: Option<std::time::SystemTime>) -> Self {
+        self.deadline = deadline;
+        self
     }
 
     /// Where the message came from (exchange, routing key, correlation id): the

@@ -67,6 +67,7 @@ where
         context_data,
         arguments,
         messaging,
+        deadline,
     } = call;
     let observers = inner.observers();
     let observed = (!observers.is_empty()).then(|| {
@@ -79,7 +80,8 @@ where
         entrypoint,
         context_data,
         inner.parent_calls_tracked,
-    );
+    )
+    .with_deadline(deadline);
     ctx.set_container(handle.clone());
     ctx.set_call(options, arguments);
     let span = worker_span(&ctx, kind, messaging.as_ref());

@@ -1,5 +1,6 @@
 //! What callers get when something is wrong: unknown service, unknown method, wrong
-//! arguments, a body that is not a Nameko request, a slow reply. The service keeps serving.
+//! arguments, a body that is not a Nameko request, a slow reply, a remote error matched
+//! as a local type. The service keeps serving.
 
 use std::time::{Duration, Instant};
 
@@ -9,8 +10,8 @@ use lapin::options::{
 };
 use lapin::types::FieldTable;
 use lapin::{BasicProperties, Connection, ConnectionProperties};
-use nameko_amqp::{ClusterRpc, RpcError};
-use nameko_core::{Arguments, ServiceRunner};
+use nameko_amqp::{ClusterRpc, RemoteErrors, RpcError, RpcProxy};
+use nameko_core::{Arguments, RemoteError, ServiceRunner, rpc, service};
 use nameko_integration_tests::{Echo, eventually, init_tracing};
 use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
@@ -231,6 +232,106 @@ async fn malformed_requests_get_error_replies_or_are_rejected() {
     assert_eq!(out, json!({"still": "serving"}));
 
     conn.close(200, "bye".into()).await.unwrap();
+    cluster.close().await;
+    runner.stop().await;
+}
+
+/// What `accounts` fails with.
+#[derive(Debug, thiserror::Error)]
+#[error("{0}")]
+struct NoAccount(String);
+
+#[derive(Debug, Default)]
+struct Accounts;
+
+#[service(name = "accounts")]
+impl Accounts {
+    #[rpc]
+    async fn balance(&self, id: String) -> Result<i64, NoAccount> {
+        Err(NoAccount(id))
+    }
+
+    #[rpc]
+    async fn other(&self) -> Result<(), RemoteError> {
+        Err(RemoteError::new("ValueError", "nope"))
+    }
+}
+
+/// The caller's own type for `accounts.NoAccount`.
+#[derive(Debug, thiserror::Error)]
+#[error("account {id} does not exist")]
+struct UnknownAccount {
+    id: String,
+}
+
+fn account_errors() -> RemoteErrors {
+    RemoteErrors::new().register("accounts", "NoAccount", |remote| UnknownAccount {
+        id: remote.value.clone(),
+    })
+}
+
+/// Calls `accounts` from a worker, with the registry.
+#[derive(Debug)]
+struct Bank {
+    accounts: RpcProxy,
+}
+
+#[service(name = "bank", dependencies(accounts))]
+impl Bank {
+    /// What the worker made of the error: the typed id, or `null`.
+    #[rpc]
+    async fn lookup(&self, id: String) -> Option<String> {
+        match self.accounts.call::<i64>("balance", (id,)).await {
+            Err(e) => e.downcast_ref::<UnknownAccount>().map(|u| u.id.clone()),
+            Ok(_) => None,
+        }
+    }
+}
+
+/// A Rust service's `NoAccount` is matched by type by a Rust caller, standalone and from
+/// a worker; other errors stay `RpcError::Remote`.
+#[tokio::test]
+async fn a_remote_error_is_matched_as_a_local_type() {
+    init_tracing();
+    let vhost = TestVhost::create("typed-errors").unwrap();
+    let mut runner = ServiceRunner::new(vhost.config());
+    runner.add_service(Accounts).unwrap();
+    runner
+        .add_service(Bank {
+            accounts: RpcProxy::new("accounts").with_remote_errors(account_errors()),
+        })
+        .unwrap();
+    runner.start().await.unwrap();
+    let cluster = ClusterRpc::connect(&vhost.config())
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(10))
+        .with_remote_errors(account_errors());
+    let accounts = cluster.service("accounts");
+
+    let err = accounts
+        .call::<i64>("balance", ("acc-7",))
+        .await
+        .unwrap_err();
+    let typed = err.downcast_ref::<UnknownAccount>().expect("typed");
+    assert_eq!(typed.id, "acc-7");
+    assert!(matches!(&err, RpcError::Typed(t) if t.service() == "accounts"));
+    assert_eq!(err.exc_type(), Some("NoAccount"));
+    assert_eq!(err.to_string(), "NoAccount acc-7");
+
+    let err = accounts.call::<()>("other", ()).await.unwrap_err();
+    assert!(
+        matches!(&err, RpcError::Remote(r) if r.exc_type == "ValueError"),
+        "{err}"
+    );
+    assert!(err.downcast_ref::<UnknownAccount>().is_none());
+
+    let seen: Option<String> = cluster
+        .service("bank")
+        .call("lookup", ("acc-9",))
+        .await
+        .unwrap();
+    assert_eq!(seen.as_deref(), Some("acc-9"));
     cluster.close().await;
     runner.stop().await;
 }

@@ -22,10 +22,18 @@ def context_view(worker_ctx, language, user_id):
     }
 
 
+class NoAccount(Exception):
+    """An application exception, for a Rust caller to map to a type of its own."""
+
+
 class PyErrors:
     """Raises Python exceptions for a Rust caller to receive."""
 
     name = "py_errors"
+
+    @rpc
+    def balance(self, account_id):
+        raise NoAccount(account_id)
 
     @rpc
     def value_error(self):

@@ -378,6 +378,10 @@ pub struct ContextView {
     /// The trace context the worker received (Rust workers only).
     #[serde(default)]
     pub remote_parent: Option<String>,
+    /// The worker's deadline, in milliseconds since the Unix epoch (Rust workers only;
+    /// `None` when the request carried none).
+    #[serde(default)]
+    pub deadline: Option<u64>,
 }
 
 /// The current worker's context as JSON (see [`ContextView`]); `null` outside a worker.
@@ -391,6 +395,10 @@ pub fn current_context_view() -> Value {
             "user_id": ctx.user_id(),
             "trace_parent": ctx.trace_parent().to_string(),
             "remote_parent": ctx.remote_parent().map(|p| p.to_string()),
+            "deadline": ctx.deadline().and_then(|d| {
+                let ms = d.duration_since(std::time::UNIX_EPOCH).ok()?.as_millis();
+                u64::try_from(ms).ok()
+            }),
         }),
         None => Value::Null,
     }

@@ -29,9 +29,26 @@ fn view(v: &Value) -> ContextView {
 
 /// `data` without its `traceparent` (a Python worker keeps the `nameko.traceparent`
 /// header of a Rust caller as context data), and that `traceparent`, checked valid.
+///
+/// Python Nameko 2.14 keeps every header of a request as context data, so the data of a
+/// Python worker called by a Rust caller with a timeout also holds the
+/// `x-nameko-deadline` header (see nameko-amqp's `rpc::deadline`): checked to be a
+/// deadline in the future and removed too.
 fn without_trace(
     mut data: serde_json::Map<String, Value>,
 ) -> (serde_json::Map<String, Value>, nameko_core::TraceParent) {
+    let deadline = data
+        .remove("x-nameko-deadline")
+        .unwrap_or_else(|| panic!("no x-nameko-deadline in {data:?}"));
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
+    let deadline = deadline.as_u64().unwrap_or_else(|| panic!("{deadline}"));
+    assert!(
+        (now..now + 31_000).contains(&deadline),
+        "x-nameko-deadline {deadline}, now {now}"
+    );
     let tp = data
         .remove("traceparent")
         .unwrap_or_else(|| panic!("no traceparent in {data:?}"));
@@ -215,6 +232,48 @@ async fn python_exceptions_arrive_in_rust() {
     cluster.close().await;
 }
 
+/// A Python service's own exception is matched by type by a Rust caller that registered
+/// `py_errors.NoAccount` ([`nameko_amqp::RemoteErrors`]); its other errors stay remote.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn python_exception_is_matched_as_a_local_type() {
+    #[derive(Debug, thiserror::Error)]
+    #[error("no account {0}")]
+    struct NoAccount(String);
+
+    init_tracing();
+    let vhost = TestVhost::create("interop-py-typed").unwrap();
+    let _py =
+        PythonServices::start(&vhost, &["interop_services:PyErrors"], &["py_errors"], "").await;
+    let errors = nameko_amqp::RemoteErrors::new().register("py_errors", "NoAccount", |remote| {
+        NoAccount(
+            remote
+                .exc_args
+                .first()
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned(),
+        )
+    });
+    let cluster = cluster(&vhost).await.with_remote_errors(errors);
+    let svc = cluster.service("py_errors");
+
+    let err = svc.call::<Value>("balance", ("acc-3",)).await.unwrap_err();
+    let typed = err
+        .downcast_ref::<NoAccount>()
+        .unwrap_or_else(|| panic!("not typed: {err:?}"));
+    assert_eq!(typed.0, "acc-3");
+    let remote = err.remote().unwrap();
+    assert_eq!(remote.exc_path, "interop_services.NoAccount");
+    assert_eq!(err.to_string(), "NoAccount acc-3");
+
+    let err = svc.call::<Value>("value_error", ()).await.unwrap_err();
+    assert!(
+        matches!(&err, RpcError::Remote(r) if r.exc_type == "ValueError"),
+        "{err}"
+    );
+    cluster.close().await;
+}
+
 /// Rust errors arrive in Python: ours as `RemoteError` with our `exc_type`, Nameko's
 /// built-in ones as Python's own exception classes.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -324,6 +383,8 @@ async fn context_crosses_python_to_rust_to_python() {
     assert_eq!(rust.language.as_deref(), Some("fr"));
     assert_eq!(rust.user_id.as_deref(), Some("u1"));
     assert_eq!(rust.data, expected_data);
+    // Python's ClusterRpcProxy sends no deadline: served as before, without one.
+    assert_eq!(rust.deadline, None);
 
     // service_x.context_chain called py_context.report over its RpcProxy.
     let chain = out[1].result();
@@ -338,6 +399,8 @@ async fn context_crosses_python_to_rust_to_python() {
     assert_eq!(python.call_id_stack[2], python.call_id);
     assert_eq!(python.language.as_deref(), Some("fr"));
     assert_eq!(python.user_id.as_deref(), Some("u1"));
+    // The RpcProxy's request carried `x-nameko-deadline` (its RPC_TIMEOUT), which
+    // Python keeps as context data, as every header.
     let (python_data, tp) = without_trace(python.data.clone());
     assert_eq!(python_data, expected_data);
     let rust_trace = nameko_core::TraceParent::parse(rust.trace_parent.as_deref().unwrap());
@@ -382,6 +445,10 @@ async fn context_crosses_rust_to_python_to_rust() {
     assert_eq!(rust.call_id_stack[2], rust.call_id);
     assert_eq!(rust.language.as_deref(), Some("de"));
     assert_eq!(rust.data, expected_data);
+    // Python sent the ClusterRpc's deadline header on as context data,
+    // `nameko.x-nameko-deadline`: not a deadline to Rust (a Python 2 caller waits forever,
+    // it must get its reply), and not kept as context data either.
+    assert_eq!(rust.deadline, None);
 
     cluster.close().await;
     runner.stop().await;
