@@ -112,7 +112,8 @@ impl SourceEvents {
 /// ```
 /// use nameko_amqp::{DispatchError, EventDispatcher};
 /// use nameko_core::{rpc, service};
-/// ///
+/// use serde_json::Value;
+///
 /// pub struct ServiceA {
 ///     dispatch: EventDispatcher,
 /// }
