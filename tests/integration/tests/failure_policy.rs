@@ -11,9 +11,11 @@ use lapin::options::{BasicGetOptions, BasicPublishOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use lapin::{BasicProperties, Connection, ConnectionProperties};
 use nameko_amqp::StandaloneDispatcher;
+use nameko_amqp::failure::Retry;
 use nameko_amqp::failure::RetryLater;
+use nameko_amqp::messaging::{Queue, consume};
 use nameko_core::{Config, Service, ServiceRunner};
-use nameko_core::{event_handler, service};
+use nameko_core::{entrypoint, event_handler, service};
 use nameko_integration_tests::*;
 use nameko_test_support::TestVhost;
 use serde_json::{Value, json};
@@ -104,6 +106,24 @@ impl Configured {
     #[event_handler("source", "evt")]
     async fn handle(&self, payload: Value) -> Result<(), Boom> {
         let id = payload["id"].as_str().unwrap_or("").to_owned();
+        self.tries
+            .lock()
+            .unwrap()
+            .push((id.clone(), Instant::now()));
+        Err(Boom(id))
+    }
+}
+
+/// A `consume` entrypoint that always fails, with two retries.
+pub struct Jobs {
+    tries: Tries,
+}
+
+#[service(name = "jobs")]
+impl Jobs {
+    #[entrypoint(consume(Queue::new("jobs")).retry(Retry::new(2).delay(Duration::from_millis(100))))]
+    async fn run(&self, job: Value) -> Result<(), Boom> {
+        let id = job["id"].as_str().unwrap_or("").to_owned();
         self.tries
             .lock()
             .unwrap()
@@ -470,4 +490,50 @@ async fn a_message_whose_worker_is_lost_each_time_stops_at_its_delivery_limit() 
     let headers = message.delivery.properties.headers().clone().unwrap();
     assert_eq!(text(&headers, "x-nameko-exc-type"), "DeliveryLimitExceeded");
     runner.kill().await;
+}
+
+#[tokio::test]
+async fn a_consume_entrypoint_retries_then_dead_letters() {
+    init_tracing();
+    let vhost = TestVhost::create("failure-consume").unwrap();
+    let config = vhost.config();
+    let tries = Tries::default();
+    let runner = start(
+        &config,
+        Jobs {
+            tries: Arc::clone(&tries),
+        },
+    )
+    .await;
+    let conn = connect(&vhost).await;
+    let channel = conn.create_channel().await.unwrap();
+    channel
+        .basic_publish(
+            "".into(),
+            "jobs".into(),
+            BasicPublishOptions::default(),
+            br#"{"id": "j1"}"#,
+            BasicProperties::default(),
+        )
+        .await
+        .unwrap()
+        .await
+        .unwrap();
+    assert!(
+        eventually(Duration::from_secs(10), || async {
+            depth(&conn, "dlq-jobs.run").await == 1
+        })
+        .await
+    );
+    assert_eq!(tries_of(&tries, "j1").len(), 3, "retry max 2: three tries");
+    let message = channel
+        .basic_get("dlq-jobs.run".into(), BasicGetOptions { no_ack: true })
+        .await
+        .unwrap()
+        .expect("a message");
+    let headers = message.delivery.properties.headers().clone().unwrap();
+    assert_eq!(text(&headers, "x-nameko-original-exchange"), "");
+    assert_eq!(text(&headers, "x-nameko-original-routing-key"), "jobs");
+    assert_eq!(text(&headers, "x-nameko-original-queue"), "jobs");
+    runner.stop().await;
 }
