@@ -26,7 +26,10 @@ use super::{Config, ConfigError};
 /// inventory::submit!(SettingsCheck::of::<ShopSettings>("shop"));
 ///
 /// let err = Config::from_yaml_str("SHOP_MAX_ITEMS: 0\n").unwrap_err();
-/// assert_eq!(err.to_string(), "config key `SHOP_MAX_ITEMS`: expected a positive integer, got 0");
+/// assert_eq!(
+///     err.to_string(),
+///     "config key `SHOP_MAX_ITEMS`: expected a positive integer, or null, got 0"
+/// );
 /// ```
 #[derive(Debug, Clone, Copy)]
 pub struct SettingsCheck {
