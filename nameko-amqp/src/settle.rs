@@ -283,6 +283,27 @@ pub(crate) struct FailureRoute {
 const MAX_MESSAGE_HEADER: usize = 1024;
 
 impl FailureRoute {
+    /// The route of `container`'s entrypoint `method` consuming `queue`: its policy is
+    /// the config's (`FAILURE_POLICY`) when it names one, else `in_code`.
+    pub(crate) fn new(
+        connection: &Arc<AmqpConnection>,
+        container: &nameko_core::ContainerHandle,
+        method: &str,
+        queue: &str,
+        in_code: &FailurePolicy,
+    ) -> Arc<Self> {
+        let service = container.service_name();
+        Arc::new(FailureRoute {
+            connection: Arc::clone(connection),
+            policy: connection
+                .settings()
+                .failure_policy_of(service, method, in_code),
+            service: service.to_owned(),
+            method: method.to_owned(),
+            queue: queue.to_owned(),
+        })
+    }
+
     /// The entrypoint's dead-letter queue.
     pub(crate) fn dead_letter_queue(&self) -> String {
         wire::dead_letter_queue(&self.service, &self.method)

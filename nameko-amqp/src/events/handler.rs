@@ -242,17 +242,13 @@ impl EventHandler {
             wire::shared_queue_arguments(connection.settings())
         };
         let event_type = self.event_type.clone();
-        let route = Arc::new(FailureRoute {
-            connection: Arc::clone(&connection),
-            policy: connection.settings().failure_policy_of(
-                container.service_name(),
-                self.method,
-                &self.failure_policy,
-            ),
-            service: container.service_name().to_owned(),
-            method: self.method.to_owned(),
-            queue: queue.clone(),
-        });
+        let route = FailureRoute::new(
+            &connection,
+            container,
+            self.method,
+            &queue,
+            &self.failure_policy,
+        );
         let dead_letters = route.policy.dead_letters().then(|| Arc::clone(&route));
         let dispatch = Arc::new(EventDeliveryHandler {
             container: container.clone(),

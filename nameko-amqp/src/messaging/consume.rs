@@ -140,17 +140,13 @@ impl ConsumeEntrypoint {
             return Ok(());
         }
         let connection = AmqpConnection::shared(container).await?;
-        let route = Arc::new(FailureRoute {
-            connection: Arc::clone(&connection),
-            policy: connection.settings().failure_policy_of(
-                container.service_name(),
-                self.method.name,
-                &self.failure_policy,
-            ),
-            service: container.service_name().to_owned(),
-            method: self.method.name.to_owned(),
-            queue: self.queue.name().to_owned(),
-        });
+        let route = FailureRoute::new(
+            &connection,
+            container,
+            self.method.name,
+            self.queue.name(),
+            &self.failure_policy,
+        );
         let dead_letters = route.policy.dead_letters().then(|| Arc::clone(&route));
         let queue = self.queue.clone();
         let setup: Setup = Arc::new(move |channel: Channel| {
