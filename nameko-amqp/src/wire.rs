@@ -135,7 +135,8 @@ impl ReplyBody {
 }
 
 /// Context data as AMQP headers: `nameko.<key>`, `null` values dropped.
-pub(crate) fn context_to_headers(data: &ContextData) -> FieldTable {
+#[doc(hidden)]
+pub fn context_to_headers(data: &ContextData) -> FieldTable {
     let mut table = FieldTable::default();
     for (key, value) in data {
         if value.is_null() {
@@ -152,7 +153,8 @@ pub(crate) fn context_to_headers(data: &ContextData) -> FieldTable {
 /// Context data from AMQP headers: the `nameko.`-prefixed ones, prefix stripped, and a
 /// plain W3C `traceparent` header as the `traceparent` key unless `nameko.traceparent`
 /// is there too (as Python Nameko, which keeps every header, reads it).
-pub(crate) fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
+#[doc(hidden)]
+pub fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
     let mut data = ContextData::new();
     if let Some(headers) = headers {
         let mut plain_traceparent = None;
