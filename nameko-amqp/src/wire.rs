@@ -171,7 +171,10 @@ pub fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
         if let Some(value) = plain_traceparent
             && !data.contains_key(TRACEPARENT)
         {
-            data.insert(TRACEPARENT.to_owned(), amqp_to_json(value));
+            let value = amqp_to_json(value);
+            if !value.is_null() {
+                data.insert(TRACEPARENT.to_owned(), value);
+            }
         }
     }
     data
@@ -309,6 +312,17 @@ mod tests {
         let mut expected = data.clone();
         expected.remove("dropped");
         assert_eq!(back, expected);
+    }
+
+    /// Found by the `context_headers` fuzz target: a plain `traceparent` header that is
+    /// void (or a NaN) became a `null` in the context data, which drops nulls elsewhere.
+    #[test]
+    fn a_null_plain_traceparent_is_dropped() {
+        for value in [AMQPValue::Void, AMQPValue::Double(f64::NAN)] {
+            let mut headers = FieldTable::default();
+            headers.insert(ShortString::from(TRACEPARENT), value);
+            assert!(headers_to_context(Some(&headers)).is_empty());
+        }
     }
 
     #[test]
