@@ -295,9 +295,12 @@ pub fn rule(data: &[u8]) {
         if let Some(url) = build_url(&rule) {
             let vars = rule.variables().count();
             // Within the matcher's budget (see `MATCH_BUDGET`), a URL built from accepted
-            // values matches.
+            // values matches. Only without `min`, `max` or `fixed_digits`: like werkzeug,
+            // the matcher checks those on the first split of the path that has the right
+            // shapes (`/<float:a><float(min=25):b>` does not match `/2.025.0`).
             let matched = check_match(&rule, &url);
-            if url.len() <= 48 && vars <= 4 {
+            let unchecked = rule.variables().all(|v| !has_bounds(&v.converter));
+            if url.len() <= 48 && vars <= 4 && unchecked {
                 assert!(matched, "{url:?} built from {rule} does not match it");
             }
         }
@@ -305,6 +308,20 @@ pub fn rule(data: &[u8]) {
     }
     for rule in seed_rules() {
         check_match(rule, path);
+    }
+}
+
+/// Whether the converter checks a value of the right shape further (`accepts`).
+fn has_bounds(converter: &Converter) -> bool {
+    match converter {
+        Converter::Int {
+            fixed_digits,
+            min,
+            max,
+            ..
+        } => *fixed_digits != 0 || min.is_some() || max.is_some(),
+        Converter::Float { min, max, .. } => min.is_some() || max.is_some(),
+        _ => false,
     }
 }
 
