@@ -74,3 +74,12 @@ pub use nameko_core::__private::async_trait;
 pub use nameko_core::{
     BoxError, ContainerHandle, DependencyProvider, Extension, WorkerContext, WorkerResult,
 };
+
+/// The decoders of what arrives from the broker, for the fuzz targets (`fuzz/`): the
+/// event body, and `nameko.*` headers into context data (and back, as they are
+/// propagated).
+#[doc(hidden)]
+pub mod decode {
+    pub use crate::events::handler::decode_payload;
+    pub use crate::wire::{context_to_headers, headers_to_context};
+}

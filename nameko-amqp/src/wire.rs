@@ -181,7 +181,8 @@ impl ReplyBody {
 }
 
 /// Context data as AMQP headers: `nameko.<key>`, `null` values dropped.
-pub(crate) fn context_to_headers(data: &ContextData) -> FieldTable {
+#[doc(hidden)]
+pub fn context_to_headers(data: &ContextData) -> FieldTable {
     let mut table = FieldTable::default();
     for (key, value) in data {
         if value.is_null() {
@@ -200,7 +201,8 @@ pub(crate) fn context_to_headers(data: &ContextData) -> FieldTable {
 /// is there too (as Python Nameko, which keeps every header, reads it). A
 /// `nameko.x-nameko-deadline` (a Python worker sends the [`DEADLINE_HEADER`] it received
 /// on as context data) is dropped: a stale copy of a deadline, not context.
-pub(crate) fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
+#[doc(hidden)]
+pub fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
     let mut data = ContextData::new();
     if let Some(headers) = headers {
         let mut plain_traceparent = None;
@@ -220,7 +222,10 @@ pub(crate) fn headers_to_context(headers: Option<&FieldTable>) -> ContextData {
         if let Some(value) = plain_traceparent
             && !data.contains_key(TRACEPARENT)
         {
-            data.insert(TRACEPARENT.to_owned(), amqp_to_json(value));
+            let value = amqp_to_json(value);
+            if !value.is_null() {
+                data.insert(TRACEPARENT.to_owned(), value);
+            }
         }
     }
     data
@@ -378,6 +383,17 @@ mod tests {
         let mut expected = data.clone();
         expected.remove("dropped");
         assert_eq!(back, expected);
+    }
+
+    /// Found by the `context_headers` fuzz target: a plain `traceparent` header that is
+    /// void (or a NaN) became a `null` in the context data, which drops nulls elsewhere.
+    #[test]
+    fn a_null_plain_traceparent_is_dropped() {
+        for value in [AMQPValue::Void, AMQPValue::Double(f64::NAN)] {
+            let mut headers = FieldTable::default();
+            headers.insert(ShortString::from(TRACEPARENT), value);
+            assert!(headers_to_context(Some(&headers)).is_empty());
+        }
     }
 
     #[test]

@@ -294,6 +294,14 @@ macro_rules! __nameko_web_http_error {
 
 pub use crate::__nameko_web_http_error as http_error;
 
+/// The decoders of what arrives from the network, for the fuzz targets (`fuzz/`): the
+/// request path's percent-decoding and the WebSocket protocol's frames.
+#[doc(hidden)]
+pub mod decode {
+    pub use crate::request::decode_path;
+    pub use crate::websocket::frames::{event_frame, parse_call, result_frame};
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]

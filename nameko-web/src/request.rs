@@ -40,7 +40,8 @@ pub struct Request {
 
 /// Decodes `%XX` escapes of a path, as a WSGI server does before werkzeug matches it;
 /// bytes that are not UTF-8 become U+FFFD.
-pub(crate) fn decode_path(raw: &str) -> String {
+#[doc(hidden)]
+pub fn decode_path(raw: &str) -> String {
     percent_encoding::percent_decode_str(raw)
         .decode_utf8_lossy()
         .into_owned()

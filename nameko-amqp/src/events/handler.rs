@@ -402,6 +402,13 @@ fn bind_payload(method: &str, name: &str, arguments: Arguments) -> Result<Value,
     ArgBinder::new(method, &params, arguments)?.take(0)
 }
 
+/// Decodes an event's body: any JSON value (the handler's parameter type decodes it
+/// further). `Err` says why the delivery is rejected.
+#[doc(hidden)]
+pub fn decode_payload(body: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(body).map_err(|e| format!("payload is not JSON: {e}"))
+}
+
 struct EventDeliveryHandler {
     container: ContainerHandle,
     method: Arc<str>,
@@ -425,10 +432,10 @@ impl EventDeliveryHandler {
         if past_delivery_limit(&channel, &delivery, &self.policy, &origin).await {
             return;
         }
-        let payload: Value = match serde_json::from_slice(&delivery.data) {
+        let payload = match decode_payload(&delivery.data) {
             Ok(v) => v,
-            Err(e) => {
-                let why = RemoteError::malformed_request(format!("payload is not JSON: {e}"));
+            Err(why) => {
+                let why = RemoteError::malformed_request(why);
                 malformed(&channel, &delivery, &why, &self.policy, &origin).await;
                 return;
             }

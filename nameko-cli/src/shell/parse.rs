@@ -68,6 +68,7 @@ pub fn parse_line(line: &str) -> Result<Line, ParseError> {
     let mut p = Parser {
         chars: line.chars().collect(),
         pos: 0,
+        depth: 0,
     };
     p.ws();
     if p.at_end() || p.peek() == Some('#') {
@@ -170,9 +171,15 @@ fn dispatch(
     })
 }
 
+/// How deep lists and objects may nest (as `serde_json`'s limit): deeper is an error,
+/// not a stack overflow.
+const MAX_DEPTH: usize = 128;
+
 struct Parser {
     chars: Vec<char>,
     pos: usize,
+    /// Lists and objects open at `pos`.
+    depth: usize,
 }
 
 impl Parser {
@@ -285,17 +292,19 @@ impl Parser {
         match self.peek() {
             None => Err(self.error("expected a value")),
             Some('"' | '\'') => self.string().map(Value::String),
-            Some('[') => {
+            Some(open @ ('[' | '(' | '{')) => {
+                if self.depth >= MAX_DEPTH {
+                    return Err(self.error(format!("nested more than {MAX_DEPTH} deep")));
+                }
                 self.pos += 1;
-                self.sequence(']').map(Value::Array)
-            }
-            Some('(') => {
-                self.pos += 1;
-                self.sequence(')').map(Value::Array)
-            }
-            Some('{') => {
-                self.pos += 1;
-                self.object()
+                self.depth += 1;
+                let value = match open {
+                    '[' => self.sequence(']').map(Value::Array),
+                    '(' => self.sequence(')').map(Value::Array),
+                    _ => self.object(),
+                };
+                self.depth -= 1;
+                value
             }
             Some(c) if c == '-' || c == '+' || c == '.' || c.is_ascii_digit() => self.number(),
             Some(c) if c.is_alphabetic() || c == '_' => {

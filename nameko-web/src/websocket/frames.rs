@@ -35,7 +35,9 @@ fn encode<T: Serialize>(frame: &T) -> String {
     })
 }
 
-pub(super) fn event_frame(event: &str, data: &Value) -> String {
+/// An event frame, as Nameko's `serialize_event` writes it.
+#[doc(hidden)]
+pub fn event_frame(event: &str, data: &Value) -> String {
     encode(&EventFrame {
         kind: "event",
         event,
@@ -43,7 +45,9 @@ pub(super) fn event_frame(event: &str, data: &Value) -> String {
     })
 }
 
-pub(super) fn result_frame(result: Result<&Value, &RemoteError>, correlation_id: &Value) -> String {
+/// A result frame: `data` on success, `error` otherwise, with the call's correlation id.
+#[doc(hidden)]
+pub fn result_frame(result: Result<&Value, &RemoteError>, correlation_id: &Value) -> String {
     let (data, error) = match result {
         Ok(value) => (Some(value), None),
         Err(error) => (None, Some(error)),
@@ -80,7 +84,8 @@ fn is_truthy(value: &Value) -> bool {
 }
 
 /// A call frame: method, keyword arguments, correlation id. `Err` is the answer to send.
-pub(super) fn parse_call(payload: &[u8]) -> Result<(Value, Map<String, Value>, Value), String> {
+#[doc(hidden)]
+pub fn parse_call(payload: &[u8]) -> Result<(Value, Map<String, Value>, Value), String> {
     let malformed = || {
         result_frame(
             Err(&RemoteError::malformed_request("Invalid JSON data")),

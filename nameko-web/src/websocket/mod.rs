@@ -75,7 +75,7 @@
 
 mod connection;
 mod entrypoint;
-mod frames;
+pub(crate) mod frames;
 mod hub;
 mod subscriptions;
 

@@ -105,3 +105,17 @@ fn errors_say_what_and_where() {
     assert!(parse_line("echo.echo({1: })").is_err());
     assert!(parse_line("echo.echo(1.2.3)").is_err());
 }
+
+/// Found by the `shell_line` fuzz target: a deeply nested value overflowed the stack.
+#[test]
+fn deep_nesting_is_an_error_not_a_stack_overflow() {
+    let deep = format!("echo.echo({})", "[".repeat(100_000));
+    let e = parse_line(&deep).unwrap_err();
+    assert!(e.message.contains("nested more than 128 deep"), "{e}");
+    assert_eq!(e.column, 10 + 128);
+    let mixed = format!("echo.echo({}", "[({'k': ".repeat(100));
+    assert!(parse_line(&mixed).unwrap_err().message.contains("deep"));
+    let nested = format!("echo.echo({}1{})", "[".repeat(128), "]".repeat(128));
+    let (_, _, args, _) = call(&nested);
+    assert_eq!(args.len(), 1);
+}
