@@ -16,7 +16,7 @@
 //! A Python service ignores both (the broker still applies `expiration` to requests for
 //! it); being Python Nameko, it keeps the header as context data, as every header, and
 //! sends it on as `nameko.x-nameko-deadline`, which nameko-rs does not take for a
-//! deadline (see [`DEADLINE_HEADER`](crate::wire::DEADLINE_HEADER) for why).
+//! deadline (see [`DEADLINE_HEADER`] for why).
 //!
 //! The RPC entrypoint reads the header: a request past its deadline is acknowledged and
 //! dropped (no worker, no reply), logged at WARNING with how late it is and counted in
