@@ -11,8 +11,9 @@
 //! ```
 //!
 //! It reads the config as a service binary does (see [`nameko_run::cli`]): `--config FILE`
-//! (Nameko's YAML, `${VAR:default}` substituted from the environment) and `--broker URI`
-//! (overrides `AMQP_URI`), given before or after the subcommand.
+//! (Nameko's YAML, `${VAR:default}` substituted from the environment), `--broker URI`
+//! (overrides `AMQP_URI`) and `--define KEY=VALUE` (nameko 3.0's: sets a key after the
+//! file, the value read as YAML; repeatable), given before or after the subcommand.
 //!
 //! - `call SERVICE.METHOD [ARGS]`: `ARGS` is JSON: an array is the positional arguments,
 //!   an object the keyword arguments (`n.rpc.service.method(*args, **kwargs)`), an object
@@ -86,6 +87,10 @@ pub struct Cli {
     /// Broker URI, overriding the config's AMQP_URI (e.g. amqp://guest:guest@localhost).
     #[arg(long, value_name = "URI", global = true)]
     pub broker: Option<String>,
+    /// Set a config key (nameko 3.0's `--define`): KEY=VALUE, the value read as YAML; a
+    /// bare KEY is true. Applied after the file and its `${VAR}` substitution. Repeatable.
+    #[arg(long = "define", value_name = "KEY=VALUE", global = true)]
+    pub define: Vec<nameko_core::config::Definition>,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -203,13 +208,12 @@ impl Cli {
         let args = RunArgs {
             config: self.config.clone(),
             broker: self.broker.clone(),
+            define: self.define.clone(),
             log_level: None,
             log_format: None,
             describe: false,
         };
-        let config = args.load_config()?;
-        config.validate()?;
-        Ok(config)
+        Ok(args.load_config()?)
     }
 }
 

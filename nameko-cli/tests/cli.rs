@@ -311,6 +311,80 @@ fn show_config_redacts_secrets() {
     assert_eq!(json_out(&out), json!({"AMQP_URI": "amqp://u:***@h/"}));
 }
 
+#[test]
+fn define_sets_keys_after_the_file_and_show_config_shows_them() {
+    let dir = std::env::temp_dir().join(format!("nameko-cli-{}", uuid::Uuid::new_v4().simple()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("config.yaml");
+    std::fs::write(
+        &path,
+        "max_workers: ${NAMEKO_CLI_TEST_WORKERS:10}
+rpc_exchange: from-file
+KEEP: kept
+",
+    )
+    .unwrap();
+    let config = path.to_str().unwrap();
+    let out = nameko(
+        &[
+            "show-config",
+            "--no-defaults",
+            "--format",
+            "json",
+            "--config",
+            config,
+            "--define",
+            "max_workers=3",
+            "--define",
+            "rpc_exchange=from-define",
+            "--define",
+            "ACCEPT=[json, msgpack]",
+            "--define",
+            "AMQP_URI=amqp://u:pw@h/",
+            "--define",
+            "DEBUG",
+            // a later definition of a key wins
+            "--define",
+            "max_workers=4",
+        ],
+        None,
+    );
+    assert_eq!(
+        json_out(&out),
+        json!({
+            "max_workers": 4,
+            "rpc_exchange": "from-define",
+            "KEEP": "kept",
+            "ACCEPT": ["json", "msgpack"],
+            "AMQP_URI": "amqp://u:***@h/",
+            "DEBUG": true,
+        })
+    );
+    // A defined value is checked as a file's is: exit code 3 and the key named.
+    let out = nameko(
+        &[
+            "show-config",
+            "--config",
+            config,
+            "--define",
+            "max_workers=0",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(3), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr).trim(),
+        "nameko: error: config key `max_workers`: expected a positive integer, got 0"
+    );
+    // A definition without a key is a usage error that says how to write one.
+    let out = nameko(&["show-config", "--define", "=4"], None);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no key before `=` (write KEY=VALUE"),
+        "{out:?}"
+    );
+}
+
 /// `example-quickstart` (every seed service in one binary), built next to `nameko`; built
 /// here if it is not.
 fn quickstart_binary() -> PathBuf {

@@ -21,6 +21,8 @@
 //! - `--config FILE`: Nameko's YAML config, with `${VAR:default}` substitution (without
 //!   it, an empty config: every key has its default);
 //! - `--broker URI`: overrides `AMQP_URI`;
+//! - `--define KEY=VALUE` (repeatable): sets a config key after the file, the value read
+//!   as YAML, as nameko 3.0's `--define` ([`nameko_core::config::define`]);
 //! - `--log-level LEVEL`: `error`, `warn`, `info`, `debug` or `trace`; default: the root
 //!   level of the config's `LOGGING` (Python's dictConfig; per-logger levels and a JSON
 //!   formatter are read too, see [`crate::logging`]), else `info`; `RUST_LOG` wins when
@@ -49,7 +51,7 @@ use clap::Parser;
 
 use nameko_core::Error;
 use nameko_core::ServiceRunner;
-use nameko_core::config::Config;
+use nameko_core::config::{Config, Definition};
 
 /// Command-line options of a service binary.
 #[derive(Debug, Clone, Parser)]
@@ -64,6 +66,11 @@ pub struct RunArgs {
     /// Broker URI, overriding the config's AMQP_URI (e.g. pyamqp://guest:guest@localhost).
     #[arg(long, value_name = "URI")]
     pub broker: Option<String>,
+    /// Set a config key (nameko 3.0's `--define`): KEY=VALUE, the value read as YAML
+    /// (`max_workers=4`, `ACCEPT=[json, msgpack]`), a bare KEY is true; applied after the
+    /// file and its `${VAR}` substitution, later ones winning. Repeatable.
+    #[arg(long = "define", value_name = "KEY=VALUE")]
+    pub define: Vec<Definition>,
     /// Log level (error, warn, info, debug, trace); default: the config's
     /// `LOGGING.root.level`, else info. RUST_LOG overrides it.
     #[arg(long, value_name = "LEVEL")]
@@ -88,7 +95,7 @@ impl RunArgs {
         if let Some(uri) = &self.broker {
             config.set("AMQP_URI", uri.clone());
         }
-        Ok(config)
+        Ok(config.define(self.define.iter().cloned())?)
     }
 
     /// The log level: `--log-level`, else the root level of the config's Python-style

@@ -63,6 +63,14 @@ pub enum ConfigError {
         /// The text around it.
         text: String,
     },
+    /// A `--define KEY=VALUE` cannot be read ([`Definition`](super::Definition)).
+    #[error("invalid --define `{text}`: {message}")]
+    Define {
+        /// The definition as given.
+        text: String,
+        /// What is wrong with it.
+        message: String,
+    },
     /// A key is missing, or has a value of the wrong type or range.
     #[error("{}", invalid(key, message))]
     Invalid {

@@ -97,12 +97,14 @@ use serde_json::{Map, Value};
 
 mod checks;
 pub mod de;
+pub mod define;
 mod env;
 mod error;
 pub mod redact;
 mod settings;
 
 pub use checks::SettingsCheck;
+pub use define::Definition;
 pub use error::ConfigError;
 #[doc(hidden)]
 pub use inventory;

@@ -160,6 +160,7 @@ fn help_documents_the_options() {
         "--log-level",
         "--log-format",
         "--describe",
+        "--define",
         "SIGTERM",
     ] {
         assert!(help.contains(opt), "{opt} in {help}");
@@ -228,6 +229,81 @@ async fn env_substitution_and_sigterm_with_work_in_flight() {
         .unwrap()
         .unwrap();
     assert!(out.status.success(), "clean exit after SIGTERM: {out:?}");
+    cluster.close().await;
+}
+
+#[test]
+fn a_defined_value_is_checked_like_the_file() {
+    let path = tmp_config("ok.yaml", "max_workers: 4\n");
+    let out = run(
+        &[
+            "--config",
+            path.to_str().unwrap(),
+            "--define",
+            "max_workers=0",
+        ],
+        &[],
+    );
+    assert_one_line_failure(
+        &out,
+        "config key `max_workers`: expected a positive integer, got 0",
+    );
+}
+
+/// `--define` (nameko 3.0) overrides the file after `${VAR}` substitution: the file names
+/// an unreachable broker with fail-fast, the definitions the test vhost and the worker
+/// count, and the service starts and answers there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn define_overrides_the_file() {
+    let vhost = TestVhost::create("runner-define").unwrap();
+    let config = tmp_config(
+        "config.yaml",
+        "AMQP_URI: amqp://guest:guest@127.0.0.1:1/\n\
+         AMQP_CONNECT_FAIL_FAST: true\n\
+         max_workers: ${NAMEKO_TEST_WORKERS:1}\n",
+    );
+    let amqp_uri = format!("AMQP_URI={}", vhost.uri());
+    let mut child = start(
+        &[
+            "--config",
+            config.to_str().unwrap(),
+            "--define",
+            &amqp_uri,
+            "--define",
+            "max_workers=3",
+        ],
+        &[],
+    );
+    let cluster = ClusterRpc::connect(&vhost.config())
+        .await
+        .unwrap()
+        .with_timeout(Duration::from_secs(20));
+    // Three one-second calls at once finish together only with more than one worker.
+    let started = Instant::now();
+    let mut replies = Vec::new();
+    for _ in 0..3 {
+        replies.push(
+            cluster
+                .service("echo")
+                .call_async("sleep", (1.0,))
+                .await
+                .unwrap(),
+        );
+    }
+    for r in replies {
+        assert_eq!(r.result::<String>().await.unwrap(), "binary");
+    }
+    assert!(
+        started.elapsed() < Duration::from_millis(2500),
+        "three workers ran the calls side by side: {:?}",
+        started.elapsed()
+    );
+    signal(&child, "-TERM");
+    let status = tokio::task::spawn_blocking(move || child.wait())
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(status.success(), "{status:?}");
     cluster.close().await;
 }
 
