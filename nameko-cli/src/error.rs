@@ -15,6 +15,7 @@ use nameko_core::RemoteError;
 /// | 5 | timeout: no reply within `--timeout` (or `RPC_TIMEOUT`) |
 /// | 6 | unknown service: no service of that name is listening |
 /// | 7 | describe: the binary cannot be run, or fails, or prints no description |
+/// | 8 | `describe --diff`: the new description breaks callers of the old one |
 pub mod exit {
     /// Success.
     pub const OK: u8 = 0;
@@ -32,6 +33,8 @@ pub mod exit {
     pub const UNKNOWN_SERVICE: u8 = 6;
     /// The binary to describe cannot be run or gives no description.
     pub const DESCRIBE: u8 = 7;
+    /// `describe --diff` found a change that breaks callers.
+    pub const BREAKING: u8 = 8;
 }
 
 /// Why a command failed. Its [`Display`](std::fmt::Display) is the one line printed on
@@ -60,6 +63,9 @@ pub enum CliError {
     /// The binary to describe cannot be run or gives no description.
     #[error("{0}")]
     Describe(String),
+    /// `describe --diff` found changes that break callers (the report is printed first).
+    #[error("{0}")]
+    Breaking(String),
     /// Writing the output failed.
     #[error("cannot write the output: {0}")]
     Io(#[from] std::io::Error),
@@ -76,6 +82,7 @@ impl CliError {
             CliError::Timeout(_) => exit::TIMEOUT,
             CliError::UnknownService(_) => exit::UNKNOWN_SERVICE,
             CliError::Describe(_) => exit::DESCRIBE,
+            CliError::Breaking(_) => exit::BREAKING,
         }
     }
 }

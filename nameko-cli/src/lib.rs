@@ -8,6 +8,7 @@
 //! nameko show-config                                       # the resolved config, secrets ***
 //! nameko describe -- ./target/debug/my-services            # what a service binary hosts
 //! nameko describe --asyncapi -- ./target/debug/my-services # as an AsyncAPI 3.0 document
+//! nameko describe --diff old.json -- ./target/debug/my-services # what breaks callers
 //! ```
 //!
 //! It reads the config as a service binary does (see [`nameko_run::cli`]): `--config FILE`
@@ -25,7 +26,10 @@
 //! - `show-config`: the resolved config as YAML, secrets redacted ([`show_config`]).
 //! - `describe`: runs a nameko-rs service binary with `--describe` and prints what it
 //!   hosts, or with `--asyncapi` an AsyncAPI 3.0 document of its RPC and event channels
-//!   ([`describe`]).
+//!   ([`describe`]); with `--diff OLD.json` it compares a saved description with the
+//!   binary's (or with a second file, `--diff OLD.json NEW.json`) and says which changes
+//!   break callers, as text or with `--json` as JSON, exiting 8 when one does
+//!   ([`schema_diff`]).
 //!
 //! Errors are one line on stderr (`nameko: error: ...`) and the exit code says which kind
 //! ([`exit`]):
@@ -40,11 +44,13 @@
 //! | 5 | timeout: no reply within `--timeout` (default: the config's `RPC_TIMEOUT`, 30 s) |
 //! | 6 | unknown service: no service of that name is listening |
 //! | 7 | describe: the binary cannot be run, fails, or prints no description |
+//! | 8 | `describe --diff`: the new description breaks callers of the old one |
 
 pub mod args;
 pub mod describe;
 pub mod dlq;
 pub mod error;
+pub mod schema_diff;
 pub mod shell;
 pub mod show_config;
 
@@ -69,7 +75,8 @@ Exit codes:
   4  broker: it cannot be reached, or the connection was lost
   5  timeout: no reply in time
   6  unknown service: no service of that name is listening
-  7  describe: the binary cannot be run, fails, or prints no description";
+  7  describe: the binary cannot be run, fails, or prints no description
+  8  describe --diff: the new description breaks callers of the old one";
 
 /// The command line of `nameko`.
 #[derive(Debug, Parser)]
@@ -167,8 +174,9 @@ pub enum Command {
         #[command(subcommand)]
         command: dlq::DlqCommand,
     },
-    /// Describe the services a nameko-rs binary hosts (it is run with `--describe`), or
-    /// print an AsyncAPI 3.0 document of their RPC and event channels.
+    /// Describe the services a nameko-rs binary hosts (it is run with `--describe`),
+    /// print an AsyncAPI 3.0 document of their RPC and event channels, or compare a saved
+    /// description with the current one (`--diff`).
     #[command(after_help = EXIT_CODES)]
     Describe {
         /// The service binary (or give it after `--`, with its arguments).
@@ -178,8 +186,16 @@ pub enum Command {
         #[arg(long, value_name = "FILE", conflicts_with = "binary")]
         input: Option<PathBuf>,
         /// Print an AsyncAPI 3.0 document instead of the description.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "diff")]
         asyncapi: bool,
+        /// Compare the saved description OLD (JSON, `-` for stdin) with NEW (a second file)
+        /// or with the binary's current one, and say which changes break callers; exits 8
+        /// when one does.
+        #[arg(long, value_name = "OLD [NEW]", num_args = 1..=2)]
+        diff: Vec<PathBuf>,
+        /// With --diff: print the report as JSON.
+        #[arg(long, requires = "diff")]
+        json: bool,
         /// The `info.version` of the AsyncAPI document.
         #[arg(long, value_name = "VERSION", default_value = "0.1.0")]
         api_version: String,
@@ -369,34 +385,71 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             binary,
             input,
             asyncapi,
+            diff,
+            json,
             api_version,
             format,
             command,
         } => {
-            let description = match (input, binary, command.split_first()) {
-                (Some(path), _, _) => {
-                    let text = if path.as_os_str() == "-" {
-                        std::io::read_to_string(std::io::stdin())?
-                    } else {
-                        std::fs::read_to_string(path).map_err(|e| {
-                            CliError::Describe(format!("cannot read {}: {e}", path.display()))
-                        })?
-                    };
-                    describe::parse_description(&text, &path.display().to_string())?
+            let given = |what: &str| {
+                CliError::Usage(format!(
+                    "describe --diff OLD NEW compares two files: drop {what}, or NEW"
+                ))
+            };
+            let (description, origin) = match (diff.get(1), input, binary, command.split_first()) {
+                (Some(new), None, None, None) => {
+                    (read_description(new)?, new.display().to_string())
                 }
-                (None, Some(binary), _) => {
-                    describe::run_binary(binary, &binary_args(&cli, command))?
-                }
-                (None, None, Some((binary, rest))) => {
-                    describe::run_binary(binary.as_ref(), &binary_args(&cli, rest))?
-                }
-                (None, None, None) => {
+                (Some(_), Some(_), _, _) => return Err(given("--input")),
+                (Some(_), _, Some(_), _) => return Err(given("--binary")),
+                (Some(_), _, _, Some(_)) => return Err(given("the binary after `--`")),
+                (None, Some(path), _, _) => (read_description(path)?, path.display().to_string()),
+                (None, None, Some(binary), _) => (
+                    describe::run_binary(binary, &binary_args(&cli, command))?,
+                    binary.display().to_string(),
+                ),
+                (None, None, None, Some((binary, rest))) => (
+                    describe::run_binary(binary.as_ref(), &binary_args(&cli, rest))?,
+                    binary.clone(),
+                ),
+                (None, None, None, None) => {
                     return Err(CliError::Usage(
-                        "describe needs a binary: nameko describe -- PATH [ARGS], --binary PATH or --input FILE"
+                        "describe needs a binary: nameko describe -- PATH [ARGS], --binary PATH or --input FILE \
+                         (with --diff OLD: NEW as a second file, or one of those)"
                             .into(),
                     ));
                 }
             };
+            if let Some(old_path) = diff.first() {
+                if old_path.as_os_str() == "-" && origin == "-" {
+                    return Err(CliError::Usage(
+                        "describe --diff: only one of OLD and NEW can be read from stdin (`-`)"
+                            .into(),
+                    ));
+                }
+                let old = read_description(old_path)?;
+                let old_origin = old_path.display().to_string();
+                let report = schema_diff::diff(&old, &description, &old_origin, &origin)?;
+                if *json {
+                    print(&report.to_json(&old_origin, &origin), Format::Json)?;
+                } else {
+                    use std::io::Write;
+                    write!(
+                        std::io::stdout(),
+                        "{}",
+                        report.to_text(&old_origin, &origin)
+                    )?;
+                }
+                let n = report.breaking().count();
+                return if n == 0 {
+                    Ok(())
+                } else {
+                    Err(CliError::Breaking(format!(
+                        "{n} breaking change{} from {old_origin} to {origin}",
+                        if n == 1 { "" } else { "s" }
+                    )))
+                };
+            }
             if *asyncapi {
                 print(&describe::asyncapi(&description, api_version), *format)
             } else {
@@ -404,6 +457,17 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
         }
     }
+}
+
+/// A saved description: the JSON in `path` (`-`: stdin).
+fn read_description(path: &std::path::Path) -> Result<Value, CliError> {
+    let text = if path.as_os_str() == "-" {
+        std::io::read_to_string(std::io::stdin())?
+    } else {
+        std::fs::read_to_string(path)
+            .map_err(|e| CliError::Describe(format!("cannot read {}: {e}", path.display())))?
+    };
+    describe::parse_description(&text, &path.display().to_string())
 }
 
 /// The described binary's arguments: ours after `--`, and `--config` when given to us

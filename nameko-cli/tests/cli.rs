@@ -524,3 +524,170 @@ fn describe_failures() {
     );
     assert_eq!(json_out(&out)["channels"]["s.m"]["address"], "s.m");
 }
+
+/// Writes `value` as JSON to a fresh file of the temp dir.
+fn saved(name: &str, value: &Value) -> PathBuf {
+    let path = std::env::temp_dir().join(format!(
+        "nameko-cli-diff-{}-{name}",
+        uuid::Uuid::new_v4().simple()
+    ));
+    std::fs::write(&path, serde_json::to_string_pretty(value).unwrap()).unwrap();
+    path
+}
+
+#[test]
+fn describe_diff_of_two_files() {
+    let old = saved(
+        "old.json",
+        &json!({"binary": "b", "services": [{"name": "svc", "entrypoints": [
+            {"kind": "rpc", "method": "get", "params": ["id"]},
+            {"kind": "rpc", "method": "legacy", "params": []},
+            {"kind": "http", "method": "create", "params": [], "http_methods": "POST", "rule": "/orders",
+             "body_schema": {"type": "object", "properties": {"item": {"type": "string"}}, "required": ["item"]}}
+        ]}]}),
+    );
+    let new = saved(
+        "new.json",
+        &json!({"binary": "b", "services": [{"name": "svc", "entrypoints": [
+            {"kind": "rpc", "method": "get", "params": ["id"]},
+            {"kind": "rpc", "method": "fresh", "params": []},
+            {"kind": "http", "method": "create", "params": [], "http_methods": "POST", "rule": "/orders",
+             "body_schema": {"type": "object", "properties": {"item": {"type": "string"}, "qty": {"type": "integer"}},
+                             "required": ["item", "qty"]}}
+        ]}]}),
+    );
+    let (o, n) = (old.to_str().unwrap(), new.to_str().unwrap());
+    let out = nameko(&["describe", "--diff", o, n], None);
+    assert_eq!(out.status.code(), Some(8), "{out:?}");
+    assert_eq!(
+        stdout(&out),
+        format!(
+            "{o} -> {n}: 2 breaking changes, 1 other change\n\nBreaking:\n  \
+             RPC method `svc.legacy` removed  [rpc.removed]\n  \
+             HTTP route `POST /orders`: new required property `body.qty` (callers that do not send it fail)  [http.body_schema.required_added]\n\
+             \nNot breaking:\n  RPC method `svc.fresh` added  [rpc.added]\n"
+        )
+    );
+    assert_eq!(
+        stderr(&out),
+        format!("nameko: error: 2 breaking changes from {o} to {n}\n")
+    );
+    // As JSON, for CI.
+    let out = nameko(&["describe", "--diff", o, n, "--json"], None);
+    assert_eq!(out.status.code(), Some(8), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["breaking"], true);
+    assert_eq!(report["summary"], json!({"breaking": 2, "non_breaking": 1}));
+    assert_eq!(report["breaking_changes"][0]["code"], "rpc.removed");
+    assert_eq!(report["non_breaking_changes"][0]["entrypoint"], "fresh");
+    // The other way round only adds: exit 0. The same file: no changes.
+    let out = nameko(&["describe", "--diff", n, o, "--json"], None);
+    assert_eq!(
+        out.status.code(),
+        Some(8),
+        "removing `fresh` breaks: {out:?}"
+    );
+    let out = nameko(&["describe", "--diff", o, o], None);
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert_eq!(stdout(&out), format!("{o} -> {o}: no changes\n"));
+    // NEW from stdin.
+    let text = std::fs::read_to_string(&new).unwrap();
+    let out = nameko(&["describe", "--diff", o, "--input", "-"], Some(&text));
+    assert_eq!(out.status.code(), Some(8), "{out:?}");
+    // Usage and bad input.
+    let out = nameko(&["describe", "--diff", o, n, "--", "/bin/true"], None);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = nameko(&["describe", "--json", "--input", o], None);
+    assert_eq!(out.status.code(), Some(2), "{out:?}");
+    let out = nameko(&["describe", "--diff", "/no/such.json", n], None);
+    assert_fails(
+        &out,
+        7,
+        "nameko: error: cannot read /no/such.json: No such file or directory (os error 2)",
+    );
+    let bad = saved("bad.json", &json!({"services": [{"entrypoints": []}]}));
+    let out = nameko(&["describe", "--diff", bad.to_str().unwrap(), n], None);
+    assert_eq!(out.status.code(), Some(7), "{out:?}");
+    assert!(stderr(&out).contains("service 1 has no `name`"), "{out:?}");
+    for f in [old, new, bad] {
+        std::fs::remove_file(f).unwrap();
+    }
+}
+
+#[test]
+fn describe_diff_of_a_real_binary_against_an_older_description() {
+    let bin = quickstart_binary();
+    let bin = bin.to_str().unwrap();
+    let current = json_out(&nameko(&["describe", "--", bin], None));
+    // An older release: `service_y` had a method the binary no longer has, `service_x`'s
+    // method had no parameter yet, and the timer service did not exist.
+    let mut older = current.clone();
+    let services = older["services"].as_array_mut().unwrap();
+    services.retain(|s| s["name"] != "service");
+    for s in services.iter_mut() {
+        if s["name"] == "service_y" {
+            s["entrypoints"]
+                .as_array_mut()
+                .unwrap()
+                .push(json!({"kind": "rpc", "method": "old_method", "params": []}));
+        }
+        if s["name"] == "service_x" {
+            s["entrypoints"][0]["params"] = json!([]);
+        }
+    }
+    let old = saved("quickstart-old.json", &older);
+    let o = old.to_str().unwrap();
+    let out = nameko(&["describe", "--diff", o, "--json", "--", bin], None);
+    assert_eq!(out.status.code(), Some(8), "{out:?}");
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["new"], bin);
+    let codes = |key: &str| -> Vec<(String, String)> {
+        report[key]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|c| {
+                (
+                    c["code"].as_str().unwrap().to_owned(),
+                    c["message"].as_str().unwrap().to_owned(),
+                )
+            })
+            .collect()
+    };
+    assert_eq!(
+        codes("breaking_changes"),
+        [
+            (
+                "rpc.removed".to_owned(),
+                "RPC method `service_y.old_method` removed".to_owned()
+            ),
+            (
+                "rpc.param_added_required".to_owned(),
+                "`service_x.remote_method`: new required parameter `value` (callers that do not pass it fail; the description does not mark it optional)".to_owned()
+            ),
+        ]
+    );
+    assert_eq!(
+        codes("non_breaking_changes"),
+        [(
+            "service.added".to_owned(),
+            "service `service` added".to_owned()
+        )]
+    );
+    // Its own saved description: nothing changed, exit 0, through --binary too.
+    let same = saved("quickstart-now.json", &current);
+    let out = nameko(
+        &[
+            "describe",
+            "--diff",
+            same.to_str().unwrap(),
+            "--binary",
+            bin,
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{out:?}");
+    assert!(stdout(&out).ends_with(": no changes\n"), "{out:?}");
+    std::fs::remove_file(old).unwrap();
+    std::fs::remove_file(same).unwrap();
+}
