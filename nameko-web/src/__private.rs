@@ -132,8 +132,15 @@
 //! ```
 
 use std::fmt::Display;
+use std::marker::PhantomData;
 
 use nameko_core::{Entrypoint, EntrypointOptions, RemoteError};
+use schemars::JsonSchema;
+use serde_json::Value;
+
+pub use crate::error::ExtractError;
+pub use crate::extract::{APPLICATION_JSON, FromRequest, Schematic};
+pub use crate::schema::RouteDoc;
 
 pub use crate::error::HttpError;
 pub use crate::request::{PathParams, Request};
@@ -156,6 +163,98 @@ where
 {
     Box::new(crate::entrypoint::Http::new(method_name, methods, rule, handler).options(options))
 }
+
+/// Builds the entrypoint of an `#[http]` method with typed parameters or a typed
+/// response: as [`http`], documented by `doc`.
+pub fn http_documented<F>(
+    method_name: &'static str,
+    methods: &'static str,
+    rule: &'static str,
+    options: EntrypointOptions,
+    doc: RouteDoc,
+    handler: F,
+) -> Box<dyn Entrypoint>
+where
+    F: Fn(Request, PathParams) -> BoxFuture<HttpResult> + Send + Sync + 'static,
+{
+    Box::new(
+        crate::entrypoint::Http::new(method_name, methods, rule, handler)
+            .options(options)
+            .doc(doc),
+    )
+}
+
+/// Reads an extractor parameter from the request (spanned at the parameter's type, so
+/// that a type that is no [`FromRequest`] is reported there).
+pub fn extract<T: FromRequest>(request: &Request) -> Result<T, ExtractError> {
+    T::from_request(request)
+}
+
+/// A type whose JSON Schema is looked for, by autoref specialisation: with
+/// `(&&SchemaProbe::<P>::new())`, [`ViaInputSchema`] and [`ViaOutputSchema`] apply when
+/// `P` is a [`Schematic`] (`Json<T>`, `Query<T>`, `Form<T>`) whose `T: JsonSchema`,
+/// [`NoInputSchema`] and [`NoOutputSchema`] (no schema) otherwise.
+pub struct SchemaProbe<P: ?Sized>(PhantomData<fn() -> PhantomData<P>>);
+
+impl<P: ?Sized> std::fmt::Debug for SchemaProbe<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SchemaProbe")
+    }
+}
+
+impl<P: ?Sized> SchemaProbe<P> {
+    /// The probe.
+    #[allow(clippy::new_without_default, reason = "only the macro makes one")]
+    pub fn new() -> Self {
+        SchemaProbe(PhantomData)
+    }
+}
+
+/// Priority 1: the schema of a parameter's `T`, as deserialized.
+pub trait ViaInputSchema {
+    /// The schema.
+    fn __nameko_input_schema(&self) -> Option<Value>;
+}
+impl<P: Schematic> ViaInputSchema for &SchemaProbe<P>
+where
+    P::Documented: JsonSchema,
+{
+    fn __nameko_input_schema(&self) -> Option<Value> {
+        Some(crate::schema::input_schema::<P::Documented>())
+    }
+}
+
+/// Priority 2: no schema.
+pub trait NoInputSchema {
+    /// None.
+    fn __nameko_input_schema(&self) -> Option<Value> {
+        None
+    }
+}
+impl<P: ?Sized> NoInputSchema for SchemaProbe<P> {}
+
+/// Priority 1: the schema of a response's `T`, as serialized.
+pub trait ViaOutputSchema {
+    /// The schema.
+    fn __nameko_output_schema(&self) -> Option<Value>;
+}
+impl<P: Schematic> ViaOutputSchema for &SchemaProbe<P>
+where
+    P::Documented: JsonSchema,
+{
+    fn __nameko_output_schema(&self) -> Option<Value> {
+        Some(crate::schema::output_schema::<P::Documented>())
+    }
+}
+
+/// Priority 2: no schema.
+pub trait NoOutputSchema {
+    /// None.
+    fn __nameko_output_schema(&self) -> Option<Value> {
+        None
+    }
+}
+impl<P: ?Sized> NoOutputSchema for SchemaProbe<P> {}
 
 /// Compile-time check that a path parameter's type can be parsed from the path.
 pub fn assert_path_param<T>()

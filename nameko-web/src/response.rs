@@ -257,6 +257,9 @@ pub fn error_page(status: StatusCode) -> Response {
 pub struct HttpError {
     error: MethodError,
     response: Option<Box<Response>>,
+    /// The answer when neither the error nor the service has one (an extraction error's
+    /// JSON body).
+    default_response: Option<Box<Response>>,
 }
 
 impl HttpError {
@@ -270,6 +273,7 @@ impl HttpError {
         HttpError {
             error,
             response: None,
+            default_response: None,
         }
     }
 
@@ -278,6 +282,20 @@ impl HttpError {
         HttpError {
             error: MethodError::new(remote),
             response: Some(Box::new(response)),
+            default_response: None,
+        }
+    }
+
+    /// A failure answered with `response` unless the service maps it: the entrypoint's
+    /// [`error_response`](crate::Http::error_response) override is asked first (as for
+    /// an error without a response of its own), and `response` replaces Nameko's default
+    /// `Error: <exc_type>: <value>\n` page. What an [`ExtractError`](crate::ExtractError)
+    /// becomes.
+    pub fn with_default_response(remote: RemoteError, response: Response) -> Self {
+        HttpError {
+            error: MethodError::new(remote),
+            response: None,
+            default_response: Some(Box::new(response)),
         }
     }
 
@@ -297,6 +315,7 @@ impl HttpError {
         HttpError {
             error: MethodError::with_source(err.remote_error(), err),
             response: Some(Box::new(response)),
+            default_response: None,
         }
     }
 
@@ -310,9 +329,24 @@ impl HttpError {
         self.response.as_deref()
     }
 
+    /// The response used when the service does not map the error, if any
+    /// ([`with_default_response`](Self::with_default_response)).
+    pub fn default_response(&self) -> Option<&Response> {
+        self.default_response.as_deref()
+    }
+
     /// The error and the response of its own.
     pub fn into_parts(self) -> (RemoteError, Option<Response>) {
         (self.error.into_remote_error(), self.response.map(|r| *r))
+    }
+
+    /// The error, the response of its own and the default response.
+    pub(crate) fn into_responses(self) -> (RemoteError, Option<Response>, Option<Response>) {
+        (
+            self.error.into_remote_error(),
+            self.response.map(|r| *r),
+            self.default_response.map(|r| *r),
+        )
     }
 }
 
@@ -338,12 +372,13 @@ impl AsMethodError for HttpError {
         &self.error
     }
 
-    /// A `BadRequest`, or an error whose own response is a `4xx`.
+    /// A `BadRequest`, or an error whose own (or default) response is a `4xx`.
     fn is_caller_error(&self) -> bool {
         self.error.remote_error().is_bad_request()
             || self
                 .response
                 .as_ref()
+                .or(self.default_response.as_ref())
                 .is_some_and(|r| r.status().is_client_error())
     }
 }
