@@ -8,6 +8,7 @@
 //! nameko show-config                                       # the resolved config, secrets ***
 //! nameko describe -- ./target/debug/my-services            # what a service binary hosts
 //! nameko describe --asyncapi -- ./target/debug/my-services # as an AsyncAPI 3.0 document
+//! nameko describe --openapi -- ./target/debug/my-services  # its HTTP routes, OpenAPI 3.1
 //! ```
 //!
 //! It reads the config as a service binary does (see [`nameko_run::cli`]): `--config FILE`
@@ -24,7 +25,8 @@
 //! - `show-config`: the resolved config as YAML, secrets redacted ([`show_config`]).
 //! - `describe`: runs a nameko-rs service binary with `--describe` and prints what it
 //!   hosts, or with `--asyncapi` an AsyncAPI 3.0 document of its RPC and event channels
-//!   ([`describe`]).
+//!   ([`describe`]), or with `--openapi` an OpenAPI 3.1 document of its HTTP routes
+//!   ([`nameko_run::openapi`]).
 //!
 //! Errors are one line on stderr (`nameko: error: ...`) and the exit code says which kind
 //! ([`exit`]):
@@ -173,9 +175,12 @@ pub enum Command {
         #[arg(long, value_name = "FILE", conflicts_with = "binary")]
         input: Option<PathBuf>,
         /// Print an AsyncAPI 3.0 document instead of the description.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "openapi")]
         asyncapi: bool,
-        /// The `info.version` of the AsyncAPI document.
+        /// Print an OpenAPI 3.1 document of the HTTP routes instead of the description.
+        #[arg(long)]
+        openapi: bool,
+        /// The `info.version` of the AsyncAPI or OpenAPI document.
         #[arg(long, value_name = "VERSION", default_value = "0.1.0")]
         api_version: String,
         /// Output format.
@@ -206,6 +211,8 @@ impl Cli {
             log_level: None,
             log_format: None,
             describe: false,
+            openapi: false,
+            api_version: String::new(),
         };
         let config = args.load_config()?;
         config.validate()?;
@@ -365,6 +372,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             binary,
             input,
             asyncapi,
+            openapi,
             api_version,
             format,
             command,
@@ -395,6 +403,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             };
             if *asyncapi {
                 print(&describe::asyncapi(&description, api_version), *format)
+            } else if *openapi {
+                print(
+                    &nameko_run::openapi::document(&description, api_version),
+                    *format,
+                )
             } else {
                 print(&description, *format)
             }
