@@ -18,11 +18,17 @@ fn schema(file: &str) -> Value {
 fn description() -> Value {
     let mut runner = ServiceRunner::new(Config::new());
     runner.add_service(example_rpc::ServiceY).unwrap();
-    runner.add_service(example_rpc::ServiceX::default()).unwrap();
-    runner.add_service(example_events::ServiceA::default()).unwrap();
+    runner
+        .add_service(example_rpc::ServiceX::default())
+        .unwrap();
+    runner
+        .add_service(example_events::ServiceA::default())
+        .unwrap();
     runner.add_service(example_events::ServiceB).unwrap();
     runner.add_service(example_events::ListenerService).unwrap();
-    runner.add_service(example_http::WidgetService::default()).unwrap();
+    runner
+        .add_service(example_http::WidgetService::default())
+        .unwrap();
     nameko_run::cli::describe("examples", &runner)
 }
 
@@ -40,7 +46,11 @@ fn asyncapi_of_the_examples_is_valid() {
     let errors = errors(&validator, &doc);
     assert!(errors.is_empty(), "{errors:#?}\n{doc:#}");
     let channels = doc["channels"].as_object().unwrap();
-    assert!(channels.contains_key("service_x.remote_method"), "{:?}", channels.keys());
+    assert!(
+        channels.contains_key("service_x.remote_method"),
+        "{:?}",
+        channels.keys()
+    );
     assert!(
         channels.keys().any(|c| c.starts_with("event.service_a.")),
         "{:?}",

@@ -83,7 +83,12 @@ pub struct RunArgs {
     #[arg(long)]
     pub openapi: bool,
     /// The `info.version` of the `--openapi` document.
-    #[arg(long, value_name = "VERSION", default_value = "0.1.0", requires = "openapi")]
+    #[arg(
+        long,
+        value_name = "VERSION",
+        default_value = "0.1.0",
+        requires = "openapi"
+    )]
     pub api_version: String,
 }
 

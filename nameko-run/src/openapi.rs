@@ -58,7 +58,10 @@ pub fn document(description: &Value, version: &str) -> Value {
         let mut tagged = false;
         for ep in array(service, "entrypoints").filter(|ep| str_of(ep, "kind") == "http") {
             let Ok(rule) = Rule::parse(str_of(ep, "rule")) else {
-                tracing::warn!(rule = str_of(ep, "rule"), "rule does not parse; not in the OpenAPI document");
+                tracing::warn!(
+                    rule = str_of(ep, "rule"),
+                    "rule does not parse; not in the OpenAPI document"
+                );
                 continue;
             };
             let methods: Vec<String> = str_of(ep, "http_methods")
@@ -77,7 +80,14 @@ pub fn document(description: &Value, version: &str) -> Value {
                 } else {
                     format!("{service_name}.{}", str_of(ep, "method"))
                 };
-                let op = operation(&mut components, service_name, &operation_id, verb, &rule, ep);
+                let op = operation(
+                    &mut components,
+                    service_name,
+                    &operation_id,
+                    verb,
+                    &rule,
+                    ep,
+                );
                 item.insert(verb.clone(), op);
                 tagged = true;
             }

@@ -423,7 +423,10 @@ mod tests {
         );
         let Json(order) = Json::<Order>::from_request(&req).unwrap();
         assert_eq!(order.items[0].name, "a");
-        let req = post(Some("application/problem+json"), r#"{"id": 7, "items": []}"#);
+        let req = post(
+            Some("application/problem+json"),
+            r#"{"id": 7, "items": []}"#,
+        );
         assert!(Json::<Order>::from_request(&req).is_ok());
 
         let nested = |body| {
@@ -462,7 +465,9 @@ mod tests {
             e.to_string(),
             "expected a request with `Content-Type: application/json`, got `text/plain`"
         );
-        let e = Json::<Order>::from_request(&post(None, "{}")).err().unwrap();
+        let e = Json::<Order>::from_request(&post(None, "{}"))
+            .err()
+            .unwrap();
         assert!(e.to_string().ends_with("got none"), "{e}");
         let e = Form::<Item>::from_request(&post(Some("application/json"), "name=a"))
             .err()
@@ -487,7 +492,9 @@ mod tests {
             #[allow(dead_code)]
             other: String,
         }
-        let e = Query::<Strict>::from_request(&post(None, "")).err().unwrap();
+        let e = Query::<Strict>::from_request(&post(None, ""))
+            .err()
+            .unwrap();
         assert_eq!(e.to_string(), "query: missing field `other`");
         let e = decode_query::<Page>("limit=300&flag=true").err().unwrap();
         assert_eq!(
@@ -498,7 +505,10 @@ mod tests {
             }
         );
 
-        let req = post(Some("application/x-www-form-urlencoded"), "name=caf%C3%A9+au+lait");
+        let req = post(
+            Some("application/x-www-form-urlencoded"),
+            "name=caf%C3%A9+au+lait",
+        );
         let Form(item) = Form::<Item>::from_request(&req).unwrap();
         assert_eq!(item.name, "café au lait");
         let req = post(Some("application/x-www-form-urlencoded"), "nom=x");

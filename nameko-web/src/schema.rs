@@ -207,7 +207,10 @@ mod tests {
     #[test]
     fn schemas() {
         let input = input_schema::<Outer>();
-        assert_eq!(input["$schema"], "https://json-schema.org/draft/2020-12/schema");
+        assert_eq!(
+            input["$schema"],
+            "https://json-schema.org/draft/2020-12/schema"
+        );
         assert_eq!(input["title"], "Outer");
         assert_eq!(input["properties"]["name"]["description"], "The name.");
         assert_eq!(input["required"], serde_json::json!(["name"]));

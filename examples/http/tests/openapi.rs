@@ -20,7 +20,11 @@ fn openapi() -> Value {
         .args(["--describe", "--openapi", "--api-version", "1.0.0"])
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
@@ -58,7 +62,11 @@ fn the_document_is_valid_openapi_3_1() {
         json!({"type": "integer", "minimum": 0})
     );
     assert_eq!(
-        paths["/multi"].as_object().unwrap().keys().collect::<Vec<_>>(),
+        paths["/multi"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .collect::<Vec<_>>(),
         ["delete", "get", "post", "put"]
     );
     let create = &doc["paths"]["/widgets"]["post"];
@@ -140,16 +148,25 @@ fn describe_keeps_its_keys_and_adds_the_schemas() {
     assert_eq!(get["http_methods"], "GET");
     assert_eq!(get["rule"], "/get/<int:value>");
     assert_eq!(get["params"], json!(["value"]));
-    assert_eq!(get["path_params"], json!([{"name": "value", "converter": "int"}]));
+    assert_eq!(
+        get["path_params"],
+        json!([{"name": "value", "converter": "int"}])
+    );
     for key in ["body_schema", "query_schema", "response_schema"] {
         assert!(get.get(key).is_none(), "{key}");
     }
     let widgets = eps("widget_service");
-    let create = widgets.iter().find(|e| e["method"] == "create_widget").unwrap();
+    let create = widgets
+        .iter()
+        .find(|e| e["method"] == "create_widget")
+        .unwrap();
     assert_eq!(create["body_schema"]["title"], "NewWidget");
     assert_eq!(create["response_schema"]["title"], "Widget");
     assert_eq!(create["params"], json!([]));
-    let list = widgets.iter().find(|e| e["method"] == "list_widgets").unwrap();
+    let list = widgets
+        .iter()
+        .find(|e| e["method"] == "list_widgets")
+        .unwrap();
     assert_eq!(list["query_schema"]["title"], "WidgetQuery");
     assert!(list.get("body_schema").is_none());
     assert_eq!(list["response_schema"]["type"], "array");

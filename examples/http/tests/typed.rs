@@ -65,12 +65,17 @@ impl Service for Mapped {
     }
     fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> {
         vec![Box::new(
-            Http::new("sum", "POST", "/mapped/sum", |req: Request, _p: PathParams| {
-                Box::pin(async move {
-                    let Json(p) = Json::<Point>::from_request(&req)?;
-                    into_http_result(format!("{}", p.x + p.y))
-                }) as _
-            })
+            Http::new(
+                "sum",
+                "POST",
+                "/mapped/sum",
+                |req: Request, _p: PathParams| {
+                    Box::pin(async move {
+                        let Json(p) = Json::<Point>::from_request(&req)?;
+                        into_http_result(format!("{}", p.x + p.y))
+                    }) as _
+                },
+            )
             .error_response(|remote| {
                 Some(
                     Response::new(format!("mapped {}: {}", remote.exc_type, remote.value))
@@ -97,15 +102,33 @@ async fn typed_routes() {
     let (runner, addr) = start().await;
 
     // A typed POST: the body decoded, the answer JSON.
-    let r = send(addr, "POST", "/widgets", Some((JSON, r#"{"name": "gear", "size": 12}"#))).await;
+    let r = send(
+        addr,
+        "POST",
+        "/widgets",
+        Some((JSON, r#"{"name": "gear", "size": 12}"#)),
+    )
+    .await;
     assert_eq!(r.0, "HTTP/1.1 200 OK");
     assert_eq!(r.1.as_deref(), Some("application/json"));
     assert_eq!(r.2, r#"{"id":1,"name":"gear","size":12}"#);
-    let r = send(addr, "POST", "/widgets", Some((JSON, r#"{"name": "cog", "size": 3}"#))).await;
+    let r = send(
+        addr,
+        "POST",
+        "/widgets",
+        Some((JSON, r#"{"name": "cog", "size": 3}"#)),
+    )
+    .await;
     assert_eq!(r.2, r#"{"id":2,"name":"cog","size":3}"#);
 
     // A bad body: 400 naming the field, as JSON.
-    let r = send(addr, "POST", "/widgets", Some((JSON, r#"{"name": "gear", "size": "x"}"#))).await;
+    let r = send(
+        addr,
+        "POST",
+        "/widgets",
+        Some((JSON, r#"{"name": "gear", "size": "x"}"#)),
+    )
+    .await;
     println!("bad body: {} / {:?} / {}", r.0, r.1, r.2);
     assert_eq!(r.0, "HTTP/1.1 400 Bad Request");
     assert_eq!(r.1.as_deref(), Some("application/json"));
@@ -144,15 +167,30 @@ async fn typed_routes() {
 
     // `Result<Json<T>, E>`: the Ok as JSON, the Err through its own response.
     let r = send(addr, "GET", "/widgets/2", None).await;
-    assert_eq!((r.1.as_deref(), r.2.as_str()), (Some(JSON), r#"{"id":2,"name":"cog","size":3}"#));
+    assert_eq!(
+        (r.1.as_deref(), r.2.as_str()),
+        (Some(JSON), r#"{"id":2,"name":"cog","size":3}"#)
+    );
     let r = send(addr, "GET", "/widgets/9", None).await;
     assert_eq!(r.0, "HTTP/1.1 404 Not Found");
     assert_eq!(r.2, r#"{"error": "NOT_FOUND", "message": "no widget 9"}"#);
 
     // The service's error mapping answers extraction errors itself.
-    let r = send(addr, "POST", "/mapped/sum", Some((JSON, r#"{"x": 1, "y": 2}"#))).await;
+    let r = send(
+        addr,
+        "POST",
+        "/mapped/sum",
+        Some((JSON, r#"{"x": 1, "y": 2}"#)),
+    )
+    .await;
     assert_eq!((r.0.as_str(), r.2.as_str()), ("HTTP/1.1 200 OK", "3"));
-    let r = send(addr, "POST", "/mapped/sum", Some((JSON, r#"{"x": 1, "y": true}"#))).await;
+    let r = send(
+        addr,
+        "POST",
+        "/mapped/sum",
+        Some((JSON, r#"{"x": 1, "y": true}"#)),
+    )
+    .await;
     println!("mapped: {} / {:?} / {}", r.0, r.1, r.2);
     assert_eq!(r.0, "HTTP/1.1 422 Unprocessable Entity");
     assert_eq!(

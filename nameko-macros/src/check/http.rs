@@ -17,8 +17,8 @@ const TAKES: &str = "`#[http]` methods take the rule's variables, by name, the r
 /// The last path segments of the types a rule variable converts into: a parameter of one
 /// of these that is no rule variable is a misnamed variable, not an extractor.
 const PATH_VALUE_TYPES: [&str; 19] = [
-    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize",
-    "f32", "f64", "String", "str", "Uuid", "bool", "char",
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "f32",
+    "f64", "String", "str", "Uuid", "bool", "char",
 ];
 
 /// The extractors that read the body, by the last segment of their path.

@@ -321,9 +321,8 @@ fn http_extractors() {
         "`#[http]` methods read the body once, and `Json<A>` already reads it: take one body parameter, a `Json<T>` or `Form<T>` whose `T` holds all of it"
     );
     // A misnamed variable is still reported as one.
-    let (messages, _) = check(
-        parse_quote!(impl S { #[http("GET", "/<int:id>")] async fn a(&self, idd: i64) {} }),
-    );
+    let (messages, _) =
+        check(parse_quote!(impl S { #[http("GET", "/<int:id>")] async fn a(&self, idd: i64) {} }));
     assert!(
         messages[0].starts_with("parameter `idd` is not a variable of the rule `/<int:id>`"),
         "{messages:?}"

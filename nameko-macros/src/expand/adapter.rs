@@ -252,7 +252,9 @@ fn http(p: &Paths, method: &MethodModel, args: &HttpArgs) -> TokenStream {
         ..
     } = p;
     let wire_name = Literal::string(&method.wire_name());
-    let HttpArgs { methods, url, rule, .. } = args;
+    let HttpArgs {
+        methods, url, rule, ..
+    } = args;
     let vars: Vec<_> = (0..method.params.len())
         .map(|i| format_ident!("__nameko_arg{}", i))
         .collect();
@@ -273,7 +275,11 @@ fn http(p: &Paths, method: &MethodModel, args: &HttpArgs) -> TokenStream {
         if param.is_request() {
             // Moved last when extractors borrow it first.
             take_request = quote_spanned!(ty.span()=> let #var: #ty = __nameko_request;);
-            if !method.params.iter().any(|p| !p.is_request() && !is_variable(p)) {
+            if !method
+                .params
+                .iter()
+                .any(|p| !p.is_request() && !is_variable(p))
+            {
                 bind.extend(std::mem::take(&mut take_request));
             }
         } else if is_variable(param) {
@@ -281,7 +287,9 @@ fn http(p: &Paths, method: &MethodModel, args: &HttpArgs) -> TokenStream {
             bind.extend(quote_spanned!(ty.span()=> let #var: #ty = __nameko_params.take(#name)?;));
         } else {
             let extract = respan(extract.clone(), ty.span());
-            bind.extend(quote_spanned!(ty.span()=> let #var: #ty = #extract::<#ty>(&__nameko_request)?;));
+            bind.extend(
+                quote_spanned!(ty.span()=> let #var: #ty = #extract::<#ty>(&__nameko_request)?;),
+            );
             extractors.push(ty);
         }
     }

@@ -59,7 +59,13 @@ fn paths_and_operations() {
     let keys: Vec<&str> = paths.keys().map(String::as_str).collect();
     assert_eq!(
         keys,
-        ["/clash", "/f/{id}/{rest}", "/get/{value}", "/multi", "/widgets"]
+        [
+            "/clash",
+            "/f/{id}/{rest}",
+            "/get/{value}",
+            "/multi",
+            "/widgets"
+        ]
     );
     let get = &paths["/get/{value}"]["get"];
     assert_eq!(get["operationId"], "web.get");
@@ -80,7 +86,10 @@ fn paths_and_operations() {
         json!({"*/*": {"schema": {}}})
     );
     let file = &paths["/f/{id}/{rest}"]["get"]["parameters"];
-    assert_eq!(file[0]["schema"], json!({"type": "string", "format": "uuid"}));
+    assert_eq!(
+        file[0]["schema"],
+        json!({"type": "string", "format": "uuid"})
+    );
     assert_eq!(file[1]["schema"]["type"], "string");
 }
 
@@ -97,8 +106,7 @@ fn schemas_become_components() {
     // another type of the same name is kept apart
     assert_eq!(schemas["Widget2"]["properties"]["other"]["type"], "string");
     assert_eq!(
-        doc["paths"]["/clash"]["put"]["requestBody"]["content"]["application/json"]["schema"]
-            ["$ref"],
+        doc["paths"]["/clash"]["put"]["requestBody"]["content"]["application/json"]["schema"]["$ref"],
         "#/components/schemas/Widget2"
     );
     let create = &doc["paths"]["/widgets"]["post"];
@@ -144,18 +152,12 @@ fn converters() {
         schema("/<int(signed=True, min=-5, max=9):n>"),
         json!({"type": "integer", "minimum": -5, "maximum": 9})
     );
-    assert_eq!(
-        schema("/<int(signed=True):n>"),
-        json!({"type": "integer"})
-    );
+    assert_eq!(schema("/<int(signed=True):n>"), json!({"type": "integer"}));
     assert_eq!(
         schema("/<float:x>"),
         json!({"type": "number", "minimum": 0})
     );
-    assert_eq!(
-        schema("/<name>"),
-        json!({"type": "string", "minLength": 1})
-    );
+    assert_eq!(schema("/<name>"), json!({"type": "string", "minLength": 1}));
     assert_eq!(
         schema("/<default:name>"),
         json!({"type": "string", "minLength": 1})
