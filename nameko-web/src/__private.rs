@@ -38,10 +38,34 @@
 //! ```
 //!
 //! **Parameters.** A parameter whose type's last path segment is `Request` receives the
-//! request (at most one; it may be omitted). Every other parameter must be named like a
-//! rule variable and is bound with `__nameko_params.take::<T>("name")?` (the `?` turns a
-//! value that does not fit `T`, such as `300` for a `u8`, into a `404`). Every rule
+//! request (at most one; it may be omitted). A parameter named like a rule variable is
+//! bound with `__nameko_params.take::<T>("name")?` (the `?` turns a value that does not
+//! fit `T`, such as `300` for a `u8`, into a `404`). Any other parameter whose type is a
+//! path other than a path value's (`i64`, `String`, `Uuid`, ...) is an extractor, bound
+//! with `let __nameko_argN: T = ::nameko_web::__private::extract::<T>(&__nameko_request)?;`
+//! (spanned at `T`; the `?` turns an [`ExtractError`] into an [`HttpError`] with a default
+//! response), before the request moves into its own parameter; at most one extractor
+//! whose last segment is `Json` or `Form` (a spanned error at the second). Every rule
 //! variable must have a parameter. Parameters are passed in the method's order.
+//!
+//! **Documentation.** With an extractor, or a `Json<T>` output (`Result<Json<T>, E>`'s
+//! `Ok`), the element is instead
+//!
+//! ```text
+//! {
+//!     #[allow(unused_imports)] use ::nameko_web::__private::ViaInputSchema as _;  // and the 3 others
+//!     let mut __nameko_doc = ::nameko_web::__private::RouteDoc::new();
+//!     // per extractor type T:
+//!     __nameko_doc.add_extractor(<T as FromRequest>::reads(),
+//!         (&&SchemaProbe::<T>::new()).__nameko_input_schema().or_else(<T as FromRequest>::schema));
+//!     // for a `Json<U>` output:
+//!     __nameko_doc.set_response(APPLICATION_JSON, (&&SchemaProbe::<Json<U>>::new()).__nameko_output_schema());
+//!     ::nameko_web::__private::http_documented(name, methods, rule, options, __nameko_doc, handler)
+//! }
+//! ```
+//!
+//! where the probe finds the `JsonSchema` of a [`Schematic`]'s documented type when it has
+//! one (see [`SchemaProbe`]).
 //!
 //! **Compile-time checks** (with `nameko_rule`, each a spanned error on the literal or
 //! the parameter): `nameko_rule::parse_methods(METHODS)`; `nameko_rule::Rule::parse(RULE)`;
