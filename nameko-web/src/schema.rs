@@ -1,5 +1,5 @@
 //! JSON Schemas of a route's typed body, query and response ([`RouteDoc`]), from
-//! [`schemars`] (re-exported: derive [`JsonSchema`](schemars::JsonSchema) without a
+//! [`schemars`] (re-exported: derive [`schemars::JsonSchema`] without a
 //! dependency of your own).
 //!
 //! An [`Http`](crate::Http) entrypoint's `describe()` (what a service binary's
