@@ -227,7 +227,10 @@ impl Components {
         // Names first, so that the definitions' references to each other follow.
         let mut renames = BTreeMap::new();
         for (name, def) in &defs {
-            renames.insert(name.clone(), self.free_name(name, def));
+            // Compared as it would be stored: its references pointing at the components.
+            let mut stored = def.clone();
+            rewrite_refs(&mut stored, &BTreeMap::new());
+            renames.insert(name.clone(), self.free_name(name, &stored));
         }
         for (name, def) in defs {
             let mut def = def;
@@ -283,9 +286,10 @@ impl Components {
     }
 }
 
-/// Whether two schemas are the same, ignoring their `$defs` references' targets.
+/// Whether two schemas are the same type, ignoring their `title` (a root schema has one,
+/// the same type under another schema's `$defs` has none).
 fn same_schema(a: &Value, b: &Value) -> bool {
-    a == b
+    strip_title(a) == strip_title(b)
 }
 
 /// A name OpenAPI accepts as a component key: `^[a-zA-Z0-9._-]+$`.

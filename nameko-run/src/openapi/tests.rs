@@ -103,6 +103,29 @@ fn schemas_become_components() {
         "#/components/schemas/Size"
     );
     assert!(schemas["Widget"].get("$schema").is_none());
+    // the same type, named at the root of one schema and under `$defs` of another, is
+    // one component
+    let doc2 = document(
+        &json!({"services": [{"name": "s", "entrypoints": [
+            {"kind": "http", "method": "one", "http_methods": "GET", "rule": "/one",
+             "response_content_type": "application/json", "response_schema": widget_schema()},
+            {"kind": "http", "method": "all", "http_methods": "GET", "rule": "/all",
+             "response_content_type": "application/json", "response_schema": {
+                "title": "Array_of_Widget", "type": "array", "items": {"$ref": "#/$defs/Widget"},
+                "$defs": {"Widget": {
+                    "type": "object",
+                    "properties": {"id": {"type": "integer"}, "size": {"$ref": "#/$defs/Size"}},
+                    "required": ["id", "size"]},
+                          "Size": {"type": "string", "enum": ["small", "large"]}}}}
+        ]}]}),
+        "1",
+    );
+    let names: Vec<&String> = doc2["components"]["schemas"]
+        .as_object()
+        .unwrap()
+        .keys()
+        .collect();
+    assert_eq!(names, ["Size", "Widget"]);
     // another type of the same name is kept apart
     assert_eq!(schemas["Widget2"]["properties"]["other"]["type"], "string");
     assert_eq!(
