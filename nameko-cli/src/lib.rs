@@ -8,6 +8,7 @@
 //! nameko show-config                                       # the resolved config, secrets ***
 //! nameko describe -- ./target/debug/my-services            # what a service binary hosts
 //! nameko describe --asyncapi -- ./target/debug/my-services # as an AsyncAPI 3.0 document
+//! nameko describe --openapi -- ./target/debug/my-services  # its HTTP routes, OpenAPI 3.1
 //! nameko describe --diff old.json -- ./target/debug/my-services # what breaks callers
 //! ```
 //!
@@ -26,9 +27,10 @@
 //! - `show-config`: the resolved config as YAML, secrets redacted ([`show_config`]).
 //! - `describe`: runs a nameko-rs service binary with `--describe` and prints what it
 //!   hosts, or with `--asyncapi` an AsyncAPI 3.0 document of its RPC and event channels
-//!   ([`describe`]); with `--diff OLD.json` it compares a saved description with the
-//!   binary's (or with a second file, `--diff OLD.json NEW.json`) and says which changes
-//!   break callers, as text or with `--json` as JSON, exiting 8 when one does
+//!   ([`describe`]), or with `--openapi` an OpenAPI 3.1 document of its HTTP routes
+//!   ([`nameko_run::openapi`]); with `--diff OLD.json` it compares a saved description
+//!   with the binary's (or with a second file, `--diff OLD.json NEW.json`) and says which
+//!   changes break callers, as text or with `--json` as JSON, exiting 8 when one does
 //!   ([`schema_diff`]).
 //!
 //! Errors are one line on stderr (`nameko: error: ...`) and the exit code says which kind
@@ -186,8 +188,11 @@ pub enum Command {
         #[arg(long, value_name = "FILE", conflicts_with = "binary")]
         input: Option<PathBuf>,
         /// Print an AsyncAPI 3.0 document instead of the description.
-        #[arg(long, conflicts_with = "diff")]
+        #[arg(long, conflicts_with_all = ["diff", "openapi"])]
         asyncapi: bool,
+        /// Print an OpenAPI 3.1 document of the HTTP routes instead of the description.
+        #[arg(long, conflicts_with = "diff")]
+        openapi: bool,
         /// Compare the saved description OLD (JSON, `-` for stdin) with NEW (a second file)
         /// or with the binary's current one, and say which changes break callers; exits 8
         /// when one does.
@@ -196,7 +201,7 @@ pub enum Command {
         /// With --diff: print the report as JSON.
         #[arg(long, requires = "diff")]
         json: bool,
-        /// The `info.version` of the AsyncAPI document.
+        /// The `info.version` of the AsyncAPI or OpenAPI document.
         #[arg(long, value_name = "VERSION", default_value = "0.1.0")]
         api_version: String,
         /// Output format.
@@ -228,6 +233,8 @@ impl Cli {
             log_level: None,
             log_format: None,
             describe: false,
+            openapi: false,
+            api_version: String::new(),
         };
         Ok(args.load_config()?)
     }
@@ -385,6 +392,7 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             binary,
             input,
             asyncapi,
+            openapi,
             diff,
             json,
             api_version,
@@ -452,6 +460,11 @@ pub fn run(cli: Cli) -> Result<(), CliError> {
             }
             if *asyncapi {
                 print(&describe::asyncapi(&description, api_version), *format)
+            } else if *openapi {
+                print(
+                    &nameko_run::openapi::document(&description, api_version),
+                    *format,
+                )
             } else {
                 print(&description, *format)
             }

@@ -2,7 +2,7 @@
 //! what `#[service]` may annotate.
 
 mod client;
-mod http;
+pub(crate) mod http;
 mod sensitive;
 
 pub(crate) use client::{clashes as client_clashes, not_a_trait, rpc_client_trait};

@@ -30,7 +30,9 @@
 //! - `--log-format FORMAT`: `text` or `json` (one JSON object per line, with the worker's
 //!   `service`, `entrypoint` and `call_id` on every line logged inside a worker);
 //! - `--describe`: prints a JSON description of the services instead of running them (see
-//!   [`describe`]), and exits; nothing is connected to. `nameko describe` reads it.
+//!   [`describe`]), and exits; nothing is connected to. `nameko describe` reads it. With
+//!   `--openapi`, prints the OpenAPI 3.1 document of its HTTP routes instead
+//!   ([`crate::openapi`]; `info.version` from `--api-version`, default `0.1.0`).
 //!
 //! With feature `otlp`, when `OTEL_EXPORTER_OTLP_ENDPOINT` (or
 //! `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) is set in the environment or the config, the
@@ -83,6 +85,18 @@ pub struct RunArgs {
     /// rules and parameter names) and exit, without connecting to anything.
     #[arg(long)]
     pub describe: bool,
+    /// With `--describe` (or alone): print the OpenAPI 3.1 document of the HTTP routes
+    /// instead of the description, and exit.
+    #[arg(long)]
+    pub openapi: bool,
+    /// The `info.version` of the `--openapi` document.
+    #[arg(
+        long,
+        value_name = "VERSION",
+        default_value = "0.1.0",
+        requires = "openapi"
+    )]
+    pub api_version: String,
 }
 
 impl RunArgs {
@@ -186,8 +200,12 @@ where
     if let Err(e) = add_services(&mut runner) {
         return fail(&e);
     }
-    if args.describe {
-        return match serde_json::to_string_pretty(&describe(name, &runner)) {
+    if args.describe || args.openapi {
+        let mut description = describe(name, &runner);
+        if args.openapi {
+            description = crate::openapi::document(&description, &args.api_version);
+        }
+        return match serde_json::to_string_pretty(&description) {
             Ok(text) => {
                 use std::io::Write;
                 match writeln!(std::io::stdout(), "{text}") {

@@ -13,6 +13,8 @@
 //! - [`metrics`] (feature `metrics`): the process's Prometheus registry, with the worker
 //!   families recorded through nameko-core's worker observer and the families other crates
 //!   register;
+//! - [`openapi`]: the OpenAPI 3.1 document of a description's HTTP routes (what
+//!   `--describe --openapi` prints);
 //! - [`probe`]: the one answer of `/health/live`, `/health/ready` and `/metrics`, and the
 //!   listeners of `HEALTH_ADDRESS` and `METRICS_ADDRESS` that serve it (on hyper).
 //!
@@ -53,6 +55,7 @@ pub mod cli;
 pub mod logging;
 #[cfg(feature = "metrics")]
 pub mod metrics;
+pub mod openapi;
 #[cfg(feature = "otlp")]
 pub mod otlp;
 pub mod probe;

@@ -38,10 +38,34 @@
 //! ```
 //!
 //! **Parameters.** A parameter whose type's last path segment is `Request` receives the
-//! request (at most one; it may be omitted). Every other parameter must be named like a
-//! rule variable and is bound with `__nameko_params.take::<T>("name")?` (the `?` turns a
-//! value that does not fit `T`, such as `300` for a `u8`, into a `404`). Every rule
+//! request (at most one; it may be omitted). A parameter named like a rule variable is
+//! bound with `__nameko_params.take::<T>("name")?` (the `?` turns a value that does not
+//! fit `T`, such as `300` for a `u8`, into a `404`). Any other parameter whose type is a
+//! path other than a path value's (`i64`, `String`, `Uuid`, ...) is an extractor, bound
+//! with `let __nameko_argN: T = ::nameko_web::__private::extract::<T>(&__nameko_request)?;`
+//! (spanned at `T`; the `?` turns an [`ExtractError`] into an [`HttpError`] with a default
+//! response), before the request moves into its own parameter; at most one extractor
+//! whose last segment is `Json` or `Form` (a spanned error at the second). Every rule
 //! variable must have a parameter. Parameters are passed in the method's order.
+//!
+//! **Documentation.** With an extractor, or a `Json<T>` output (`Result<Json<T>, E>`'s
+//! `Ok`), the element is instead
+//!
+//! ```text
+//! {
+//!     #[allow(unused_imports)] use ::nameko_web::__private::ViaInputSchema as _;  // and the 3 others
+//!     let mut __nameko_doc = ::nameko_web::__private::RouteDoc::new();
+//!     // per extractor type T:
+//!     __nameko_doc.add_extractor(<T as FromRequest>::reads(),
+//!         (&&SchemaProbe::<T>::new()).__nameko_input_schema().or_else(<T as FromRequest>::schema));
+//!     // for a `Json<U>` output:
+//!     __nameko_doc.set_response(APPLICATION_JSON, (&&SchemaProbe::<Json<U>>::new()).__nameko_output_schema());
+//!     ::nameko_web::__private::http_documented(name, methods, rule, options, __nameko_doc, handler)
+//! }
+//! ```
+//!
+//! where the probe finds the `JsonSchema` of a [`Schematic`]'s documented type when it has
+//! one (see [`SchemaProbe`]).
 //!
 //! **Compile-time checks** (with `nameko_rule`, each a spanned error on the literal or
 //! the parameter): `nameko_rule::parse_methods(METHODS)`; `nameko_rule::Rule::parse(RULE)`;
@@ -132,8 +156,15 @@
 //! ```
 
 use std::fmt::Display;
+use std::marker::PhantomData;
 
 use nameko_core::{Entrypoint, EntrypointOptions, RemoteError};
+use schemars::JsonSchema;
+use serde_json::Value;
+
+pub use crate::error::ExtractError;
+pub use crate::extract::{APPLICATION_JSON, FromRequest, Schematic};
+pub use crate::schema::RouteDoc;
 
 pub use crate::error::HttpError;
 pub use crate::request::{PathParams, Request};
@@ -156,6 +187,98 @@ where
 {
     Box::new(crate::entrypoint::Http::new(method_name, methods, rule, handler).options(options))
 }
+
+/// Builds the entrypoint of an `#[http]` method with typed parameters or a typed
+/// response: as [`http`], documented by `doc`.
+pub fn http_documented<F>(
+    method_name: &'static str,
+    methods: &'static str,
+    rule: &'static str,
+    options: EntrypointOptions,
+    doc: RouteDoc,
+    handler: F,
+) -> Box<dyn Entrypoint>
+where
+    F: Fn(Request, PathParams) -> BoxFuture<HttpResult> + Send + Sync + 'static,
+{
+    Box::new(
+        crate::entrypoint::Http::new(method_name, methods, rule, handler)
+            .options(options)
+            .doc(doc),
+    )
+}
+
+/// Reads an extractor parameter from the request (spanned at the parameter's type, so
+/// that a type that is no [`FromRequest`] is reported there).
+pub fn extract<T: FromRequest>(request: &Request) -> Result<T, ExtractError> {
+    T::from_request(request)
+}
+
+/// A type whose JSON Schema is looked for, by autoref specialisation: with
+/// `(&&SchemaProbe::<P>::new())`, [`ViaInputSchema`] and [`ViaOutputSchema`] apply when
+/// `P` is a [`Schematic`] (`Json<T>`, `Query<T>`, `Form<T>`) whose `T: JsonSchema`,
+/// [`NoInputSchema`] and [`NoOutputSchema`] (no schema) otherwise.
+pub struct SchemaProbe<P: ?Sized>(PhantomData<fn() -> PhantomData<P>>);
+
+impl<P: ?Sized> std::fmt::Debug for SchemaProbe<P> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SchemaProbe")
+    }
+}
+
+impl<P: ?Sized> SchemaProbe<P> {
+    /// The probe.
+    #[allow(clippy::new_without_default, reason = "only the macro makes one")]
+    pub fn new() -> Self {
+        SchemaProbe(PhantomData)
+    }
+}
+
+/// Priority 1: the schema of a parameter's `T`, as deserialized.
+pub trait ViaInputSchema {
+    /// The schema.
+    fn __nameko_input_schema(&self) -> Option<Value>;
+}
+impl<P: Schematic> ViaInputSchema for &SchemaProbe<P>
+where
+    P::Documented: JsonSchema,
+{
+    fn __nameko_input_schema(&self) -> Option<Value> {
+        Some(crate::schema::input_schema::<P::Documented>())
+    }
+}
+
+/// Priority 2: no schema.
+pub trait NoInputSchema {
+    /// None.
+    fn __nameko_input_schema(&self) -> Option<Value> {
+        None
+    }
+}
+impl<P: ?Sized> NoInputSchema for SchemaProbe<P> {}
+
+/// Priority 1: the schema of a response's `T`, as serialized.
+pub trait ViaOutputSchema {
+    /// The schema.
+    fn __nameko_output_schema(&self) -> Option<Value>;
+}
+impl<P: Schematic> ViaOutputSchema for &SchemaProbe<P>
+where
+    P::Documented: JsonSchema,
+{
+    fn __nameko_output_schema(&self) -> Option<Value> {
+        Some(crate::schema::output_schema::<P::Documented>())
+    }
+}
+
+/// Priority 2: no schema.
+pub trait NoOutputSchema {
+    /// None.
+    fn __nameko_output_schema(&self) -> Option<Value> {
+        None
+    }
+}
+impl<P: ?Sized> NoOutputSchema for SchemaProbe<P> {}
 
 /// Compile-time check that a path parameter's type can be parsed from the path.
 pub fn assert_path_param<T>()

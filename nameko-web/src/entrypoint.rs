@@ -13,6 +13,7 @@ use nameko_rule::{HttpMethodError, Rule, RuleError};
 use crate::error::Error;
 use crate::request::{PathParams, Request};
 use crate::response::Response;
+use crate::schema::RouteDoc;
 use crate::server::{ErrorResponder, HandlerFn, HttpResult, Route, WebServer};
 use nameko_core::sync::lock;
 
@@ -45,6 +46,7 @@ pub struct Http {
     expected: Arc<[String]>,
     options: Arc<EntrypointOptions>,
     error_responder: Option<ErrorResponder>,
+    doc: RouteDoc,
     registered: Mutex<Option<(Arc<WebServer>, Arc<Route>)>>,
 }
 
@@ -86,6 +88,7 @@ impl Http {
             expected: Arc::from(Vec::new()),
             options: Arc::default(),
             error_responder: None,
+            doc: RouteDoc::new(),
             registered: Mutex::new(None),
         }
     }
@@ -148,6 +151,14 @@ impl Http {
         F: Fn(&RemoteError) -> Option<Response> + Send + Sync + 'static,
     {
         self.error_responder = Some(Arc::new(f));
+        self
+    }
+
+    /// Documents what the route reads and answers (its typed body, query and response):
+    /// `describe()` carries it, and so the OpenAPI document. The `#[http]` macro sets it
+    /// from the method's signature.
+    pub fn doc(mut self, doc: RouteDoc) -> Self {
+        self.doc = doc;
         self
     }
 
@@ -226,8 +237,11 @@ impl Entrypoint for Http {
         "http"
     }
 
-    /// `kind`, `method`, `params`, `http_methods` (as written, e.g. `"GET,POST"`) and
-    /// `rule` (werkzeug syntax, as written).
+    /// `kind`, `method`, `params`, `http_methods` (as written, e.g. `"GET,POST"`), `rule`
+    /// (werkzeug syntax, as written), `path_params` (each rule variable's `name` and
+    /// werkzeug `converter`), and what [`doc`](Self::doc) knows: `body_schema`,
+    /// `query_schema`, `response_schema` (JSON Schemas, absent when untyped),
+    /// `body_content_type`, `response_content_type`.
     fn describe(&self) -> serde_json::Value {
         let mut d = nameko_core::entrypoint::describe_entrypoint(
             "http",
@@ -236,6 +250,14 @@ impl Entrypoint for Http {
         );
         d.insert("http_methods".into(), self.methods_source.as_str().into());
         d.insert("rule".into(), self.rule_source.as_str().into());
+        if let Ok(rule) = &self.rule {
+            let params: Vec<serde_json::Value> = rule
+                .variables()
+                .map(|v| serde_json::json!({ "name": v.name, "converter": v.converter.name() }))
+                .collect();
+            d.insert("path_params".into(), params.into());
+        }
+        self.doc.describe_into(&mut d);
         serde_json::Value::Object(d)
     }
 

@@ -1,7 +1,8 @@
 //! Errors: [`Error`] for the server's lifecycle, [`HttpError`] for a handler that failed
 //! (it carries its response, so it is defined with the responses and re-exported here),
 //! [`RequestError`] for a request body a handler cannot read, [`PathParamError`] for a
-//! rule variable that does not convert to its parameter's type.
+//! rule variable that does not convert to its parameter's type, [`ExtractError`] for a
+//! request a typed parameter cannot be read from.
 
 use nameko_core::RemoteError;
 
@@ -128,5 +129,131 @@ impl From<PathParamError> for HttpError {
             }
             PathParamError::Missing(_) => HttpError::new(err.into()),
         }
+    }
+}
+
+/// A request that a typed parameter of a handler ([`Json`](crate::extract::Json),
+/// [`Query`](crate::extract::Query), [`Form`](crate::extract::Form), or any
+/// [`FromRequest`](crate::extract::FromRequest)) cannot be read from.
+///
+/// It is answered through the service's error mapping like any error of a handler (see
+/// [`HttpError::with_default_response`]): the entrypoint's
+/// [`error_response`](crate::Http::error_response) override, when it answers, else
+/// [`response`](Self::response), a JSON body `{"error": <code>, "message": <message>}`
+/// with [`status`](Self::status).
+///
+/// ```
+/// use nameko_web::ExtractError;
+///
+/// let e = ExtractError::InvalidBody {
+///     field: "body.age".into(),
+///     message: "invalid type: string \"x\", expected u32".into(),
+/// };
+/// assert_eq!(e.status(), 400);
+/// assert_eq!(e.error_code(), "BAD_REQUEST");
+/// assert_eq!(e.to_string(), "body.age: invalid type: string \"x\", expected u32");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ExtractError {
+    /// The body's `Content-Type` is not the one the parameter reads: `415 Unsupported
+    /// Media Type`.
+    #[error("expected a request with `Content-Type: {expected}`, {}", match found {
+        Some(found) => format!("got `{found}`"),
+        None => "got none".to_owned(),
+    })]
+    UnsupportedMediaType {
+        /// The content type the parameter reads (`application/json`).
+        expected: &'static str,
+        /// The request's, if it had one.
+        found: Option<String>,
+    },
+    /// The body does not decode into the parameter's type: `400 Bad Request`.
+    #[error("{field}: {message}")]
+    InvalidBody {
+        /// Where in the body: `body`, `body.age`, `body.items[2].name`.
+        field: String,
+        /// What is wrong there, as serde says it.
+        message: String,
+    },
+    /// The query string does not decode into the parameter's type: `400 Bad Request`.
+    #[error("{field}: {message}")]
+    InvalidQuery {
+        /// Where in the query: `query`, `query.limit`.
+        field: String,
+        /// What is wrong there, as serde says it.
+        message: String,
+    },
+    /// A hand-written extractor's refusal, with the status it answers.
+    #[error("{message}")]
+    Rejected {
+        /// The status the client gets (a `4xx`).
+        status: http::StatusCode,
+        /// Why.
+        message: String,
+    },
+}
+
+impl ExtractError {
+    /// The status of the default response: `415` for a wrong content type, `400` for a
+    /// body or query that does not decode, a rejection's own.
+    pub fn status(&self) -> http::StatusCode {
+        match self {
+            ExtractError::UnsupportedMediaType { .. } => http::StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ExtractError::InvalidBody { .. } | ExtractError::InvalidQuery { .. } => {
+                http::StatusCode::BAD_REQUEST
+            }
+            ExtractError::Rejected { status, .. } => *status,
+        }
+    }
+
+    /// The `error` of the default response's JSON body: the status's reason in upper
+    /// snake case (`BAD_REQUEST`, `UNSUPPORTED_MEDIA_TYPE`).
+    pub fn error_code(&self) -> String {
+        self.status()
+            .canonical_reason()
+            .unwrap_or("BAD_REQUEST")
+            .to_ascii_uppercase()
+            .replace([' ', '-'], "_")
+    }
+
+    /// The default response: `{"error": <error_code>, "message": <Display>}` (written as
+    /// Python's `json.dumps` writes it), `Content-Type: application/json`, with
+    /// [`status`](Self::status).
+    pub fn response(&self) -> crate::Response {
+        let body = crate::py_json::dumps(&serde_json::json!({
+            "error": self.error_code(),
+            "message": self.to_string(),
+        }))
+        .unwrap_or_default();
+        crate::Response::new(body)
+            .with_status(self.status())
+            .with_mimetype("application/json")
+    }
+}
+
+impl From<ExtractError> for RemoteError {
+    /// A `BadRequest` (Nameko's `nameko.exceptions.BadRequest`) for a body or query that
+    /// does not decode; `UnsupportedMediaType` and `RequestRejected` otherwise.
+    fn from(err: ExtractError) -> Self {
+        match &err {
+            ExtractError::InvalidBody { .. } | ExtractError::InvalidQuery { .. } => {
+                RemoteError::new("BadRequest", err.to_string())
+                    .with_path("nameko.exceptions.BadRequest")
+            }
+            ExtractError::UnsupportedMediaType { .. } => {
+                RemoteError::new("UnsupportedMediaType", err.to_string())
+            }
+            ExtractError::Rejected { .. } => RemoteError::new("RequestRejected", err.to_string()),
+        }
+    }
+}
+
+impl From<ExtractError> for HttpError {
+    /// The error answered by the service's override when it has one, else by
+    /// [`ExtractError::response`].
+    fn from(err: ExtractError) -> Self {
+        let response = err.response();
+        HttpError::with_default_response(err.into(), response)
     }
 }

@@ -103,7 +103,7 @@
 
 // The modules import one another in one direction only, each from those above it:
 // body, py_json; response (with `HttpError`, which carries a response); error, request;
-// address, config; health; server; entrypoint; websocket (frames, subscriptions,
+// extract, schema; address, config; health; server; entrypoint; websocket (frames, subscriptions,
 // connection, entrypoint, hub; the server reaches the WebSocket endpoint through its
 // `Upgrade` trait); testing, __private.
 mod address;
@@ -111,10 +111,12 @@ pub mod body;
 pub mod config;
 pub mod entrypoint;
 pub mod error;
+pub mod extract;
 pub mod health;
 pub mod py_json;
 pub mod request;
 pub mod response;
+pub mod schema;
 pub mod server;
 #[cfg(feature = "testing")]
 pub mod testing;
@@ -125,13 +127,25 @@ pub mod __private;
 
 pub use body::Body;
 pub use entrypoint::Http;
-pub use error::{Error, HttpError, PathParamError, RequestError};
+pub use error::{Error, ExtractError, HttpError, PathParamError, RequestError};
+pub use extract::{Form, FromRequest, Json, Query};
 pub use request::{PathParams, Request};
 pub use response::{
     IntoBody, IntoHeaders, IntoHttpResponse, IntoStatus, Response, ResponseFromError, error_page,
     into_http_result,
 };
 pub use server::{HandlerFn, HttpResult, WebServer, bound_address};
+
+/// Re-exported so that services derive [`JsonSchema`] for their typed bodies without a
+/// dependency of their own (see [`schema`]).
+pub use schemars;
+/// The schemars trait and derive, re-exported: `#[derive(JsonSchema)]` with
+/// `#[schemars(crate = "nameko_web::schemars")]` (or `"nameko::web::schemars"`).
+pub use schemars::JsonSchema;
+
+/// The OpenAPI 3.1 document of a service binary's description: see
+/// [`nameko_run::openapi`].
+pub use nameko_run::openapi;
 
 /// Re-exported for building responses: `StatusCode`, `HeaderMap`, `HeaderName`,
 /// `HeaderValue`, `Method`.

@@ -256,7 +256,18 @@ pub fn error_page(status: StatusCode) -> Response {
 /// `Error: <exc_type>: <value>\n` (see [`Response::from_remote_error`]).
 pub struct HttpError {
     error: MethodError,
-    response: Option<Box<Response>>,
+    /// The response of its own, or (`.1`, an extraction error's JSON body) the answer
+    /// when the service does not map the error. One box, so that results stay small.
+    response: Option<Box<(Response, Answer)>>,
+}
+
+/// Whose a failure's response is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Answer {
+    /// The error's own: used as is.
+    Own,
+    /// A default: the service's mapping comes first.
+    Default,
 }
 
 impl HttpError {
@@ -277,7 +288,19 @@ impl HttpError {
     pub fn with_response(remote: RemoteError, response: Response) -> Self {
         HttpError {
             error: MethodError::new(remote),
-            response: Some(Box::new(response)),
+            response: Some(Box::new((response, Answer::Own))),
+        }
+    }
+
+    /// A failure answered with `response` unless the service maps it: the entrypoint's
+    /// [`error_response`](crate::Http::error_response) override is asked first (as for
+    /// an error without a response of its own), and `response` replaces Nameko's default
+    /// `Error: <exc_type>: <value>\n` page. What an [`ExtractError`](crate::ExtractError)
+    /// becomes.
+    pub fn with_default_response(remote: RemoteError, response: Response) -> Self {
+        HttpError {
+            error: MethodError::new(remote),
+            response: Some(Box::new((response, Answer::Default))),
         }
     }
 
@@ -296,7 +319,7 @@ impl HttpError {
         let response = err.response_from_error();
         HttpError {
             error: MethodError::with_source(err.remote_error(), err),
-            response: Some(Box::new(response)),
+            response: Some(Box::new((response, Answer::Own))),
         }
     }
 
@@ -307,12 +330,35 @@ impl HttpError {
 
     /// The response of its own, if any.
     pub fn response(&self) -> Option<&Response> {
-        self.response.as_deref()
+        match self.response.as_deref() {
+            Some((response, Answer::Own)) => Some(response),
+            _ => None,
+        }
+    }
+
+    /// The response used when the service does not map the error, if any
+    /// ([`with_default_response`](Self::with_default_response)).
+    pub fn default_response(&self) -> Option<&Response> {
+        match self.response.as_deref() {
+            Some((response, Answer::Default)) => Some(response),
+            _ => None,
+        }
     }
 
     /// The error and the response of its own.
     pub fn into_parts(self) -> (RemoteError, Option<Response>) {
-        (self.error.into_remote_error(), self.response.map(|r| *r))
+        let (remote, own, _) = self.into_responses();
+        (remote, own)
+    }
+
+    /// The error, the response of its own and the default response.
+    pub(crate) fn into_responses(self) -> (RemoteError, Option<Response>, Option<Response>) {
+        let remote = self.error.into_remote_error();
+        match self.response.map(|r| *r) {
+            Some((response, Answer::Own)) => (remote, Some(response), None),
+            Some((response, Answer::Default)) => (remote, None, Some(response)),
+            None => (remote, None, None),
+        }
     }
 }
 
@@ -320,7 +366,7 @@ impl fmt::Debug for HttpError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("HttpError")
             .field("error", &self.error)
-            .field("status", &self.response.as_ref().map(|r| r.status()))
+            .field("status", &self.response.as_ref().map(|r| r.0.status()))
             .finish()
     }
 }
@@ -338,13 +384,13 @@ impl AsMethodError for HttpError {
         &self.error
     }
 
-    /// A `BadRequest`, or an error whose own response is a `4xx`.
+    /// A `BadRequest`, or an error whose own (or default) response is a `4xx`.
     fn is_caller_error(&self) -> bool {
         self.error.remote_error().is_bad_request()
             || self
                 .response
                 .as_ref()
-                .is_some_and(|r| r.status().is_client_error())
+                .is_some_and(|r| r.0.status().is_client_error())
     }
 }
 

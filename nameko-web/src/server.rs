@@ -210,15 +210,15 @@ impl Route {
                 let expected = failure.is_expected();
                 match failure.into_inner() {
                     Ok(error) => {
-                        let (remote, own) = error.into_parts();
-                        self.error_response(&remote, own, expected)
+                        let (remote, own, default) = error.into_responses();
+                        self.error_response(&remote, own, default, expected)
                     }
-                    Err(remote) => self.error_response(&remote, None, false),
+                    Err(remote) => self.error_response(&remote, None, None, false),
                 }
             }
             Outcome::Rejected => error_page(StatusCode::SERVICE_UNAVAILABLE),
             Outcome::Killed => {
-                self.error_response(&RemoteError::container_being_killed(), None, false)
+                self.error_response(&RemoteError::container_being_killed(), None, None, false)
             }
         }
     }
@@ -250,16 +250,19 @@ impl Route {
     }
 
     /// The response to a failed worker (the container logged the failure): the error's
-    /// own, else the service's override, else Nameko's default (`400` for a `BadRequest`
-    /// or an expected error, `500` otherwise).
+    /// own, else the service's override, else the error's default (an extraction
+    /// error's JSON body), else Nameko's default (`400` for a `BadRequest` or an expected
+    /// error, `500` otherwise).
     fn error_response(
         &self,
         remote: &RemoteError,
         own: Option<Response>,
+        default: Option<Response>,
         expected: bool,
     ) -> Response {
         let response = own
             .or_else(|| self.error_responder.as_ref().and_then(|f| f(remote)))
+            .or(default)
             .unwrap_or_else(|| {
                 if expected {
                     Response::from_remote_error_expecting(

@@ -176,6 +176,26 @@ pub use nameko_amqp::{
 pub use nameko_web as web;
 #[cfg(feature = "web")]
 pub use nameko_web::Request;
+/// schemars, for the JSON Schemas of typed HTTP bodies: `#[derive(JsonSchema)]` with
+/// `#[schemars(crate = "nameko::schemars")]`, no dependency of your own.
+///
+/// ```
+/// use nameko::JsonSchema;
+///
+/// #[derive(serde::Deserialize, JsonSchema)]
+/// #[schemars(crate = "nameko::schemars")]
+/// pub struct NewWidget {
+///     pub name: String,
+/// }
+///
+/// let schema = nameko::web::schema::input_schema::<NewWidget>();
+/// assert_eq!(schema["required"], nameko::json!(["name"]));
+/// ```
+#[cfg(feature = "web")]
+pub use nameko_web::schemars;
+/// The schemars trait and derive (see [`schemars`](mod@schemars)).
+#[cfg(feature = "web")]
+pub use nameko_web::schemars::JsonSchema;
 
 /// Timer entrypoints (the `nameko-timer` crate).
 #[cfg(feature = "timer")]

@@ -4,7 +4,10 @@
 //!   (the seed's `http.py`) and `GET /custom_exception` (the seed's `http_exceptions.py`,
 //!   whose service has the same name, so it is merged here);
 //! - `advanced_http_service`: `GET /privileged`, `GET /headers`, `GET /custom` (the seed's
-//!   `advanced_http.py`).
+//!   `advanced_http.py`);
+//! - `widget_service`, beyond the seed: typed bodies and queries, `POST /widgets`,
+//!   `GET /widgets`, `GET /widgets/<int:id>`, whose OpenAPI 3.1 document
+//!   `cargo run -p example-http -- --describe --openapi` prints.
 //!
 //! Run with `cargo run -p example-http -- --config examples/http/config.yaml`, then:
 //!
@@ -24,8 +27,9 @@
 //! `Result` of one whose error picks its response ([`ResponseFromError`]).
 
 use nameko::web::http::StatusCode;
-use nameko::web::{Request, Response, ResponseFromError, py_json};
-use nameko::{http, service};
+use nameko::web::{Json, Query, Request, Response, ResponseFromError, py_json};
+use nameko::{JsonSchema, http, service};
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 /// The answer to a service's HTTP errors, the seed's overridden `response_from_exception`:
@@ -125,5 +129,113 @@ impl AdvancedHttpService {
     #[http("GET", "/custom")]
     pub async fn custom(&self, _request: Request) -> Response {
         Response::new("payload")
+    }
+}
+
+/// The body of `POST /widgets`.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize, JsonSchema)]
+#[schemars(crate = "nameko::schemars")]
+pub struct NewWidget {
+    /// What the widget is called.
+    pub name: String,
+    /// Its size, in millimetres.
+    pub size: u32,
+}
+
+/// A widget, as `POST /widgets` and `GET /widgets` answer it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, JsonSchema)]
+#[schemars(crate = "nameko::schemars")]
+pub struct Widget {
+    /// Its id, from 1.
+    pub id: u64,
+    /// What the widget is called.
+    pub name: String,
+    /// Its size, in millimetres.
+    pub size: u32,
+}
+
+/// The query of `GET /widgets`.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize, JsonSchema)]
+#[schemars(crate = "nameko::schemars")]
+pub struct WidgetQuery {
+    /// Only widgets at least this large.
+    pub min_size: Option<u32>,
+    /// At most this many (default 10).
+    pub limit: Option<usize>,
+}
+
+/// Typed HTTP bodies, beyond the seed: a JSON body decoded into [`NewWidget`], a query
+/// into [`WidgetQuery`], JSON answers; their schemas are in the binary's OpenAPI document
+/// (`example-http --describe --openapi`).
+#[derive(Debug, Default)]
+pub struct WidgetService {
+    widgets: std::sync::Mutex<Vec<Widget>>,
+}
+
+impl WidgetService {
+    fn widgets(&self) -> std::sync::MutexGuard<'_, Vec<Widget>> {
+        self.widgets
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+#[service(name = "widget_service")]
+impl WidgetService {
+    /// `POST /widgets` with `{"name": ..., "size": ...}`: the widget, with its id. A body
+    /// that does not decode is a `400` naming the field.
+    #[http("POST", "/widgets")]
+    pub async fn create_widget(&self, Json(new): Json<NewWidget>) -> Json<Widget> {
+        let mut widgets = self.widgets();
+        let widget = Widget {
+            id: widgets.len() as u64 + 1,
+            name: new.name,
+            size: new.size,
+        };
+        widgets.push(widget.clone());
+        Json(widget)
+    }
+
+    /// `GET /widgets?min_size=..&limit=..`: the widgets, in order of creation.
+    #[http("GET", "/widgets")]
+    pub async fn list_widgets(&self, Query(query): Query<WidgetQuery>) -> Json<Vec<Widget>> {
+        let min = query.min_size.unwrap_or(0);
+        Json(
+            self.widgets()
+                .iter()
+                .filter(|w| w.size >= min)
+                .take(query.limit.unwrap_or(10))
+                .cloned()
+                .collect(),
+        )
+    }
+
+    /// `GET /widgets/<int:id>`: one widget, or `404` with a JSON body.
+    #[http("GET", "/widgets/<int:id>")]
+    pub async fn get_widget(&self, id: u64) -> Result<Json<Widget>, WidgetNotFound> {
+        self.widgets()
+            .iter()
+            .find(|w| w.id == id)
+            .cloned()
+            .map(Json)
+            .ok_or(WidgetNotFound(id))
+    }
+}
+
+/// No widget has this id: `404` with `{"error": "NOT_FOUND", "message": ...}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WidgetNotFound(pub u64);
+
+impl std::fmt::Display for WidgetNotFound {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "no widget {}", self.0)
+    }
+}
+
+impl std::error::Error for WidgetNotFound {}
+
+impl ResponseFromError for WidgetNotFound {
+    fn response_from_error(&self) -> Response {
+        http_error_response("NOT_FOUND", StatusCode::NOT_FOUND, &self.to_string())
     }
 }

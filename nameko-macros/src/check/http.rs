@@ -1,5 +1,7 @@
-//! The parameters of an `#[http]` method against its URL rule: the request, then one
-//! parameter per rule variable, bound by name, of a type its converter's values fit.
+//! The parameters of an `#[http]` method against its URL rule: the request, one
+//! parameter per rule variable, bound by name, of a type its converter's values fit, and
+//! typed extractors (`Json<T>`, `Query<T>`, `Form<T>`, any `FromRequest`), at most one of
+//! them reading the body.
 
 use nameko_rule::{Converter, Rule, Variable};
 use syn::Type;
@@ -10,7 +12,33 @@ use crate::model::{MethodModel, ParamModel};
 use crate::text;
 
 /// What an `#[http]` method's parameters may be, as messages say it.
-const TAKES: &str = "`#[http]` methods take the rule's variables, by name, and the request (`request: nameko_web::Request`, for the body, query and headers)";
+const TAKES: &str = "`#[http]` methods take the rule's variables, by name, the request (`request: nameko_web::Request`), and typed extractors (`Json<T>`, `Form<T>` for the body, `Query<T>` for the query string)";
+
+/// The last path segments of the types a rule variable converts into: a parameter of one
+/// of these that is no rule variable is a misnamed variable, not an extractor.
+const PATH_VALUE_TYPES: [&str; 19] = [
+    "i8", "i16", "i32", "i64", "i128", "isize", "u8", "u16", "u32", "u64", "u128", "usize", "f32",
+    "f64", "String", "str", "Uuid", "bool", "char",
+];
+
+/// The extractors that read the body, by the last segment of their path.
+const BODY_EXTRACTORS: [&str; 2] = ["Json", "Form"];
+
+/// Whether a parameter of type `ty` that is no rule variable is an extractor: a named
+/// type (a path) but those a path value converts into.
+pub(crate) fn is_extractor(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|last| !PATH_VALUE_TYPES.contains(&last.as_str()))
+}
+
+/// Whether `ty` is a `Json<T>` (by the last segment of its path): a typed response.
+pub(crate) fn is_json(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|last| last == "Json")
+}
+
+/// Whether `ty` is an extractor that reads the body (`Json<T>`, `Form<T>`).
+pub(crate) fn reads_body(ty: &Type) -> bool {
+    last_segment(ty).is_some_and(|last| BODY_EXTRACTORS.contains(&last.as_str()))
+}
 
 /// Checks every parameter of `method` against the rule of `args`, and that every rule
 /// variable has a parameter.
@@ -21,6 +49,7 @@ pub(super) fn params(cx: &mut Ctxt, method: &MethodModel, args: &HttpArgs) {
     let mut bound: Vec<&str> = Vec::new();
     // A parameter without a plain name may be meant for any variable: report it alone.
     let mut unnamed = false;
+    let mut body: Option<&ParamModel> = None;
     for param in &method.params {
         if param.is_request() {
             if request.is_some() {
@@ -30,6 +59,22 @@ pub(super) fn params(cx: &mut Ctxt, method: &MethodModel, args: &HttpArgs) {
                 );
             }
             request = Some(param);
+            continue;
+        }
+        let variable = param.name.as_deref().and_then(|name| rule.variable(name));
+        if variable.is_none() && is_extractor(&param.ty) {
+            if reads_body(&param.ty) {
+                match body {
+                    Some(first) => cx.error_spanned_by(
+                        &param.ty,
+                        format!(
+                            "`#[http]` methods read the body once, and `{}` already reads it: take one body parameter, a `Json<T>` or `Form<T>` whose `T` holds all of it",
+                            text::code(&first.ty)
+                        ),
+                    ),
+                    None => body = Some(param),
+                }
+            }
             continue;
         }
         let Some(name) = &param.name else {

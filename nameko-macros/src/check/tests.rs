@@ -272,13 +272,13 @@ fn http_shapes() {
         one_error(
             parse_quote!(impl S { #[http("POST", "/post")] async fn a(&self, body: String) {} })
         ),
-        "parameter `body` is not a variable of the rule `/post`, which has none: `#[http]` methods take the rule's variables, by name, and the request (`request: nameko_web::Request`, for the body, query and headers); add `<body>` to the rule, or remove the parameter"
+        "parameter `body` is not a variable of the rule `/post`, which has none: `#[http]` methods take the rule's variables, by name, the request (`request: nameko_web::Request`), and typed extractors (`Json<T>`, `Form<T>` for the body, `Query<T>` for the query string); add `<body>` to the rule, or remove the parameter"
     );
     assert_eq!(
         one_error(
             parse_quote!(impl S { #[http("GET", "/<a>/<b>")] async fn a(&self, a: String, b: String, c: String) {} })
         ),
-        "parameter `c` is not a variable of the rule `/<a>/<b>`, whose variables are `a`, `b`: `#[http]` methods take the rule's variables, by name, and the request (`request: nameko_web::Request`, for the body, query and headers); rename or remove the parameter"
+        "parameter `c` is not a variable of the rule `/<a>/<b>`, whose variables are `a`, `b`: `#[http]` methods take the rule's variables, by name, the request (`request: nameko_web::Request`), and typed extractors (`Json<T>`, `Form<T>` for the body, `Query<T>` for the query string); rename or remove the parameter"
     );
     let (messages, _) = check(parse_quote! {
         impl S { #[http("GET", "/get/<int:value>")] async fn a(&self, _value: i64) {} }
@@ -299,6 +299,33 @@ fn http_shapes() {
     assert!(
         one_error(parse_quote!(impl S { #[http("GET", "/")] async fn a(&self) -> impl IntoHttpResponse {} }))
             .ends_with("must implement `nameko_web::IntoHttpResponse`")
+    );
+}
+
+#[test]
+fn http_extractors() {
+    // Parameters that are no rule variable and no path value are extractors, patterns
+    // allowed.
+    let (messages, _) = check(parse_quote!(impl S {
+        #[http("POST", "/w/<int:id>")]
+        async fn a(&self, id: u32, Json(body): Json<New>, q: Query<Page>, key: ApiKey, r: Request) {}
+    }));
+    assert!(messages.is_empty(), "{messages:?}");
+    // One body.
+    let message = one_error(parse_quote!(impl S {
+        #[http("POST", "/w")]
+        async fn a(&self, a: Json<A>, b: nameko::web::Form<B>) {}
+    }));
+    assert_eq!(
+        message,
+        "`#[http]` methods read the body once, and `Json<A>` already reads it: take one body parameter, a `Json<T>` or `Form<T>` whose `T` holds all of it"
+    );
+    // A misnamed variable is still reported as one.
+    let (messages, _) =
+        check(parse_quote!(impl S { #[http("GET", "/<int:id>")] async fn a(&self, idd: i64) {} }));
+    assert!(
+        messages[0].starts_with("parameter `idd` is not a variable of the rule `/<int:id>`"),
+        "{messages:?}"
     );
 }
 

@@ -7,7 +7,8 @@ use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 
 use crate::attr::{EventHandlerArgs, HttpArgs, TimerArgs, WorkerArgs};
-use crate::model::{EntrypointAttr, EntrypointKind, MethodModel, OutputModel};
+use crate::check::http as check_http;
+use crate::model::{EntrypointAttr, EntrypointKind, MethodModel, OutputModel, ParamModel};
 use crate::paths::Paths;
 use crate::text;
 
@@ -231,9 +232,15 @@ fn timer(p: &Paths, method: &MethodModel, args: &TimerArgs) -> TokenStream {
 }
 
 /// `http("method", "METHODS", "RULE", options, handler)`, where the handler binds the request and
-/// the rule's values to the parameters by name, awaits the method, and turns its output
-/// into a response, or its error into an `HttpError`. `check` made sure that every
-/// parameter is the request or a rule variable, and that its type fits the converter.
+/// the rule's values to the parameters by name, reads the other parameters from the
+/// request with `FromRequest` (before the request moves into its own parameter), awaits
+/// the method, and turns its output into a response, or its error into an `HttpError`.
+/// `check` made sure that every parameter is the request, a rule variable whose type fits
+/// the converter, or an extractor, at most one reading the body.
+///
+/// With an extractor or a `Json<T>` return, the entrypoint is
+/// `http_documented("method", "METHODS", "RULE", options, doc, handler)`, `doc` the
+/// `RouteDoc` of what the extractors read and the response's schema.
 fn http(p: &Paths, method: &MethodModel, args: &HttpArgs) -> TokenStream {
     let Paths {
         http,
@@ -241,31 +248,54 @@ fn http(p: &Paths, method: &MethodModel, args: &HttpArgs) -> TokenStream {
         path_params,
         http_box_future,
         http_result,
+        extract,
         ..
     } = p;
     let wire_name = Literal::string(&method.wire_name());
-    let HttpArgs { methods, url, .. } = args;
+    let HttpArgs {
+        methods, url, rule, ..
+    } = args;
     let vars: Vec<_> = (0..method.params.len())
         .map(|i| format_ident!("__nameko_arg{}", i))
         .collect();
-    let bind: TokenStream = method
-        .params
-        .iter()
-        .zip(&vars)
-        .map(|(param, var)| {
-            let ty = &param.ty;
-            // Spanned at the parameter's type: a type that is not the request's, or that
-            // cannot be parsed from the path (`FromStr`), is reported there.
-            if param.is_request() {
-                quote_spanned!(ty.span()=> let #var: #ty = __nameko_request;)
-            } else {
-                let name = Literal::string(param.name.as_deref().unwrap_or_default());
-                quote_spanned!(ty.span()=> let #var: #ty = __nameko_params.take(#name)?;)
+    let is_variable = |param: &ParamModel| {
+        param
+            .name
+            .as_deref()
+            .is_some_and(|name| rule.variable(name).is_some())
+    };
+    let mut bind = TokenStream::new();
+    let mut take_request = TokenStream::new();
+    let mut extractors = Vec::new();
+    for (param, var) in method.params.iter().zip(&vars) {
+        let ty = &param.ty;
+        // Spanned at the parameter's type: a type that is not the request's, that
+        // cannot be parsed from the path (`FromStr`), or that is no extractor, is
+        // reported there.
+        if param.is_request() {
+            // Moved last when extractors borrow it first.
+            take_request = quote_spanned!(ty.span()=> let #var: #ty = __nameko_request;);
+            if !method
+                .params
+                .iter()
+                .any(|p| !p.is_request() && !is_variable(p))
+            {
+                bind.extend(std::mem::take(&mut take_request));
             }
-        })
-        .collect();
+        } else if is_variable(param) {
+            let name = Literal::string(param.name.as_deref().unwrap_or_default());
+            bind.extend(quote_spanned!(ty.span()=> let #var: #ty = __nameko_params.take(#name)?;));
+        } else {
+            let extract = respan(extract.clone(), ty.span());
+            bind.extend(
+                quote_spanned!(ty.span()=> let #var: #ty = #extract::<#ty>(&__nameko_request)?;),
+            );
+            extractors.push(ty);
+        }
+    }
+    bind.extend(take_request);
     // `mut` only when a value is taken, so that the closure has no unused `mut`.
-    let takes_values = method.params.iter().any(|param| !param.is_request());
+    let takes_values = method.params.iter().any(is_variable);
     let params_mut = takes_values.then(|| quote!(mut));
     let encode = http_output(p, &method.output);
     let handler = closure(
@@ -277,15 +307,62 @@ fn http(p: &Paths, method: &MethodModel, args: &HttpArgs) -> TokenStream {
         &vars,
         &encode,
     );
-    // The rule's variables, for descriptions (`--describe`); the request is no argument.
+    // The rule's variables, for descriptions (`--describe`); the request and the
+    // extractors are no arguments.
     let params: Vec<&str> = method
         .params
         .iter()
-        .filter(|param| !param.is_request())
+        .filter(|param| !param.is_request() && is_variable(param))
         .map(|param| param.name.as_deref().unwrap_or_default())
         .collect();
     let options = options(p, &args.worker, &params);
-    quote!(#http(#wire_name, #methods, #url, #options, #handler))
+    let json_response = match &method.output {
+        OutputModel::Value(ty) if check_http::is_json(ty) => Some(ty),
+        OutputModel::Result { ok: Some(ok), .. } if check_http::is_json(ok) => Some(&**ok),
+        _ => None,
+    };
+    if extractors.is_empty() && json_response.is_none() {
+        return quote!(#http(#wire_name, #methods, #url, #options, #handler));
+    }
+    let Paths {
+        http_documented,
+        route_doc,
+        from_request,
+        schema_probe,
+        schema_traits,
+        application_json,
+        ..
+    } = p;
+    let documented = extractors.iter().map(|ty| {
+        quote! {
+            __nameko_doc.add_extractor(
+                <#ty as #from_request>::reads(),
+                (&&#schema_probe::<#ty>::new())
+                    .__nameko_input_schema()
+                    .or_else(<#ty as #from_request>::schema),
+            );
+        }
+    });
+    let response = json_response.map(|ty| {
+        quote! {
+            __nameko_doc.set_response(
+                #application_json,
+                (&&#schema_probe::<#ty>::new()).__nameko_output_schema(),
+            );
+        }
+    });
+    quote! {
+        {
+            #(
+                #[allow(unused_imports)]
+                use #schema_traits as _;
+            )*
+            let mut __nameko_doc = #route_doc::new();
+            #(#documented)*
+            #response
+            #http_documented(#wire_name, #methods, #url, #options, __nameko_doc, #handler)
+        }
+    }
 }
 
 /// Turns `__nameko_out` into `HttpResult`: a response through `IntoHttpResponse`, and the

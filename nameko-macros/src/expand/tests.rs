@@ -256,6 +256,39 @@ fn expands_a_timer() {
 }
 
 #[test]
+fn expands_typed_http() {
+    let out = expand(
+        quote!(name = "widgets"),
+        quote! {
+            impl Widgets {
+                #[http("POST", "/w/<int:id>")]
+                async fn create(&self, request: Request, Json(new): Json<New>, id: u64, q: Query<Page>) -> Result<Json<Widget>, E> {}
+            }
+        },
+    );
+    assert!(!out.contains("compile_error"), "{out}");
+    // Extractors read the request before it moves into its parameter; the rule variable
+    // is taken by name; only it is an argument of the description.
+    assert!(
+        out.contains("let __nameko_arg1 : Json < New > = :: nameko_web :: __private :: extract :: < Json < New > > (& __nameko_request) ? ; let __nameko_arg2 : u64 = __nameko_params . take (\"id\") ? ; let __nameko_arg3 : Query < Page > = :: nameko_web :: __private :: extract :: < Query < Page > > (& __nameko_request) ? ; let __nameko_arg0 : Request = __nameko_request ;"),
+        "{out}"
+    );
+    assert!(out.contains(". params (& [\"id\"])"), "{out}");
+    assert!(
+        out.contains("__nameko_doc . add_extractor (< Json < New > as :: nameko_web :: __private :: FromRequest > :: reads () , (&& :: nameko_web :: __private :: SchemaProbe :: < Json < New > > :: new ()) . __nameko_input_schema () . or_else (< Json < New > as :: nameko_web :: __private :: FromRequest > :: schema) ,) ;"),
+        "{out}"
+    );
+    assert!(
+        out.contains("__nameko_doc . set_response (:: nameko_web :: __private :: APPLICATION_JSON , (&& :: nameko_web :: __private :: SchemaProbe :: < Json < Widget > > :: new ()) . __nameko_output_schema () ,) ;"),
+        "{out}"
+    );
+    assert!(
+        out.contains(":: nameko_web :: __private :: http_documented (\"create\" , \"POST\" , \"/w/<int:id>\" ,"),
+        "{out}"
+    );
+}
+
+#[test]
 fn expands_http() {
     let out = expand(
         quote!(name = "http_service"),
