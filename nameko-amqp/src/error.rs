@@ -116,6 +116,15 @@ pub enum RpcError {
         #[source]
         source: serde_json::Error,
     },
+    /// The arguments could not be encoded with the configured serializer.
+    #[error("cannot encode the request to `{method}`: {source}")]
+    EncodeRequest {
+        /// Target method.
+        method: String,
+        /// The serializer's error.
+        #[source]
+        source: nameko_core::serialization::SerializationError,
+    },
     /// The reply's result does not decode into the type asked for.
     #[error("cannot decode the result of `{method}`: {source}")]
     DecodeResult {

@@ -9,6 +9,7 @@ use std::time::Duration;
 use lapin::BasicProperties;
 use lapin::types::{FieldTable, ShortString};
 use nameko_core::context::ContextData;
+use nameko_core::serialization::{Json, Serializer};
 use nameko_core::trace::TraceParent;
 use serde_json::{Map, Value};
 
@@ -32,7 +33,8 @@ pub(crate) enum Sending {
 /// An outgoing message, before it is published: [`build`](Self::build) makes its span and
 /// properties.
 ///
-/// Properties: `content_type` `application/json`, `content_encoding` `utf-8`,
+/// Properties: `content_type` and `content_encoding` of its serializer (JSON unless
+/// [`serializer`](Self::serializer) says otherwise),
 /// `delivery_mode` (persistent unless set), the optional ones set here, and headers: the
 /// ones given, then the context data's `nameko.*` (which win), then
 /// `nameko.traceparent`, the span's trace context.
@@ -49,6 +51,7 @@ pub(crate) struct Outgoing<'a> {
     deadline: Option<Deadline>,
     correlation_id: Option<&'a str>,
     reply_to: Option<&'a str>,
+    serializer: &'a dyn Serializer,
 }
 
 impl<'a> Outgoing<'a> {
@@ -71,6 +74,7 @@ impl<'a> Outgoing<'a> {
             deadline: None,
             correlation_id: None,
             reply_to: None,
+            serializer: &Json,
         }
     }
 
@@ -126,6 +130,12 @@ impl<'a> Outgoing<'a> {
         self
     }
 
+    /// The serializer the body was encoded with: its content type and encoding.
+    pub(crate) fn serializer(mut self, serializer: &'a dyn Serializer) -> Self {
+        self.serializer = serializer;
+        self
+    }
+
     /// The `reply_to`, if any.
     pub(crate) fn reply_to(mut self, reply_to: Option<&'a str>) -> Self {
         self.reply_to = reply_to;
@@ -160,8 +170,8 @@ impl<'a> Outgoing<'a> {
             expiration = Some(expiration.map_or(deadline.ttl, |ttl| ttl.min(deadline.ttl)));
         }
         let mut properties = BasicProperties::default()
-            .with_content_type(wire::CONTENT_TYPE_JSON.into())
-            .with_content_encoding(wire::CONTENT_ENCODING.into())
+            .with_content_type(self.serializer.content_type().into())
+            .with_content_encoding(self.serializer.content_encoding().into())
             .with_delivery_mode(self.delivery_mode)
             .with_headers(headers);
         if let Some(priority) = self.priority {

@@ -6,15 +6,28 @@
 use lapin::types::{AMQPValue, FieldArray, FieldTable, LongString, ShortString};
 use nameko_core::RemoteError;
 use nameko_core::context::{ContextData, HEADER_PREFIX};
+use nameko_core::serialization::{SerializationError, Serializers};
 use nameko_core::trace::{Messaging, TRACEPARENT, TraceParent};
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use std::sync::Arc;
 
-/// Content type of every message body.
+/// Content type of JSON message bodies (the default serializer's; see
+/// [`nameko_core::serialization`] for the others).
 pub const CONTENT_TYPE_JSON: &str = "application/json";
-/// Content encoding of every message body.
+/// Content encoding of JSON message bodies.
 pub const CONTENT_ENCODING: &str = "utf-8";
+
+/// Decodes a received body by its `content_type` property with `serializers` (the config's
+/// `serializer` and `ACCEPT`): the one mechanism every consumer of nameko-amqp decodes
+/// with.
+pub fn decode_body(
+    serializers: &Serializers,
+    properties: &lapin::BasicProperties,
+    body: &[u8],
+) -> Result<Value, SerializationError> {
+    serializers.decode(properties.content_type().as_ref().map(|t| t.as_str()), body)
+}
 /// `delivery_mode` of a persistent message.
 pub const PERSISTENT: u8 = 2;
 /// Reply queues expire after this long without a consumer (`x-expires`, ms).

@@ -18,7 +18,15 @@ pub fn resolved(config: &Config, with_defaults: bool) -> Result<Value, ConfigErr
         let amqp = AmqpSettings::from_config(config)?;
         let web = ServerConfig::from_config(config)?;
         let core = config.core();
-        let defaults: [(&str, Value); 7] = [
+        let serializers = config.serializers();
+        let accept: Vec<Value> = serializers
+            .accepted()
+            .iter()
+            .map(|s| Value::from(s.name()))
+            .collect();
+        let defaults: [(&str, Value); 9] = [
+            (config::SERIALIZER, serializers.serializer().name().into()),
+            (config::ACCEPT, accept.into()),
             (settings::AMQP_URI, amqp.amqp_uri.into()),
             (WEB_SERVER_ADDRESS, web.address.into()),
             (settings::RPC_EXCHANGE, amqp.rpc_exchange.into()),

@@ -59,6 +59,7 @@ pub mod extension;
 mod ids;
 pub mod payload;
 pub mod runner;
+pub mod serialization;
 pub mod service;
 pub mod sync;
 #[cfg(feature = "testing")]

@@ -31,6 +31,12 @@ impl Arguments {
         let value: Value = serde_json::from_slice(body).map_err(|e| {
             RemoteError::malformed_request(format!("Message is not valid JSON: {e}"))
         })?;
+        Self::from_value(value)
+    }
+
+    /// Reads a decoded request body (of any serializer, see
+    /// [`serialization`](crate::serialization)), as [`from_body`](Self::from_body) does.
+    pub fn from_value(value: Value) -> Result<Self, RemoteError> {
         let Value::Object(mut map) = value else {
             return Err(RemoteError::malformed_request(
                 "Message missing `args` or `kwargs`",

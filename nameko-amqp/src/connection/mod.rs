@@ -25,6 +25,7 @@ use tokio_util::sync::CancellationToken;
 use crate::error::AmqpError;
 use crate::settings::AmqpSettings;
 pub use crate::settings::{Backoff, RetryPolicy};
+use nameko_core::serialization::Serializers;
 use uri::{parse_uris, tls_config};
 
 /// How long closing a channel or the connection may take before we give up on the broker
@@ -116,6 +117,8 @@ struct Link {
     retry: RetryPolicy,
     /// nameko-amqp's keys of the config this connection was made with, read once.
     settings: AmqpSettings,
+    /// The config's `serializer` and `ACCEPT`.
+    serializers: Serializers,
     state: watch::Sender<LinkState>,
     closing: CancellationToken,
     generations: AtomicU64,
@@ -169,6 +172,7 @@ impl AmqpConnection {
                 backoff: settings.backoff(),
                 retry: settings.publish_retry_policy,
                 settings,
+                serializers: config.serializers(),
                 state,
                 closing: CancellationToken::new(),
                 generations: AtomicU64::new(0),
@@ -232,6 +236,13 @@ impl AmqpConnection {
     /// once when it was made (`rpc_exchange`, `RPC_TIMEOUT`, `PREFETCH_COUNT`, ...).
     pub fn settings(&self) -> &AmqpSettings {
         &self.link.settings
+    }
+
+    /// The `serializer` and `ACCEPT` of the config this connection was made with: every
+    /// message sent over it is encoded with the first, every one received decoded by the
+    /// second (see [`nameko_core::serialization`]).
+    pub fn serializers(&self) -> &Serializers {
+        &self.link.serializers
     }
 
     /// Whether the connection is up now.

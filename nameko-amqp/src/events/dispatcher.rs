@@ -2,6 +2,7 @@
 //! (Nameko's `event_dispatcher(config)`, for code outside any service), both built on the
 //! messaging [`Publisher`], as Nameko's `nameko/events.py` builds them.
 
+use nameko_core::serialization::SerializationError;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
@@ -22,14 +23,14 @@ use nameko_core::sync::lock;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum DispatchError {
-    /// The payload could not be encoded as JSON.
-    #[error("cannot encode the payload of event `{event_type}` as JSON: {source}")]
+    /// The payload could not be encoded with the configured serializer.
+    #[error("cannot encode the payload of event `{event_type}`: {source}")]
     Encode {
         /// The event type.
         event_type: String,
-        /// serde_json's error.
+        /// The serializer's error.
         #[source]
-        source: serde_json::Error,
+        source: SerializationError,
     },
     /// The dispatcher was used where no connection is available.
     #[error("EventDispatcher is not connected: use it inside a worker of a started service")]
@@ -85,10 +86,15 @@ impl SourceEvents {
         payload: &impl Serialize,
         context: &ContextData,
     ) -> Result<(), DispatchError> {
-        let body = serde_json::to_vec(payload).map_err(|source| DispatchError::Encode {
-            event_type: event_type.to_owned(),
-            source,
-        })?;
+        let body = self
+            .connection
+            .serializers()
+            .serializer()
+            .to_vec(payload)
+            .map_err(|source| DispatchError::Encode {
+                event_type: event_type.to_owned(),
+                source,
+            })?;
         self.declared
             .get_or_try_init(|| self.publisher.declare_on(&self.connection))
             .await?;

@@ -251,6 +251,7 @@ impl EventHandler {
         );
         let dead_letters = route.policy.dead_letters().then(|| Arc::clone(&route));
         let dispatch = Arc::new(EventDeliveryHandler {
+            serializers: connection.serializers().clone(),
             container: container.clone(),
             method: Arc::from(self.method),
             payload_name: self.payload_name(),
@@ -411,6 +412,8 @@ pub fn decode_payload(body: &[u8]) -> Result<Value, String> {
 
 struct EventDeliveryHandler {
     container: ContainerHandle,
+    /// The config's `serializer` and `ACCEPT`.
+    serializers: nameko_core::serialization::Serializers,
     method: Arc<str>,
     payload_name: &'static str,
     options: Arc<EntrypointOptions>,
@@ -432,14 +435,20 @@ impl EventDeliveryHandler {
         if past_delivery_limit(&channel, &delivery, &self.policy, &origin).await {
             return;
         }
-        let payload = match decode_payload(&delivery.data) {
-            Ok(v) => v,
-            Err(why) => {
-                let why = RemoteError::malformed_request(why);
-                malformed(&channel, &delivery, &why, &self.policy, &origin).await;
-                return;
-            }
-        };
+        let payload =
+            match wire::decode_body(&self.serializers, &delivery.properties, &delivery.data) {
+                Ok(v) => v,
+                Err(why) => {
+                    tracing::warn!(
+                        target: "nameko_amqp::events",
+                        queue = %self.queue, error = %why,
+                        "event cannot be decoded"
+                    );
+                    let why = why.to_remote_error();
+                    malformed(&channel, &delivery, &why, &self.policy, &origin).await;
+                    return;
+                }
+            };
         let mut named = Map::new();
         named.insert(self.payload_name.to_owned(), payload.clone());
         let call = Call::new(Arc::clone(&self.method), "event_handler", &self.options)

@@ -7,7 +7,7 @@ use lapin::message::Delivery;
 use nameko_core::entrypoint::{FireError, FireInput, FireOutput, IntoEntrypoint, Method};
 use nameko_core::{
     Arguments, BoxError, Call, CallArguments, ContainerHandle, Entrypoint, EntrypointOptions,
-    Extension, RemoteError,
+    Extension,
 };
 use serde_json::Value;
 
@@ -160,6 +160,7 @@ impl ConsumeEntrypoint {
         });
         let exchange = self.queue.get_exchange().map(|e| e.name()).unwrap_or("");
         let dispatch = Arc::new(MessageHandler {
+            serializers: connection.serializers().clone(),
             container: container.clone(),
             method: self.method.clone(),
             options: Arc::clone(&self.options),
@@ -253,6 +254,8 @@ impl Entrypoint for ConsumeEntrypoint {
 }
 
 struct MessageHandler {
+    /// The config's `serializer` and `ACCEPT`.
+    serializers: nameko_core::serialization::Serializers,
     container: ContainerHandle,
     method: Method,
     options: Arc<EntrypointOptions>,
@@ -272,14 +275,20 @@ impl MessageHandler {
         if past_delivery_limit(&channel, &delivery, &self.policy, &origin).await {
             return;
         }
-        let body: Value = match serde_json::from_slice(&delivery.data) {
-            Ok(v) => v,
-            Err(e) => {
-                let why = RemoteError::malformed_request(format!("the body is not JSON: {e}"));
-                malformed(&channel, &delivery, &why, &self.policy, &origin).await;
-                return;
-            }
-        };
+        let body: Value =
+            match wire::decode_body(&self.serializers, &delivery.properties, &delivery.data) {
+                Ok(v) => v,
+                Err(e) => {
+                    tracing::warn!(
+                        target: "nameko_amqp::messaging",
+                        queue = %self.queue, error = %e,
+                        "message cannot be decoded"
+                    );
+                    let why = e.to_remote_error();
+                    malformed(&channel, &delivery, &why, &self.policy, &origin).await;
+                    return;
+                }
+            };
         let arguments = Arguments::positional(vec![body]);
         let call = Call::new(self.method.name, "consume", &self.options)
             .context_data(wire::headers_to_context(

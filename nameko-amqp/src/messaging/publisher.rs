@@ -5,6 +5,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::Duration;
 
 use nameko_core::context::ContextData;
+use nameko_core::serialization::SerializationError;
 use nameko_core::{
     BoxError, Config, ContainerHandle, DependencyProvider, Extension, RemoteError, WorkerContext,
 };
@@ -22,9 +23,9 @@ use crate::wire;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum PublishError {
-    /// The payload could not be encoded as JSON.
-    #[error("cannot encode the message as JSON: {0}")]
-    Encode(#[source] serde_json::Error),
+    /// The payload could not be encoded with the configured serializer.
+    #[error("cannot encode the message: {0}")]
+    Encode(#[source] SerializationError),
     /// The publisher was used before its service was set up.
     #[error("Publisher is not connected: use it inside a worker of a started service")]
     NotConnected,
@@ -256,7 +257,11 @@ impl Target {
         options: &PublishOptions,
         context: &ContextData,
     ) -> Result<(), PublishError> {
-        let body = serde_json::to_vec(payload).map_err(PublishError::Encode)?;
+        let body = connection
+            .serializers()
+            .serializer()
+            .to_vec(payload)
+            .map_err(PublishError::Encode)?;
         let (published, routing_key) = self.send(connection, &body, options, context).await?;
         let exchange = self.exchange_name();
         match published {
@@ -287,6 +292,7 @@ impl Target {
             .clone()
             .unwrap_or_else(|| self.default_routing_key());
         let (span, properties) = Outgoing::new(self.sending, exchange, &routing_key, context)
+            .serializer(connection.serializers().serializer())
             .headers(&options.headers)
             .delivery_mode(options.delivery_mode.unwrap_or_default().as_u8())
             .priority(options.priority)

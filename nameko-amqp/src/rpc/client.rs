@@ -12,6 +12,7 @@ use lapin::Channel;
 use lapin::options::{BasicConsumeOptions, QueueDeclareOptions};
 use lapin::types::{AMQPValue, FieldTable};
 use nameko_core::context::{CALL_ID_STACK, ContextData};
+use nameko_core::serialization::Serializers;
 use nameko_core::{
     BoxError, Config, ContainerHandle, DependencyProvider, Extension, IntoArguments, Resource,
     WorkerContext,
@@ -106,6 +107,7 @@ impl ReplyListener {
         let channel = Arc::new(Mutex::new(channel));
         let pending: Pending = Arc::default();
         let task = tokio::spawn(reply_loop(
+            connection.serializers().clone(),
             target,
             resume,
             consumer,
@@ -143,10 +145,13 @@ impl ReplyListener {
                 method: method.to_owned(),
                 source,
             })?;
-        let body = serde_json::to_vec(&args).map_err(|source| RpcError::EncodeArguments {
-            method: method.to_owned(),
-            source,
-        })?;
+        let serializer = self.connection.serializers().serializer();
+        let body = serializer
+            .to_vec(&args)
+            .map_err(|source| RpcError::EncodeRequest {
+                method: method.to_owned(),
+                source,
+            })?;
         crate::metrics::rpc_call_sent(service);
         let correlation_id = nameko_core::__private::uuid_v4().to_string();
         let routing_key = wire::rpc_routing_key(service, method);
@@ -158,6 +163,7 @@ impl ReplyListener {
             &self.routing_key,
         )
         .deadline(deadline)
+        .serializer(serializer)
         .build();
         // Right after a reconnection the reply queue may not be consumed yet: a request
         // sent now could be answered into a queue that is not there.
@@ -305,7 +311,11 @@ impl ReplyQueue {
 }
 
 /// Hands a reply to the call waiting for it.
-fn deliver_reply(pending: &Pending, delivery: &lapin::message::Delivery) {
+fn deliver_reply(
+    serializers: &Serializers,
+    pending: &Pending,
+    delivery: &lapin::message::Delivery,
+) {
     let Some(id) = delivery.properties.correlation_id().as_ref() else {
         tracing::debug!(target: "nameko_amqp::rpc", "ignoring a reply without correlation_id");
         return;
@@ -314,9 +324,12 @@ fn deliver_reply(pending: &Pending, delivery: &lapin::message::Delivery) {
         tracing::debug!(target: "nameko_amqp::rpc", correlation_id = %id, "ignoring an unknown reply");
         return;
     };
-    let outcome = match serde_json::from_slice::<wire::ReplyBody>(&delivery.data) {
+    let decoded = wire::decode_body(serializers, &delivery.properties, &delivery.data)
+        .map_err(|e| e.to_string())
+        .and_then(|v| serde_json::from_value::<wire::ReplyBody>(v).map_err(|e| e.to_string()));
+    let outcome = match decoded {
         Ok(body) => body.into_result().map_err(RpcError::Remote),
-        Err(e) => Err(RpcError::MalformedReply(e.to_string())),
+        Err(e) => Err(RpcError::MalformedReply(e)),
     };
     let _ = tx.send(outcome);
 }
@@ -333,6 +346,7 @@ async fn ack_up_to(channel: &Channel, tag: Option<u64>) {
 /// Hands each reply to its waiting call; after a lost channel or connection, opens the
 /// reply queue again and goes on ([`Resume`]).
 async fn reply_loop(
+    serializers: Serializers,
     target: ReplyQueue,
     mut resume: Resume,
     mut consumer: lapin::Consumer,
@@ -356,7 +370,7 @@ async fn reply_loop(
                     }
                 };
                 last_tag = Some(delivery.delivery_tag);
-                deliver_reply(&pending, &delivery);
+                deliver_reply(&serializers, &pending, &delivery);
                 next = match consumer.next().now_or_never() {
                     Some(Some(d)) => Some(d),
                     Some(None) => {

@@ -343,43 +343,48 @@ impl RequestHandler {
                 );
                 Err(RemoteError::method_not_found(&method))
             }
-            Some(entry) => match Arguments::from_body(&delivery.data) {
-                Err(e) => {
-                    tracing::warn!(
-                        target: "nameko_amqp::rpc",
-                        service = %self.container.service_name(), %method, error = %e,
-                        "malformed request; replying MalformedRequest"
-                    );
-                    Err(e)
-                }
-                Ok(args) => {
-                    let call = Call::new(Arc::clone(&entry.name), "rpc", &entry.options)
-                        .context_data(wire::headers_to_context(props.headers().as_ref()))
-                        .arguments(CallArguments::Rpc(args.clone()))
-                        .messaging(wire::messaging_source(&self.exchange, &delivery))
-                        .deadline(deadline);
-                    let handler = Arc::clone(&entry.handler);
-                    match self
-                        .container
-                        .invoke(call, async move { handler(args).await })
-                        .await
-                    {
-                        Outcome::Success(value) => Ok(value),
-                        Outcome::Failed(failure) => Err(failure.into_remote_error()),
-                        // Not started, or killed: no reply; the request goes back to the
-                        // queue (at once, or when the closing channel hands it back).
-                        outcome @ (Outcome::Rejected | Outcome::Killed) => {
-                            let origin = Origin {
-                                queue: &self.queue,
-                                entrypoint: &entry.name,
-                            };
-                            let policy = SettlePolicy::default();
-                            settle(&channel, &delivery, outcome, &policy, &origin).await;
-                            return;
+            Some(entry) => {
+                match wire::decode_body(self.connection.serializers(), props, &delivery.data)
+                    .map_err(|e| e.to_remote_error())
+                    .and_then(Arguments::from_value)
+                {
+                    Err(e) => {
+                        tracing::warn!(
+                            target: "nameko_amqp::rpc",
+                            service = %self.container.service_name(), %method, error = %e,
+                            "malformed request; replying MalformedRequest"
+                        );
+                        Err(e)
+                    }
+                    Ok(args) => {
+                        let call = Call::new(Arc::clone(&entry.name), "rpc", &entry.options)
+                            .context_data(wire::headers_to_context(props.headers().as_ref()))
+                            .arguments(CallArguments::Rpc(args.clone()))
+                            .messaging(wire::messaging_source(&self.exchange, &delivery))
+                            .deadline(deadline);
+                        let handler = Arc::clone(&entry.handler);
+                        match self
+                            .container
+                            .invoke(call, async move { handler(args).await })
+                            .await
+                        {
+                            Outcome::Success(value) => Ok(value),
+                            Outcome::Failed(failure) => Err(failure.into_remote_error()),
+                            // Not started, or killed: no reply; the request goes back to the
+                            // queue (at once, or when the closing channel hands it back).
+                            outcome @ (Outcome::Rejected | Outcome::Killed) => {
+                                let origin = Origin {
+                                    queue: &self.queue,
+                                    entrypoint: &entry.name,
+                                };
+                                let policy = SettlePolicy::default();
+                                settle(&channel, &delivery, outcome, &policy, &origin).await;
+                                return;
+                            }
                         }
                     }
                 }
-            },
+            }
         };
         let Some(reply_to) = reply_to else {
             match &result {
@@ -396,18 +401,31 @@ impl RequestHandler {
             }
             return;
         };
-        let body = match serde_json::to_vec(&wire::ReplyBody::from_result(result)) {
+        // In the request's serializer when it is accepted, as Nameko's Responder does.
+        let serializer = self
+            .connection
+            .serializers()
+            .for_reply(props.content_type().as_ref().map(|t| t.as_str()));
+        let body = match serializer.to_vec(&wire::ReplyBody::from_result(result)) {
             Ok(body) => body,
             Err(e) => {
-                // Values are JSON already; only a bug gets here.
-                tracing::error!(target: "nameko_amqp::rpc", error = %e, "cannot encode reply");
-                requeue(&delivery).await;
-                return;
+                // Nameko's "disaster avoidance": a result the serializer cannot encode is
+                // answered with an UnserializableValueError.
+                tracing::warn!(target: "nameko_amqp::rpc", %method, error = %e, "cannot encode the result; replying UnserializableValueError");
+                let error = RemoteError::unserializable_value(&e);
+                match serializer.to_vec(&wire::ReplyBody::from_result(Err(error))) {
+                    Ok(body) => body,
+                    Err(e) => {
+                        tracing::error!(target: "nameko_amqp::rpc", error = %e, "cannot encode reply");
+                        requeue(&delivery).await;
+                        return;
+                    }
+                }
             }
         };
         let mut properties = BasicProperties::default()
-            .with_content_type(wire::CONTENT_TYPE_JSON.into())
-            .with_content_encoding(wire::CONTENT_ENCODING.into())
+            .with_content_type(serializer.content_type().into())
+            .with_content_encoding(serializer.content_encoding().into())
             .with_delivery_mode(wire::PERSISTENT);
         if let Some(id) = correlation_id {
             properties = properties.with_correlation_id(id);

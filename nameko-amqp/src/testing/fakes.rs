@@ -327,9 +327,13 @@ impl FakeEventDispatcher {
         event_type: &str,
         payload: &impl Serialize,
     ) -> Result<(), DispatchError> {
-        let payload = serde_json::to_value(payload).map_err(|source| DispatchError::Encode {
+        // Recorded as a JSON value: what any serializer's receiver decodes it into.
+        let payload = serde_json::to_value(payload).map_err(|e| DispatchError::Encode {
             event_type: event_type.to_owned(),
-            source,
+            source: nameko_core::serialization::SerializationError::Encode {
+                serializer: nameko_core::serialization::JSON.to_owned(),
+                source: Box::new(e),
+            },
         })?;
         let ctx = WorkerContext::current();
         lock(&self.events).push(DispatchedEvent {

@@ -92,6 +92,7 @@
 use std::path::Path;
 use std::time::Duration;
 
+use crate::serialization::Serializers;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
@@ -368,6 +369,19 @@ impl Config {
     /// running workers before killing them.
     pub fn shutdown_grace_period(&self) -> Duration {
         self.core.shutdown_grace_period
+    }
+
+    /// `serializer` (default `json`) and `ACCEPT` (default `[<serializer>]`): what every
+    /// message is encoded and decoded with (see [`serialization`](crate::serialization)).
+    ///
+    /// Both are checked when the config is loaded; for a config whose names were changed
+    /// in code to ones that are not registered, this gives Nameko's default (`json`), with
+    /// a warning.
+    pub fn serializers(&self) -> Serializers {
+        self.core.serializers().unwrap_or_else(|e| {
+            tracing::warn!(target: "nameko_core::config", error = %e, "using the json serializer");
+            Serializers::default()
+        })
     }
 }
 

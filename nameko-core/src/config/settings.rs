@@ -8,13 +8,17 @@ use serde::{Deserialize, Deserializer};
 use serde_json::Value;
 
 use super::de;
+use crate::serialization::{self, SerializationError, Serializers};
 
 /// Config key of the worker pool size per container.
 pub const MAX_WORKERS: &str = "max_workers";
 /// Config key of the call-id stack length.
 pub const PARENT_CALLS_TRACKED: &str = "parent_calls_tracked";
-/// Config key of the serializer (only `json`).
+/// Config key of the serializer every message is encoded with (default `json`; see
+/// [`serialization`](crate::serialization)).
 pub const SERIALIZER: &str = "serializer";
+/// Config key of the serializers whose messages are decoded (default: `[<serializer>]`).
+pub const ACCEPT: &str = "ACCEPT";
 /// Config key (nameko-rs) of the graceful-stop grace period in seconds.
 pub const SHUTDOWN_GRACE_PERIOD: &str = "SHUTDOWN_GRACE_PERIOD";
 
@@ -56,9 +60,14 @@ pub struct CoreSettings {
     /// `parent_calls_tracked`: the call-id stack length.
     #[serde(rename = "parent_calls_tracked", deserialize_with = "de::positive")]
     pub parent_calls_tracked: usize,
-    /// `serializer`: only `json`.
-    #[serde(rename = "serializer", deserialize_with = "json_only")]
+    /// `serializer`: the name of the serializer every message is encoded with, a
+    /// registered one ([`serialization`](crate::serialization)).
+    #[serde(rename = "serializer", deserialize_with = "serializer_name")]
     pub serializer: String,
+    /// `ACCEPT`: the names of the serializers whose messages are decoded; `None` (not set):
+    /// only `serializer`, as in Nameko.
+    #[serde(rename = "ACCEPT", deserialize_with = "accept_names")]
+    pub accept: Option<Vec<String>>,
     /// `SHUTDOWN_GRACE_PERIOD`: how long a graceful stop waits for running workers.
     #[serde(
         rename = "SHUTDOWN_GRACE_PERIOD",
@@ -72,17 +81,48 @@ impl Default for CoreSettings {
         CoreSettings {
             max_workers: DEFAULT_MAX_WORKERS,
             parent_calls_tracked: DEFAULT_PARENT_CALLS_TRACKED,
-            serializer: "json".to_owned(),
+            serializer: crate::serialization::JSON.to_owned(),
+            accept: None,
             shutdown_grace_period: DEFAULT_SHUTDOWN_GRACE_PERIOD,
         }
     }
 }
 
-fn json_only<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
-    match Value::deserialize(d)? {
-        Value::String(s) if s == "json" => Ok(s),
-        other => Err(D::Error::custom(format!(
-            "only `json` is supported, got {other}"
-        ))),
+impl CoreSettings {
+    /// `serializer` and `ACCEPT` resolved against the registry.
+    pub fn serializers(&self) -> Result<Serializers, SerializationError> {
+        Serializers::new(&self.serializer, self.accept.as_deref())
     }
+}
+
+/// A registered serializer's name (`pickle` refused, saying why).
+fn serializer_name<'de, D: Deserializer<'de>>(d: D) -> Result<String, D::Error> {
+    let name = de::string(d)?;
+    serialization::lookup(&name).map_err(D::Error::custom)?;
+    Ok(name)
+}
+
+/// A list of registered serializers' names, or `null` (the default).
+fn accept_names<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Vec<String>>, D::Error> {
+    let names = match Value::deserialize(d)? {
+        Value::Null => return Ok(None),
+        Value::Array(items) => items
+            .into_iter()
+            .map(|item| match item {
+                Value::String(name) => Ok(name),
+                other => Err(D::Error::custom(format!(
+                    "expected a list of serializer names, got the item {other}"
+                ))),
+            })
+            .collect::<Result<Vec<String>, _>>()?,
+        other => {
+            return Err(D::Error::custom(format!(
+                "expected a list of serializer names, got {other}"
+            )));
+        }
+    };
+    for name in &names {
+        serialization::lookup(name).map_err(D::Error::custom)?;
+    }
+    Ok(Some(names))
 }

@@ -3,6 +3,7 @@
 Usage: AMQP_URI=... python client.py '<plan>'
 
 plan: {"context_data": {...} (optional), "timeout": seconds (optional),
+       "serializer": "msgpack" (optional, the config's `serializer`),
        "calls": [{"service": s, "method": m, "args": [...], "kwargs": {...},
                   "async": false}, ...]}
 
@@ -40,6 +41,8 @@ def describe(exc):
 def main():
     plan = json.loads(sys.argv[1])
     config = {"AMQP_URI": os.environ["AMQP_URI"]}
+    if plan.get("serializer"):
+        config["serializer"] = plan["serializer"]
     outcomes = [None] * len(plan["calls"])
     pending = []
     with ClusterRpcProxy(

@@ -115,6 +115,19 @@ impl PythonServices {
         ready: &[&str],
         extra_config: &str,
     ) -> Self {
+        Self::start_probed(vhost, services, ready, extra_config, vhost.config()).await
+    }
+
+    /// [`start`](Self::start), with the readiness calls made by a client of `probe`'s
+    /// config: one with the Python services' `serializer` and `ACCEPT` when they take no
+    /// JSON.
+    pub async fn start_probed(
+        vhost: &TestVhost,
+        services: &[&str],
+        ready: &[&str],
+        extra_config: &str,
+        probe: nameko_core::Config,
+    ) -> Self {
         let dir =
             std::env::temp_dir().join(format!("nameko-interop-{}", uuid::Uuid::new_v4().simple()));
         let file = |name: &str| dir.join(name);
@@ -150,15 +163,15 @@ impl PythonServices {
             dir,
             what: services.join(" "),
         };
-        this.wait_ready(vhost, ready).await;
+        this.wait_ready(&probe, ready).await;
         this
     }
 
     /// Waits until every service in `ready` replies to a call of a method it does not have
     /// (with `MethodNotFound`): its queue exists and it consumes.
-    async fn wait_ready(&mut self, vhost: &TestVhost, ready: &[&str]) {
+    async fn wait_ready(&mut self, probe: &nameko_core::Config, ready: &[&str]) {
         let deadline = Instant::now() + READY_TIMEOUT;
-        let client = match ClusterRpc::connect(&vhost.config()).await {
+        let client = match ClusterRpc::connect(probe).await {
             Ok(c) => c.with_timeout(Duration::from_secs(1)),
             Err(e) => panic!("cannot connect ClusterRpc: {e}"),
         };
@@ -329,8 +342,19 @@ pub async fn python_client(
     context_data: Option<Value>,
     calls: &[PyCall],
 ) -> Vec<PyOutcome> {
+    python_client_with(vhost, context_data, None, calls).await
+}
+
+/// [`python_client`] with the client's config `serializer` set (`msgpack`, `json`, ...).
+pub async fn python_client_with(
+    vhost: &TestVhost,
+    context_data: Option<Value>,
+    serializer: Option<&str>,
+    calls: &[PyCall],
+) -> Vec<PyOutcome> {
     let plan = json!({
         "context_data": context_data,
+        "serializer": serializer,
         "timeout": 10,
         "calls": calls.iter().map(PyCall::to_json).collect::<Vec<_>>(),
     });

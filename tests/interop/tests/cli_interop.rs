@@ -91,3 +91,50 @@ async fn nameko_call_and_shell_against_python_services() {
         "MethodNotFound: nope\n"
     );
 }
+
+/// The `nameko` command honours the configured serializer: with `serializer: msgpack`
+/// (here through `--define`), `call` and `shell` reach Python services that accept msgpack
+/// only (kombu would refuse a JSON request to them) and read their msgpack replies.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nameko_call_and_shell_with_msgpack_against_python_msgpack_services() {
+    init_tracing();
+    let bin = tokio::task::spawn_blocking(nameko_binary).await.unwrap();
+    let vhost = TestVhost::create("interop-cli-msgpack").unwrap();
+    let _py = PythonServices::start_probed(
+        &vhost,
+        &["seed_services", "interop_services:PyErrors"],
+        &["service_x", "service_y", "py_errors"],
+        "serializer: msgpack\nACCEPT: [msgpack]\n",
+        vhost
+            .config()
+            .with("serializer", "msgpack")
+            .with("ACCEPT", serde_json::json!(["msgpack"])),
+    )
+    .await;
+    let msgpack = ["--define", "serializer=msgpack", "--define", "ACCEPT=[msgpack]"];
+    let run = |args: &[&str], stdin: &str| {
+        let args: Vec<&str> = msgpack.iter().chain(args).copied().collect();
+        nameko(&bin, &vhost, &args, stdin)
+    };
+
+    let out = run(&["call", "service_x.remote_method", r#"["hellø"]"#], "");
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(String::from_utf8_lossy(&out.stdout), "\"hellø-x-y\"\n");
+
+    let out = run(&["call", "py_errors.value_error"], "");
+    assert_eq!(out.status.code(), Some(1), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "ValueError: ('bad value', 3)\n"
+    );
+
+    let out = run(
+        &["shell"],
+        "service_y.append_identifier('hellø')\npy_errors.takes_two(1, b=[2.5, None, True])\n",
+    );
+    assert!(out.status.success(), "{out:?}");
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout),
+        "\"hellø-y\"\n[\n  1,\n  [\n    2.5,\n    null,\n    true\n  ]\n]\n"
+    );
+}
