@@ -111,7 +111,12 @@ async fn nameko_call_and_shell_with_msgpack_against_python_msgpack_services() {
             .with("ACCEPT", serde_json::json!(["msgpack"])),
     )
     .await;
-    let msgpack = ["--define", "serializer=msgpack", "--define", "ACCEPT=[msgpack]"];
+    let msgpack = [
+        "--define",
+        "serializer=msgpack",
+        "--define",
+        "ACCEPT=[msgpack]",
+    ];
     let run = |args: &[&str], stdin: &str| {
         let args: Vec<&str> = msgpack.iter().chain(args).copied().collect();
         nameko(&bin, &vhost, &args, stdin)
