@@ -360,11 +360,15 @@ impl Serializers {
     }
 
     /// The serializer a reply to a request of `request_content_type` is encoded with: the
-    /// request's, when it is accepted (Nameko answers in the request's serializer),
-    /// otherwise the configured one.
+    /// request's (Nameko answers in the request's serializer), when it is registered, even
+    /// if it is not accepted: the caller then reads the `ContentDisallowed` error that
+    /// answers it (Python Nameko gives it no answer at all). Otherwise the configured one.
     pub fn for_reply(&self, request_content_type: Option<&str>) -> &'static dyn Serializer {
         request_content_type
-            .and_then(|t| self.accepted_by_type(t))
+            .and_then(|t| {
+                self.accepted_by_type(t)
+                    .or_else(|| registered().into_iter().find(|s| s.content_type() == t))
+            })
             .unwrap_or(self.serializer)
     }
 }

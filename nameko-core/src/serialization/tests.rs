@@ -181,13 +181,20 @@ fn decode_by_content_type_and_accept() {
 }
 
 #[test]
-fn replies_go_in_the_request_s_serializer_when_accepted() {
+fn replies_go_in_the_request_s_serializer() {
     let s = Serializers::new("msgpack", Some(&["msgpack".into(), "json".into()])).unwrap();
     assert_eq!(s.for_reply(Some("application/json")).name(), "json");
     assert_eq!(s.for_reply(Some("application/x-msgpack")).name(), "msgpack");
     assert_eq!(s.for_reply(None).name(), "msgpack");
-    // Not accepted: the configured one.
-    assert_eq!(s.for_reply(Some("application/x-yaml")).name(), "msgpack");
+    // Registered but not accepted: still the request's, so that its caller can read the
+    // refusal.
+    assert_eq!(s.for_reply(Some("application/x-yaml")).name(), "yaml");
+    // Unknown or refused: the configured one.
+    assert_eq!(s.for_reply(Some("text/plain")).name(), "msgpack");
+    assert_eq!(
+        s.for_reply(Some("application/x-python-serialize")).name(),
+        "msgpack"
+    );
 }
 
 /// Bytes Python's `msgpack.packb(..., use_bin_type=True)` writes, by hand.

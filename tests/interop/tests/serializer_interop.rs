@@ -68,6 +68,33 @@ async fn python_msgpack_client_calls_rust_service_which_calls_python() {
     assert_eq!(out[0].result(), "hellø-x-y");
     assert_eq!(out[1].result(), "hello-x-y");
     assert_eq!(out[2].result(), "world-x-y");
+    // A Python JSON client of the msgpack-only service reads its refusal, answered in JSON
+    // (Python Nameko would leave the caller waiting).
+    let out = python_client_with(
+        &vhost,
+        None,
+        None,
+        &[PyCall::new(
+            "service_x",
+            "remote_method",
+            vec![json!("json")],
+        )],
+    )
+    .await;
+    let refused = out[0].error();
+    assert_eq!(
+        refused.exc_type.as_deref(),
+        Some("ContentDisallowed"),
+        "{refused:?}"
+    );
+    assert!(
+        refused
+            .value
+            .as_deref()
+            .unwrap_or("")
+            .contains("application/json"),
+        "{refused:?}"
+    );
     runner.stop().await;
 
     // The same Rust service accepting both: a JSON client is answered in JSON (the Python
