@@ -268,6 +268,20 @@ async fn main() -> ExitCode {
             Target::RatioAtLeast(0.80),
         ),
         row(
+            "RPC, sequential calls, msgpack (`serializer: msgpack` on both sides)",
+            Unit::CallsPerSec,
+            rpc_cells(|r| r.sequential_msgpack),
+            "raw lapin (JSON)",
+            Target::Reference,
+        ),
+        row(
+            &format!("RPC, {k} calls in flight, msgpack (`serializer: msgpack` on both sides)"),
+            Unit::CallsPerSec,
+            rpc_cells(|r| r.in_flight_msgpack),
+            "raw lapin (JSON)",
+            Target::Reference,
+        ),
+        row(
             &format!("RPC, {k} calls in flight, metrics on (`bench-echo-ops`)"),
             Unit::CallsPerSec,
             rpc_cells(|r| r.in_flight_metrics),

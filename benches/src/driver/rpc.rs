@@ -120,10 +120,41 @@ struct Subject {
     _vhost: TestVhost,
 }
 
-async fn framework_subject() -> Result<Subject, String> {
-    let vhost = TestVhost::create("bench-rpc").map_err(|e| e.to_string())?;
-    let mut server = spawn_rust_server(true, &vhost.uri())?;
-    let cluster = cluster(&vhost.config()).await?;
+/// The msgpack settings of the msgpack subject's server and client (nothing else
+/// accepted, so every message is msgpack).
+const MSGPACK_DEFINES: [&str; 4] = [
+    "--define",
+    "serializer=msgpack",
+    "--define",
+    "ACCEPT=[msgpack]",
+];
+
+/// `bench-echo` and a `ClusterRpc`, both with the default serializer (JSON) or, when
+/// `msgpack`, with `serializer: msgpack` and `ACCEPT: [msgpack]`.
+async fn framework_subject(msgpack: bool) -> Result<Subject, String> {
+    let vhost = TestVhost::create(if msgpack {
+        "bench-rpc-msgpack"
+    } else {
+        "bench-rpc"
+    })
+    .map_err(|e| e.to_string())?;
+    let mut config = vhost.config();
+    let mut server = if msgpack {
+        config = config
+            .with("serializer", "msgpack")
+            .with("ACCEPT", serde_json::json!(["msgpack"]));
+        let mut cmd = Command::new(sibling("bench-echo"));
+        cmd.args(["--broker", &vhost.uri(), "--log-level", "warn"])
+            .args(MSGPACK_DEFINES);
+        Server::spawn(
+            "bench-echo --define serializer=msgpack (nameko-rs)",
+            scratch_dir("bench-echo-msgpack")?,
+            cmd,
+        )?
+    } else {
+        spawn_rust_server(true, &vhost.uri())?
+    };
+    let cluster = cluster(&config).await?;
     wait_echo_ready(&cluster, &mut server).await?;
     Ok(Subject {
         server,
@@ -290,6 +321,10 @@ pub(crate) struct RpcResults {
     pub(crate) cpu_per_call_sequential: [Cell; 3],
     pub(crate) cpu_per_call_in_flight: [Cell; 3],
     pub(crate) rss: [Cell; 3],
+    /// `[msgpack, raw lapin (JSON), –]`, sequential.
+    pub(crate) sequential_msgpack: [Cell; 3],
+    /// `[msgpack, raw lapin (JSON), –]`, 100 in flight.
+    pub(crate) in_flight_msgpack: [Cell; 3],
     /// `[metrics on, plain, –]`, 100 in flight.
     pub(crate) in_flight_metrics: [Cell; 3],
     /// `[metrics and worker spans (JSON logs), plain, –]`, 100 in flight.
@@ -355,7 +390,8 @@ async fn measured_python(
 /// then reads each server's resident memory.
 pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResults, String> {
     eprintln!("== RPC: starting the echo servers");
-    let framework = framework_subject().await?;
+    let framework = framework_subject(false).await?;
+    let msgpack = framework_subject(true).await?;
     let raw = raw_subject().await?;
     let (mut metrics, metrics_address) = ops_subject(Ops::Metrics).await?;
     let (mut log_spans, log_spans_address) = ops_subject(Ops::LogSpans).await?;
@@ -383,6 +419,8 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         cpu_per_call_sequential: cells(py_missing.as_deref()),
         cpu_per_call_in_flight: cells(py_missing.as_deref()),
         rss: cells(py_missing.as_deref()),
+        sequential_msgpack: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
+        in_flight_msgpack: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         in_flight_metrics: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         in_flight_log_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         in_flight_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
@@ -392,7 +430,7 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
     };
 
     eprintln!("== RPC: warm-up");
-    for s in [&framework, &raw, &metrics, &log_spans, &spans] {
+    for s in [&framework, &msgpack, &raw, &metrics, &log_spans, &spans] {
         s.client.sequential(plan.warmup_calls).await?;
         s.client
             .in_flight(plan.warmup_calls * 4, plan.in_flight)
@@ -403,9 +441,14 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         eprintln!("== RPC sequential, run {}/{}", run + 1, plan.runs);
         for (i, s) in [&framework, &raw].into_iter().enumerate() {
             let (rate, cpu) = measured(s, plan.rpc_sequential_calls, None).await;
+            if i == 1 {
+                results.sequential_msgpack[1].push(rate.clone());
+            }
             results.sequential[i].push(rate);
             results.cpu_per_call_sequential[i].push(cpu);
         }
+        let (rate, _) = measured(&msgpack, plan.rpc_sequential_calls, None).await;
+        results.sequential_msgpack[0].push(rate);
         if let Some(p) = &py {
             let args = vec![
                 "rpc-seq".to_owned(),
@@ -435,9 +478,14 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
                 results.cpu_per_call_log_spans[1].push(cpu.clone());
                 results.cpu_per_call_spans[1].push(cpu.clone());
             }
+            if i == 1 {
+                results.in_flight_msgpack[1].push(rate.clone());
+            }
             results.in_flight[i].push(rate);
             results.cpu_per_call_in_flight[i].push(cpu);
         }
+        let (rate, _) = measured(&msgpack, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
+        results.in_flight_msgpack[0].push(rate);
         let (rate, cpu) = measured(&metrics, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
         results.in_flight_metrics[0].push(rate);
         results.cpu_per_call_metrics[0].push(cpu);
@@ -491,8 +539,10 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
     if let Some(p) = &py {
         results.rss[2].push(p.server.rss_mib());
     }
-    if let Client::Framework(c) = framework.client {
-        c.close().await;
+    for subject in [framework, msgpack] {
+        if let Client::Framework(c) = subject.client {
+            c.close().await;
+        }
     }
     Ok(results)
 }
