@@ -1,5 +1,7 @@
 //! The HTTP case: hello world under 20 connections, with `wrk -t2 -c20` (or, without wrk,
-//! an in-crate load generator doing the same over 20 keep-alive connections).
+//! an in-crate load generator doing the same over 20 keep-alive connections), and the
+//! framework against bare axum under more loads: wrk with 1 and 2 threads, 20 and 200
+//! connections.
 
 use std::process::Command;
 use std::sync::Arc;
@@ -16,6 +18,37 @@ use crate::table::Cell;
 
 /// Connections of the load.
 const CONNECTIONS: usize = 20;
+
+/// A wrk load: threads and connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Load {
+    /// `wrk -t`.
+    pub(crate) threads: usize,
+    /// `wrk -c`.
+    pub(crate) connections: usize,
+}
+
+/// The main load (`wrk -t2 -c20`), measured for every server.
+const MAIN_LOAD: Load = Load {
+    threads: 2,
+    connections: CONNECTIONS,
+};
+
+/// The other loads, measured with wrk for the framework (header guard on) and bare axum.
+pub(crate) const OTHER_LOADS: [Load; 3] = [
+    Load {
+        threads: 1,
+        connections: 20,
+    },
+    Load {
+        threads: 1,
+        connections: 200,
+    },
+    Load {
+        threads: 2,
+        connections: 200,
+    },
+];
 
 /// Whether `wrk` is on the PATH.
 pub(crate) fn have_wrk() -> bool {
@@ -102,13 +135,13 @@ async fn wait_ready(port: u16, server: &mut Server) -> Result<(), String> {
     }
 }
 
-/// Requests per second of `wrk -t2 -c20 -d<secs>s`.
-async fn wrk(port: u16, secs: u64) -> Result<f64, String> {
+/// Requests per second of `wrk -t<threads> -c<connections> -d<secs>s`.
+async fn wrk(port: u16, secs: u64, load: Load) -> Result<f64, String> {
     let url = format!("http://127.0.0.1:{port}/hello");
     let mut cmd = Command::new("wrk");
     cmd.args([
-        "-t2",
-        &format!("-c{CONNECTIONS}"),
+        &format!("-t{}", load.threads),
+        &format!("-c{}", load.connections),
         &format!("-d{secs}s"),
         &url,
     ]);
@@ -120,7 +153,7 @@ async fn wrk(port: u16, secs: u64) -> Result<f64, String> {
     if !out.status.success() {
         return Err(format!("wrk failed: {text}"));
     }
-    if text.contains("Non-2xx") {
+    if text.contains("Non-2xx") || text.contains("Socket errors") {
         return Err(format!("wrk saw errors: {text}"));
     }
     text.lines()
@@ -166,7 +199,7 @@ async fn load(port: u16, secs: u64) -> Result<f64, String> {
 
 async fn measure(port: u16, secs: u64, use_wrk: bool) -> Result<f64, String> {
     if use_wrk {
-        wrk(port, secs).await
+        wrk(port, secs, MAIN_LOAD).await
     } else {
         load(port, secs).await
     }
@@ -194,12 +227,19 @@ fn axum_server(port: u16) -> Result<Server, String> {
     Server::spawn("bench-axum", scratch_dir("bench-axum")?, cmd)
 }
 
-/// The HTTP case: `[framework, axum, python, framework without a header read timer]`,
-/// and the load generator's name.
-pub(crate) async fn run(
-    plan: &Plan,
-    python: Option<&Python>,
-) -> Result<([Cell; 4], &'static str), String> {
+/// What the HTTP case measured.
+pub(crate) struct HttpResults {
+    /// Under the main load: `[framework, axum, python, framework without a header read
+    /// timer]`.
+    pub(crate) main: [Cell; 4],
+    /// Under each of [`OTHER_LOADS`]: `[framework, axum]` (empty without wrk).
+    pub(crate) other_loads: Vec<(Load, [Cell; 2])>,
+    /// The load generator of the main load.
+    pub(crate) generator: &'static str,
+}
+
+/// The HTTP case.
+pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<HttpResults, String> {
     let use_wrk = have_wrk();
     let generator = if use_wrk {
         "wrk -t2 -c20"
@@ -249,12 +289,38 @@ pub(crate) async fn run(
     for (_, port, _) in &servers {
         measure(*port, 1, use_wrk).await?;
     }
+    let mut other_loads: Vec<(Load, [Cell; 2])> = if use_wrk {
+        OTHER_LOADS
+            .iter()
+            .map(|&load| (load, [Cell::empty(), Cell::empty()]))
+            .collect()
+    } else {
+        Vec::new()
+    };
     for run in 0..plan.runs {
         eprintln!("== HTTP hello world, run {}/{}", run + 1, plan.runs);
         for (server, port, i) in &mut servers {
             let r = measure(*port, plan.http_secs, use_wrk).await;
             cells[*i].push(r.and_then(|v| server.check_alive().map(|()| v)));
         }
+        for (load, cells) in &mut other_loads {
+            eprintln!(
+                "== HTTP hello world, wrk -t{} -c{}, run {}/{}",
+                load.threads,
+                load.connections,
+                run + 1,
+                plan.runs
+            );
+            // The framework (header guard on) and bare axum.
+            for (server, port, i) in servers.iter_mut().filter(|(_, _, i)| *i < 2) {
+                let r = wrk(*port, plan.http_secs, *load).await;
+                cells[*i].push(r.and_then(|v| server.check_alive().map(|()| v)));
+            }
+        }
     }
-    Ok((cells, generator))
+    Ok(HttpResults {
+        main: cells,
+        other_loads,
+        generator,
+    })
 }
