@@ -57,6 +57,7 @@ pub mod entrypoint;
 pub mod error;
 pub mod extension;
 mod ids;
+pub mod lease;
 pub mod payload;
 pub mod runner;
 pub mod serialization;

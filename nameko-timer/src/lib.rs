@@ -4,7 +4,8 @@
 //! `#[timer(interval = 1)]` runs a method every `interval` seconds, with Python Nameko's
 //! schedule (`nameko/timer.py`):
 //!
-//! - ticks are not cluster-aware: every running instance fires;
+//! - ticks are not cluster-aware: every running instance fires, unless the timer is a
+//!   `singleton` (`#[timer(interval = 1, singleton)]`, below);
 //! - ticks fall at `start + k * interval` (`k` from 1, or from 0 with `eager = true`), so
 //!   the schedule does not drift with the method's duration;
 //! - a tick never overlaps the previous one: when a tick overruns, the next fires as soon
@@ -29,11 +30,37 @@
 //!     }
 //! }
 //! ```
+//!
+//! ## Singleton timers
+//!
+//! `#[timer(interval = 1, singleton)]` fires on one instance of the service at a time,
+//! across every process sharing the broker: the instances contend for a cluster-wide
+//! lease ([`nameko_core::lease`]; nameko-amqp's is an exclusive queue
+//! `timer-singleton.<service>.<method>`), the holder fires, the others try again every
+//! `TIMER_SINGLETON_HANDOVER` seconds ([`TimerSettings`], default 1) and take over when
+//! the holder is gone. See [`Timer`]'s "Singleton timers" for the details, and the
+//! guide's timer chapter for what happens on a network partition.
+//!
+//! ```
+//! use nameko_core::{service, timer};
+//!
+//! pub struct Reports;
+//!
+//! #[service(name = "reports")]
+//! impl Reports {
+//!     #[timer(interval = 60, singleton)]
+//!     async fn send(&self) {
+//!         println!("one report a minute, for the whole cluster");
+//!     }
+//! }
+//! ```
 #![forbid(unsafe_code)]
 
+pub mod settings;
 pub mod timer;
 
 #[doc(hidden)]
 pub mod __private;
 
-pub use timer::{Timer, TimerError};
+pub use settings::TimerSettings;
+pub use timer::{Timer, TimerError, lease_name};

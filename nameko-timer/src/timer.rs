@@ -1,10 +1,12 @@
 //! The [`Timer`] entrypoint.
 
+use std::future::Future;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use nameko_core::BoxFuture;
 use nameko_core::entrypoint::{FireError, FireInput, FireOutput};
+use nameko_core::lease::{Lease, LeaseName};
 use nameko_core::payload::ArgBinder;
 use nameko_core::{
     BoxError, Call, ContainerHandle, Entrypoint, EntrypointOptions, Extension, MethodError, Outcome,
@@ -25,6 +27,12 @@ pub enum TimerError {
     InvalidInterval(f64),
 }
 
+/// The [`LeaseName`] of a `singleton` timer: kind `timer`, the service and the method
+/// (nameko-amqp's lease queue of it is `timer-singleton.<service>.<method>`).
+pub fn lease_name(service: &str, method: &str) -> LeaseName {
+    LeaseName::new("timer", service, method)
+}
+
 /// A timer entrypoint, Nameko's `@timer(interval, eager=False)`.
 ///
 /// ```
@@ -39,10 +47,52 @@ pub enum TimerError {
 /// })
 /// .eager(true);
 /// ```
+///
+/// ## Singleton timers
+///
+/// With [`singleton`](Self::singleton), the timer fires on one instance of the service at
+/// a time, across every process sharing the lease's backend (nameko-amqp's `AmqpLease`:
+/// the broker), as `#[timer(interval = 1, singleton)]` does:
+///
+/// - each instance tries to take the lease [`lease_name`]`(service, method)`; the one
+///   that holds it fires, on the schedule above counted from when it took the lease
+///   (`eager` fires at once then); the others try again every `TIMER_SINGLETON_HANDOVER`
+///   seconds ([`TimerSettings`](crate::TimerSettings), or [`handover`](Self::handover));
+/// - when the holder loses the lease (its broker connection is lost), it stops at once:
+///   no new tick, and a running tick is abandoned, since another instance may take over
+///   from now on; it tries again after twice the handover interval, so another instance
+///   takes over;
+/// - a graceful stop lets a running tick finish, then releases the lease, so another
+///   instance takes over within the handover interval;
+/// - a failing tick is logged, the holder keeps the lease and the schedule.
+///
+/// ```
+/// # use std::sync::Arc;
+/// # use std::time::Duration;
+/// # use nameko_core::lease::{Lease, LeaseName};
+/// # use nameko_core::{BoxError, ContainerHandle, async_trait};
+/// # struct MyLease;
+/// # #[async_trait]
+/// # impl Lease for MyLease {
+/// #     async fn try_acquire(&self, _: &ContainerHandle, _: &LeaseName)
+/// #         -> Result<Option<Box<dyn LeaseGuard>>, BoxError> { Ok(None) }
+/// # }
+/// use nameko_timer::Timer;
+///
+/// // nameko-amqp's lease: `Arc::new(nameko_amqp::AmqpLease::new())`.
+/// let lease: Arc<dyn Lease> = Arc::new(MyLease);
+/// let timer = Timer::new("report", Duration::from_secs(60), || {
+///     Box::pin(async { Ok(serde_json::Value::Null) })
+/// })
+/// .singleton(lease);
+/// assert!(timer.is_singleton());
+/// ```
 pub struct Timer {
     method: &'static str,
     interval: Duration,
     eager: bool,
+    lease: Option<Arc<dyn Lease>>,
+    handover: Option<Duration>,
     options: Arc<EntrypointOptions>,
     tick: TickFn,
     stop: CancellationToken,
@@ -55,6 +105,7 @@ impl std::fmt::Debug for Timer {
             .field("method", &self.method)
             .field("interval", &self.interval)
             .field("eager", &self.eager)
+            .field("singleton", &self.lease.is_some())
             .finish()
     }
 }
@@ -69,6 +120,8 @@ impl Timer {
             method,
             interval,
             eager: false,
+            lease: None,
+            handover: None,
             options: Arc::default(),
             tick: Arc::new(tick),
             stop: CancellationToken::new(),
@@ -97,6 +150,26 @@ impl Timer {
         self
     }
 
+    /// Makes the timer fire on one instance of the service at a time, the one holding
+    /// the lease `lease` gives (see [Singleton timers](Self#singleton-timers)).
+    pub fn singleton(mut self, lease: Arc<dyn Lease>) -> Self {
+        self.lease = Some(lease);
+        self
+    }
+
+    /// How often a singleton timer that does not hold its lease tries to take it,
+    /// instead of the config's `TIMER_SINGLETON_HANDOVER`. A zero duration is taken as
+    /// the default.
+    pub fn handover(mut self, handover: Duration) -> Self {
+        self.handover = (!handover.is_zero()).then_some(handover);
+        self
+    }
+
+    /// Whether the timer is a singleton ([`singleton`](Self::singleton)).
+    pub fn is_singleton(&self) -> bool {
+        self.lease.is_some()
+    }
+
     /// Sets the entrypoint's options (`expected_exceptions`: a tick failing with an
     /// expected error is logged at WARNING).
     pub fn options(mut self, options: EntrypointOptions) -> Self {
@@ -119,6 +192,15 @@ impl Extension for Timer {
                 return Ok(());
             }
         }
+        let handover = match self.handover {
+            Some(handover) => handover,
+            None => {
+                container
+                    .config()
+                    .settings::<crate::TimerSettings>()?
+                    .singleton_handover
+            }
+        };
         let run = TimerLoop {
             container: container.clone(),
             method: Arc::from(self.method),
@@ -128,8 +210,13 @@ impl Extension for Timer {
             tick: Arc::clone(&self.tick),
             stop: self.stop.clone(),
         };
-        // Tracked: a graceful stop waits for a running tick.
-        container.spawn(run.run());
+        // Tracked: a graceful stop waits for a running tick (and the lease's release).
+        match &self.lease {
+            None => container.spawn(async move {
+                run.ticks(std::future::pending()).await;
+            }),
+            Some(lease) => container.spawn(run.contend(Arc::clone(lease), handover)),
+        }
         Ok(())
     }
 
@@ -152,12 +239,13 @@ impl Entrypoint for Timer {
         "timer"
     }
 
-    /// `kind`, `method`, `params` (none), `interval` (seconds) and `eager`.
+    /// `kind`, `method`, `params` (none), `interval` (seconds), `eager` and `singleton`.
     fn describe(&self) -> Value {
         let mut d =
             nameko_core::entrypoint::describe_entrypoint("timer", self.method, Some(&self.options));
         d.insert("interval".into(), Value::from(self.interval.as_secs_f64()));
         d.insert("eager".into(), Value::from(self.eager));
+        d.insert("singleton".into(), Value::from(self.lease.is_some()));
         Value::Object(d)
     }
 
@@ -198,8 +286,20 @@ struct TimerLoop {
     stop: CancellationToken,
 }
 
+/// Why [`TimerLoop::ticks`] ended.
+#[derive(Debug, PartialEq)]
+enum TicksEnd {
+    /// The timer was stopped (or the container refused or killed a tick).
+    Stopped,
+    /// The lease was lost; `abandoned`: a tick was running, and was dropped.
+    Lost { reason: String, abandoned: bool },
+}
+
 impl TimerLoop {
-    async fn run(self) {
+    /// Fires ticks on Nameko's schedule, from now, until the timer stops or `lost`
+    /// completes (a singleton timer's lease was lost; never for the others).
+    async fn ticks<L: Future<Output = String>>(&self, lost: L) -> TicksEnd {
+        tokio::pin!(lost);
         let start = Instant::now();
         let mut count: u32 = if self.eager { 0 } else { 1 };
         loop {
@@ -208,22 +308,85 @@ impl TimerLoop {
             let due = start + self.interval.saturating_mul(count);
             tokio::select! {
                 biased;
-                _ = self.stop.cancelled() => break,
+                _ = self.stop.cancelled() => return TicksEnd::Stopped,
+                reason = &mut lost => return TicksEnd::Lost { reason, abandoned: false },
                 _ = tokio::time::sleep_until(due) => {}
             }
             let call = Call::new(Arc::clone(&self.method), "timer", &self.options);
             let tick = Arc::clone(&self.tick);
-            match self
-                .container
-                .invoke(call, async move { tick().await })
-                .await
-            {
+            let outcome = self.container.invoke(call, async move { tick().await });
+            // A lost lease ends the tick at once: another instance may start one now.
+            let outcome = tokio::select! {
+                biased;
+                reason = &mut lost => return TicksEnd::Lost { reason, abandoned: true },
+                outcome = outcome => outcome,
+            };
+            match outcome {
                 // A failed tick (an error or a panic) was logged by the container; the
                 // next one runs on schedule.
                 Outcome::Success(_) | Outcome::Failed(_) => {}
-                Outcome::Rejected | Outcome::Killed => break,
+                Outcome::Rejected | Outcome::Killed => return TicksEnd::Stopped,
             }
             count = count.saturating_add(1);
+        }
+    }
+
+    /// A singleton timer: tries to take the lease every `handover`, fires while it holds
+    /// it, and releases it when stopped.
+    async fn contend(self, lease: Arc<dyn Lease>, handover: Duration) {
+        let name = lease_name(self.container.service_name(), &self.method);
+        let mut wait = Duration::ZERO;
+        let mut failures: u32 = 0;
+        loop {
+            tokio::select! {
+                biased;
+                _ = self.stop.cancelled() => return,
+                _ = tokio::time::sleep(wait) => {}
+            }
+            wait = handover;
+            let attempt = tokio::select! {
+                biased;
+                _ = self.stop.cancelled() => return,
+                attempt = lease.try_acquire(&self.container, &name) => attempt,
+            };
+            let mut guard = match attempt {
+                Ok(Some(guard)) => guard,
+                Ok(None) => {
+                    tracing::debug!(target: "nameko_timer", lease = %name, "the lease is held by another instance");
+                    failures = 0;
+                    continue;
+                }
+                Err(error) => {
+                    // The first failure of a row is worth a warning; the rest repeat it.
+                    if failures == 0 {
+                        tracing::warn!(target: "nameko_timer", lease = %name, %error, "cannot try to take the singleton timer's lease; retrying every {handover:?}");
+                    } else {
+                        tracing::debug!(target: "nameko_timer", lease = %name, %error, attempt = failures + 1, "cannot try to take the singleton timer's lease");
+                    }
+                    failures = failures.saturating_add(1);
+                    continue;
+                }
+            };
+            failures = 0;
+            tracing::info!(target: "nameko_timer", lease = %name, "took the singleton timer's lease: this instance fires it");
+            let end = self.ticks(guard.lost()).await;
+            match end {
+                TicksEnd::Stopped => {
+                    guard.release().await;
+                    tracing::info!(target: "nameko_timer", lease = %name, "released the singleton timer's lease");
+                    return;
+                }
+                TicksEnd::Lost { reason, abandoned } => {
+                    tracing::warn!(
+                        target: "nameko_timer",
+                        lease = %name, %reason, abandoned_tick = abandoned,
+                        "lost the singleton timer's lease: this instance stops firing it until it takes the lease again"
+                    );
+                    guard.release().await;
+                    // Let another instance take over.
+                    wait = handover.saturating_mul(2);
+                }
+            }
         }
     }
 }
