@@ -3,6 +3,11 @@
 use nameko_core::__private::{Arguments, BoxFuture, EntrypointOptions, MethodError, Value};
 use nameko_core::Entrypoint;
 
+/// The lease of a `#[timer(..., singleton)]` method.
+pub fn timer_lease() -> ::std::option::Option<::std::sync::Arc<dyn nameko_core::lease::Lease>> {
+    Some(::std::sync::Arc::new(crate::AmqpLease::new()))
+}
+
 /// Builds the entrypoint of an `#[rpc]` method.
 pub fn rpc<F>(method: &'static str, options: EntrypointOptions, handler: F) -> Box<dyn Entrypoint>
 where

@@ -16,6 +16,8 @@
 //! - [`messaging`]: Nameko's `nameko.messaging`: the [`Publisher`] dependency (messages
 //!   to an exchange of your choice) and the [`messaging::consume`] entrypoint kind
 //!   (`#[entrypoint(consume(queue))]`).
+//! - [`AmqpLease`]: nameko-core's cluster-wide lease as an exclusive queue, what makes
+//!   `#[timer(interval = 1, singleton)]` fire on one instance of the cluster at a time.
 //! - [`RpcError`]: what a call can fail with; a remote exception arrives as
 //!   [`RpcError::Remote`] with Nameko's `exc_type`.
 //!
@@ -77,6 +79,7 @@ pub mod dead_letters;
 pub mod error;
 pub mod events;
 pub mod failure;
+pub mod lease;
 pub mod messaging;
 mod metrics;
 mod outgoing;
@@ -103,6 +106,7 @@ pub use connection::AmqpConnection;
 pub use error::{AmqpError, Error, RemoteErrors, RpcError, TypedRemoteError};
 pub use events::{DispatchError, EventDispatcher, EventHandler, HandlerType, StandaloneDispatcher};
 pub use failure::{FailurePolicy, OnMalformed, Retry, RetryLater};
+pub use lease::AmqpLease;
 pub use messaging::{PublishError, Publisher};
 pub use resume::Resume;
 pub use rpc::{ClusterRpc, Rpc, RpcCaller, RpcClient, RpcProxy, RpcReply, ServiceRpc, TypedReply};

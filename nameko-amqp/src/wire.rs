@@ -64,6 +64,18 @@ pub fn broadcast_queue(
     format!("evt-{source}-{event_type}--{service}.{method}-{broadcast_identifier}")
 }
 
+/// The exclusive queue that is the lease `name` of [`AmqpLease`](crate::AmqpLease):
+/// `<kind>-singleton.<service>.<method>`, e.g. `timer-singleton.reports.send` for a
+/// `#[timer(..., singleton)]` method `send` of service `reports`.
+pub fn lease_queue(name: &nameko_core::lease::LeaseName) -> String {
+    format!(
+        "{}-singleton.{}.{}",
+        name.kind(),
+        name.service(),
+        name.method()
+    )
+}
+
 /// Config key: declare event exchanges with `auto_delete`.
 pub const AUTO_DELETE_EVENT_EXCHANGES: &str = "AUTO_DELETE_EVENT_EXCHANGES";
 
@@ -360,6 +372,12 @@ mod tests {
             "rpc.reply-standalone_rpc_proxy-abc"
         );
         assert_eq!(events_exchange("service_a"), "service_a.events");
+        assert_eq!(
+            lease_queue(&nameko_core::lease::LeaseName::new(
+                "timer", "reports", "send"
+            )),
+            "timer-singleton.reports.send"
+        );
         assert_eq!(
             service_pool_queue("service_a", "event_type", "service_b", "handle_event"),
             "evt-service_a-event_type--service_b.handle_event"

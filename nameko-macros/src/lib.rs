@@ -24,7 +24,7 @@
 //! ```text
 //! ::nameko_amqp::__private::rpc("method", options, handler)
 //! ::nameko_amqp::__private::event_handler("method", "source", "event_type", HandlerType::X, reliable, requeue, options, handler)
-//! ::nameko_timer::__private::timer("method", interval_secs, eager, options, handler)
+//! ::nameko_timer::__private::timer("method", interval_secs, eager, lease, options, handler)
 //! ::nameko_web::__private::http("method", "METHODS", "RULE", options, handler)
 //! ```
 //!
@@ -573,7 +573,8 @@ pub fn http(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// Marks a method of a `#[service]` impl block to run periodically: Python's
 /// `@timer(interval, eager=False)`.
 ///
-/// The method runs every `interval` seconds on every running instance of the service.
+/// The method runs every `interval` seconds on every running instance of the service, or
+/// with `singleton` on one instance at a time across every process sharing the broker.
 /// Runs never overlap: when one takes longer than the interval, the next starts as soon as
 /// it ends. The schedule does not drift with the time the method takes. The service's
 /// crate depends on `nameko-timer`, which runs the entrypoint.
@@ -584,6 +585,7 @@ pub fn http(_args: TokenStream, input: TokenStream) -> TokenStream {
 /// |---|---|---|
 /// | `interval = 1` or `1` first (required) | `interval=1` or `@timer(1)` | seconds between runs: a positive integer or float literal, e.g. `0.5` |
 /// | `eager = true` | `eager=True` (default `False`) | run once as soon as the service starts, instead of after the first interval |
+/// | `singleton` or `singleton = true` | — (nameko-rs) | fire on one instance of the service at a time, cluster-wide: the instance holding a lease on the broker (nameko-amqp's `AmqpLease`, an exclusive queue `timer-singleton.<service>.<method>`); the others take over within `TIMER_SINGLETON_HANDOVER` seconds (default 1) when it is gone. Needs `nameko-amqp` (the facade's `amqp` feature) |
 /// | `expected_exceptions(NotFound, ...)` | `expected_exceptions=(NotFound, ...)` | errors logged at WARNING, not ERROR (see [`macro@service`]) |
 ///
 /// The interval is checked while compiling: zero, a negative number, a string or a
@@ -619,6 +621,10 @@ pub fn http(_args: TokenStream, input: TokenStream) -> TokenStream {
 ///     /// The interval alone, as Python's `@timer(60)`.
 ///     #[timer(60)]
 ///     async fn report(&self) {}
+///
+///     /// Every ten seconds on one instance of the whole cluster.
+///     #[timer(interval = 10, singleton)]
+///     async fn sweep(&self) {}
 /// }
 /// ```
 ///

@@ -55,6 +55,8 @@ pub(crate) struct Paths {
     pub(crate) event_handler: TokenStream,
     pub(crate) handler_type: TokenStream,
     pub(crate) failure_policy: TokenStream,
+    /// The lease of a `#[timer(..., singleton)]`.
+    pub(crate) timer_lease: TokenStream,
     // nameko_amqp::__private: typed clients
     pub(crate) rpc_client: TokenStream,
     pub(crate) rpc_caller: TokenStream,
@@ -131,6 +133,7 @@ impl Paths {
             event_handler: quote!(#amqp::event_handler),
             handler_type: quote!(#amqp::HandlerType),
             failure_policy: quote!(#amqp::failure_policy),
+            timer_lease: quote!(#amqp::timer_lease),
             rpc_client: quote!(#amqp::rpc_client!),
             rpc_caller: quote!(#amqp::RpcCaller),
             rpc_error: quote!(#amqp::RpcError),

@@ -1,4 +1,4 @@
-//! `#[timer(interval = 1)]`, `#[timer(0.5, eager = true)]`.
+//! `#[timer(interval = 1)]`, `#[timer(0.5, eager = true)]`, `#[timer(1, singleton)]`.
 
 use std::time::Duration;
 
@@ -12,8 +12,10 @@ use crate::ctxt::Ctxt;
 const MARKER: &str = "timer";
 
 /// The keys `#[timer(...)]` accepts, as error messages list them.
-const KEYS: &str =
-    "`interval` (or the interval alone, first), `eager` and `expected_exceptions(...)`";
+const KEYS: &str = "`interval` (or the interval alone, first), `eager`, `singleton` and `expected_exceptions(...)`";
+
+/// The key of a timer that fires on one instance of the cluster at a time.
+const SINGLETON: &str = "singleton";
 
 /// What every message about a bad interval starts with.
 const INTERVAL: &str = "`#[timer]` interval must be a positive number of seconds, e.g. `#[timer(interval = 1)]` or `interval = 0.5`";
@@ -35,6 +37,9 @@ pub(crate) struct TimerArgs {
     pub(crate) interval_span: Span,
     /// Run once at start instead of after the first interval.
     pub(crate) eager: bool,
+    /// `singleton` (or `singleton = true`): fire on one instance of the cluster at a time;
+    /// the span of the key, for the lease the expansion names.
+    pub(crate) singleton: Option<Span>,
     /// Only `expected_exceptions`: a timer's method has no arguments to redact.
     pub(crate) worker: WorkerArgs,
 }
@@ -46,12 +51,23 @@ pub(crate) fn timer_args(attr: &Attribute) -> syn::Result<TimerArgs> {
     // `Some(None)`: given, but not valid (already reported).
     let mut interval: Option<Option<(f64, Span)>> = None;
     let mut eager: Option<Option<bool>> = None;
+    // `Some(None)`: given, but not valid (already reported); `Some(Some((on, span)))`.
+    let mut singleton: Option<Option<(bool, Span)>> = None;
     let mut worker = WorkerKeys::new(MARKER, false);
     let mut positional = 0;
     for arg in args {
         match arg {
             Arg::Positional(value) => {
                 if worker.bare(&mut cx, &value) {
+                    continue;
+                }
+                // `singleton` alone is a flag: `singleton = true`.
+                if let Expr::Path(path) = &value
+                    && path.attrs.is_empty()
+                    && path.path.is_ident(SINGLETON)
+                {
+                    let flag = Some((true, value.span()));
+                    set_once(&mut cx, &mut singleton, flag, &value, SINGLETON, MARKER);
                     continue;
                 }
                 if let Expr::Path(path) = &value
@@ -97,6 +113,10 @@ pub(crate) fn timer_args(attr: &Attribute) -> syn::Result<TimerArgs> {
                         let parsed = bool_value(&mut cx, &value, &name);
                         set_once(&mut cx, &mut eager, parsed, &key, &name, MARKER);
                     }
+                    SINGLETON => {
+                        let parsed = bool_value(&mut cx, &value, &name).map(|on| (on, key.span()));
+                        set_once(&mut cx, &mut singleton, parsed, &key, &name, MARKER);
+                    }
                     other => cx.error_spanned_by(
                         &key,
                         format!("unknown `#[timer]` key `{other}`: valid keys are {KEYS}"),
@@ -117,6 +137,9 @@ pub(crate) fn timer_args(attr: &Attribute) -> syn::Result<TimerArgs> {
             interval_secs,
             interval_span,
             eager: eager.flatten().unwrap_or(false),
+            singleton: singleton
+                .flatten()
+                .and_then(|(on, span)| on.then_some(span)),
             worker: worker.finish(),
         }),
         // Unreachable: a missing or invalid interval is reported above.

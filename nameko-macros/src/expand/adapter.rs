@@ -9,7 +9,7 @@ use syn::spanned::Spanned;
 use crate::attr::{EventHandlerArgs, HttpArgs, TimerArgs, WorkerArgs};
 use crate::check::http as check_http;
 use crate::model::{EntrypointAttr, EntrypointKind, MethodModel, OutputModel, ParamModel};
-use crate::paths::Paths;
+use crate::paths::{Feature, Paths};
 use crate::text;
 
 /// The entrypoint constructor call for one marker of `method`: one element of the
@@ -217,18 +217,31 @@ fn event_handler(p: &Paths, method: &MethodModel, args: &EventHandlerArgs) -> To
     }
 }
 
-/// `timer("method", interval_secs, eager, options, handler)`, where the handler calls the
-/// method with no arguments.
+/// `timer("method", interval_secs, eager, lease, options, handler)`, where the handler
+/// calls the method with no arguments and `lease` is `None`, or for a `singleton` timer
+/// nameko-amqp's `timer_lease()` (through the facade, behind its `amqp` feature).
 fn timer(p: &Paths, method: &MethodModel, args: &TimerArgs) -> TokenStream {
     let timer = &p.timer;
     let wire_name = Literal::string(&method.wire_name());
     let mut interval = Literal::f64_unsuffixed(args.interval_secs);
     interval.set_span(args.interval_span);
     let eager = args.eager;
+    let lease = match args.singleton {
+        Some(span) => {
+            let timer_lease = &p.timer_lease;
+            p.require(
+                Feature::Amqp,
+                "`#[timer(singleton)]`",
+                span,
+                quote!(#timer_lease()),
+            )
+        }
+        None => quote!(::core::option::Option::None),
+    };
     let none = TokenStream::new();
     let handler = handler(p, method, &none, &none, &[]);
     let options = options(p, &args.worker, &[]);
-    quote!(#timer(#wire_name, #interval, #eager, #options, #handler))
+    quote!(#timer(#wire_name, #interval, #eager, #lease, #options, #handler))
 }
 
 /// `http("method", "METHODS", "RULE", options, handler)`, where the handler binds the request and

@@ -223,6 +223,30 @@ fn expands_an_event_handler() {
 }
 
 #[test]
+fn expands_a_singleton_timer() {
+    let out = expand(
+        quote!(name = "s"),
+        quote! {
+            impl S {
+                #[timer(interval = 1, singleton)]
+                async fn tick(&self) {}
+                #[timer(0.5, singleton = false)]
+                async fn tock(&self) {}
+            }
+        },
+    );
+    assert!(!out.contains("compile_error"), "{out}");
+    assert!(
+        out.contains(":: nameko_timer :: __private :: timer (\"tick\" , 1.0 , false , :: nameko_amqp :: __private :: timer_lease () , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
+        "{out}"
+    );
+    assert!(
+        out.contains(":: nameko_timer :: __private :: timer (\"tock\" , 0.5 , false , :: core :: option :: Option :: None , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
+        "{out}"
+    );
+}
+
+#[test]
 fn expands_a_timer() {
     let out = expand(
         quote!(name = "s"),
@@ -237,11 +261,11 @@ fn expands_a_timer() {
     );
     assert!(!out.contains("compile_error"), "{out}");
     assert!(
-        out.contains(":: nameko_timer :: __private :: timer (\"tick\" , 1.0 , false , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
+        out.contains(":: nameko_timer :: __private :: timer (\"tick\" , 1.0 , false , :: core :: option :: Option :: None , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
         "{out}"
     );
     assert!(
-        out.contains(":: nameko_timer :: __private :: timer (\"tock\" , 0.25 , true , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
+        out.contains(":: nameko_timer :: __private :: timer (\"tock\" , 0.25 , true , :: core :: option :: Option :: None , :: nameko_core :: __private :: EntrypointOptions :: new () , {"),
         "{out}"
     );
     assert!(
@@ -375,7 +399,7 @@ fn expands_worker_options() {
         "{out}"
     );
     assert!(
-        out.contains(":: nameko_timer :: __private :: timer (\"tick\" , 1.0 , false , :: nameko_core :: __private :: EntrypointOptions :: new () . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) , {"),
+        out.contains(":: nameko_timer :: __private :: timer (\"tick\" , 1.0 , false , :: core :: option :: Option :: None , :: nameko_core :: __private :: EntrypointOptions :: new () . expected (\"NotFound\" , :: nameko_core :: __private :: is_error :: < NotFound >) , {"),
         "{out}"
     );
 }

@@ -107,7 +107,7 @@ fn missing_and_unknown() {
     assert_eq!(one_error(parse_quote!(#[timer(eager = true)])), missing);
     assert_eq!(
         one_error(parse_quote!(#[timer(interval = 1, every = 2)])),
-        "unknown `#[timer]` key `every`: valid keys are `interval` (or the interval alone, first), `eager` and `expected_exceptions(...)`"
+        "unknown `#[timer]` key `every`: valid keys are `interval` (or the interval alone, first), `eager`, `singleton` and `expected_exceptions(...)`"
     );
     assert_eq!(
         one_error(parse_quote!(#[timer(1, interval = 2)])),
@@ -128,5 +128,42 @@ fn missing_and_unknown() {
     assert_eq!(
         one_error(parse_quote!(#[timer(1, eager)])),
         "`eager` needs a value: `eager = ...`"
+    );
+}
+
+#[test]
+fn singleton() {
+    let args = parse(parse_quote!(#[timer(interval = 1)])).unwrap();
+    assert!(args.singleton.is_none());
+    for attr in [
+        parse_quote!(#[timer(interval = 1, singleton)]),
+        parse_quote!(#[timer(singleton, interval = 0.2)]),
+        parse_quote!(#[timer(1, singleton = true, eager = true)]),
+    ] {
+        assert!(parse(attr).unwrap().singleton.is_some());
+    }
+    let args = parse(parse_quote!(#[timer(interval = 1, singleton = false)])).unwrap();
+    assert!(args.singleton.is_none());
+    assert_eq!(
+        one_error(parse_quote!(#[timer(interval = 1, singleton = 3)])),
+        "`singleton` takes `true` or `false`, e.g. `singleton = true`"
+    );
+    assert_eq!(
+        one_error(parse_quote!(#[timer(interval = 1, singleton = "true")])),
+        "`singleton` takes `true` or `false`: write `singleton = true` without quotes"
+    );
+    let twice = "`singleton` set multiple times in `#[timer]`: give it once";
+    assert_eq!(
+        one_error(parse_quote!(#[timer(interval = 1, singleton, singleton)])),
+        twice
+    );
+    assert_eq!(
+        one_error(parse_quote!(#[timer(interval = 1, singleton, singleton = true)])),
+        twice
+    );
+    // Without an interval, the flag alone is not taken for one.
+    assert_eq!(
+        one_error(parse_quote!(#[timer(singleton)])),
+        "`#[timer]` needs an interval in seconds: `#[timer(interval = 1)]` (Python's `@timer(interval=1)`)"
     );
 }
