@@ -1,37 +1,44 @@
 //! [`AmqpLease`]: nameko-core's cluster-wide [`Lease`] on the broker, the lease of
 //! `#[timer(interval = 1, singleton)]`.
 //!
-//! The lease `name` is an *exclusive* queue, [`wire::lease_queue`]`(name)`
-//! (`timer-singleton.<service>.<method>`), declared on the runner's shared connection: the
-//! broker lets one connection at a time hold an exclusive queue, refuses the others with
-//! `RESOURCE_LOCKED` (405, which closes the channel: each attempt opens a channel of its
-//! own), and deletes the queue when the connection that holds it closes, whether the
-//! process stopped, was killed or lost the network (once the broker deems the connection
-//! dead, per `HEARTBEAT`). The holder consumes its queue (nothing is ever published to
-//! it), so that the end of the consumer (the connection or the channel lost, the queue
-//! deleted by an operator) is the end of the lease.
+//! The lease `name` is a queue, [`wire::lease_queue`]`(name)`
+//! (`timer-singleton.<service>.<method>`), declared with RabbitMQ's *single active
+//! consumer* ([`wire::lease_queue_arguments`]) and holding a token: a message nobody
+//! acknowledges. Every process that wants the lease consumes the queue (prefetch 1) on a
+//! channel of its own, after publishing a token (the queue keeps at most one ready, so
+//! tokens never pile up). The broker delivers to one consumer only, the active one: the
+//! process that received the token holds the lease. When its channel or its connection
+//! closes (a graceful release, the process stopped or was killed, the network lost: once
+//! the broker deems the connection dead, per `HEARTBEAT`), the broker puts the token back
+//! and makes the next consumer active, which receives it at once. No polling, and no
+//! refused declaration per attempt.
+//!
+//! The holder watches its consumer: when it ends (the connection or the channel lost, the
+//! queue deleted by an operator) or the connection is down, the lease is lost.
 
 use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lapin::options::{BasicConsumeOptions, QueueDeclareOptions, QueueDeleteOptions};
-use lapin::protocol::{AMQPErrorKind, AMQPSoftError};
+use lapin::options::{
+    BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, QueueDeclareOptions,
+};
 use lapin::types::FieldTable;
-use lapin::{Channel, Consumer, ErrorKind};
+use lapin::{BasicProperties, Channel, Consumer};
 use nameko_core::lease::{Lease, LeaseGuard, LeaseName};
 use nameko_core::{BoxError, ContainerHandle, async_trait};
 
-use crate::connection::{AmqpConnection, CLOSE_TIMEOUT, LiveConnection, close_channel};
+use crate::connection::{AmqpConnection, LiveConnection, close_channel};
 use crate::error::AmqpError;
 use crate::wire;
 
-/// How often a held lease checks its connection besides watching its consumer.
+/// How often a lease, held or waited for, checks its connection besides watching its
+/// consumer.
 const CHECK_INTERVAL: Duration = Duration::from_millis(250);
 
-/// nameko-core's [`Lease`] on the broker: an exclusive queue per lease (see the
-/// [module docs](self)). What `#[timer(interval = 1, singleton)]` uses; by hand, give
-/// it to nameko-timer's `Timer::singleton`:
+/// nameko-core's [`Lease`] on the broker: a single-active-consumer queue per lease (see
+/// the [module docs](self)). What `#[timer(interval = 1, singleton)]` uses; by hand,
+/// give it to nameko-timer's `Timer::singleton`:
 ///
 /// ```
 /// use std::sync::Arc;
@@ -54,97 +61,121 @@ impl AmqpLease {
     }
 }
 
-/// Whether `error` is the broker's `RESOURCE_LOCKED`: another connection holds the
-/// exclusive queue.
-fn is_resource_locked(error: &lapin::Error) -> bool {
-    matches!(
-        error.kind(),
-        ErrorKind::ProtocolError(e)
-            if matches!(e.kind(), AMQPErrorKind::Soft(AMQPSoftError::RESOURCELOCKED))
-    )
+/// Closes a channel when dropped, unless defused: a lease waited for and given up.
+struct CloseOnDrop(Option<Channel>);
+
+impl CloseOnDrop {
+    fn defuse(mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for CloseOnDrop {
+    fn drop(&mut self) {
+        if let Some(channel) = self.0.take() {
+            spawn_close(channel, "lease given up");
+        }
+    }
+}
+
+/// Closes `channel` in the background (from a `Drop`), if it is open and a runtime runs.
+fn spawn_close(channel: Channel, reason: &'static str) {
+    if !channel.status().connected() {
+        return;
+    }
+    if let Ok(runtime) = tokio::runtime::Handle::try_current() {
+        runtime.spawn(async move { close_channel(&channel, reason).await });
+    }
 }
 
 #[async_trait]
 impl Lease for AmqpLease {
-    /// Declares the lease's exclusive queue on a channel of its own and consumes it;
-    /// `Ok(None)` when the broker answers `RESOURCE_LOCKED`. While the broker cannot be
-    /// reached, waits for the connection (the shared connection retries, unless
-    /// `AMQP_CONNECT_FAIL_FAST`, then this is an error).
-    async fn try_acquire(
+    /// Declares the lease queue, publishes a token, consumes the queue on a channel of its
+    /// own and waits for the token. While the broker cannot be reached, waits for the
+    /// connection (the shared connection retries, unless `AMQP_CONNECT_FAIL_FAST`, then
+    /// this is an error); a connection lost while waiting is an error.
+    async fn acquire(
         &self,
         container: &ContainerHandle,
         name: &LeaseName,
-    ) -> Result<Option<Box<dyn LeaseGuard>>, BoxError> {
+    ) -> Result<Box<dyn LeaseGuard>, BoxError> {
         let connection = AmqpConnection::shared(container).await?;
         let live = connection.live().await?;
         let queue = wire::lease_queue(name);
         let channel = live.create_channel().await?;
-        let options = QueueDeclareOptions {
-            exclusive: true,
-            // Deleted with its consumer too: a closed channel gives the lease up even
-            // when the connection stays.
-            auto_delete: true,
-            durable: false,
-            ..QueueDeclareOptions::default()
-        };
-        match channel
-            .queue_declare(queue.as_str().into(), options, FieldTable::default())
+        // From here on, giving up (an error, the future dropped) closes the channel, which
+        // puts back a token received and leaves the line.
+        let pending = CloseOnDrop(Some(channel.clone()));
+        let op = |what: &str| AmqpError::op(format!("{what} {queue}"));
+        channel
+            .queue_declare(
+                queue.as_str().into(),
+                QueueDeclareOptions::default(),
+                wire::lease_queue_arguments(),
+            )
             .await
-        {
-            Ok(_) => {}
-            // The channel is closed by the broker.
-            Err(e) if is_resource_locked(&e) => return Ok(None),
-            Err(e) => {
-                close_channel(&channel, "lease not taken").await;
-                return Err(AmqpError::op(format!("queue.declare {queue}"))(e).into());
-            }
-        }
-        let consumer = match channel
+            .map_err(op("queue.declare"))?;
+        channel
+            .basic_publish(
+                "".into(),
+                queue.as_str().into(),
+                BasicPublishOptions::default(),
+                b"",
+                BasicProperties::default(),
+            )
+            .await
+            .map_err(op("basic.publish to"))?;
+        channel
+            .basic_qos(1, BasicQosOptions::default())
+            .await
+            .map_err(op("basic.qos for"))?;
+        let mut consumer = channel
             .basic_consume(
                 queue.as_str().into(),
                 "".into(),
-                BasicConsumeOptions {
-                    no_ack: true,
-                    exclusive: true,
-                    ..BasicConsumeOptions::default()
-                },
+                BasicConsumeOptions::default(),
                 FieldTable::default(),
             )
             .await
-        {
-            Ok(consumer) => consumer,
-            Err(e) => {
-                release(&channel, &queue).await;
-                return Err(AmqpError::op(format!("basic.consume {queue}"))(e).into());
+            .map_err(op("basic.consume"))?;
+        tracing::debug!(target: "nameko_amqp::lease", %queue, "waiting for the lease");
+        let mut check = tokio::time::interval(CHECK_INTERVAL);
+        loop {
+            tokio::select! {
+                next = consumer.next() => match next {
+                    // The token: this consumer is the active one.
+                    Some(Ok(_token)) => break,
+                    Some(Err(e)) => return Err(op("consuming")(e).into()),
+                    None => {
+                        return Err(format!(
+                            "the broker cancelled the consumer of the lease queue {queue} (the queue was deleted)"
+                        )
+                        .into());
+                    }
+                },
+                _ = check.tick() => {
+                    if !live.is_connected() || !channel.status().connected() {
+                        return Err(format!(
+                            "the connection to the broker was lost while waiting for the lease {queue}"
+                        )
+                        .into());
+                    }
+                }
             }
-        };
+        }
+        pending.defuse();
         tracing::debug!(target: "nameko_amqp::lease", %queue, generation = live.generation(), "lease taken");
-        Ok(Some(Box::new(AmqpLeaseGuard {
+        Ok(Box::new(AmqpLeaseGuard {
             channel,
             consumer,
             live,
             queue,
             released: false,
-        })))
+        }))
     }
 }
 
-/// Deletes the lease's queue and closes its channel, each within [`CLOSE_TIMEOUT`].
-async fn release(channel: &Channel, queue: &str) {
-    if channel.status().connected() {
-        let deleted = tokio::time::timeout(
-            CLOSE_TIMEOUT,
-            channel.queue_delete(queue.into(), QueueDeleteOptions::default()),
-        )
-        .await;
-        if let Ok(Err(e)) = deleted {
-            tracing::debug!(target: "nameko_amqp::lease", %queue, error = %e, "cannot delete the lease queue");
-        }
-    }
-    close_channel(channel, "lease released").await;
-}
-
-/// A lease held: the channel that declared its exclusive queue, and the consumer of it.
+/// A lease held: the channel whose consumer received the token, and that consumer.
 struct AmqpLeaseGuard {
     channel: Channel,
     consumer: Consumer,
@@ -162,7 +193,7 @@ impl LeaseGuard for AmqpLeaseGuard {
         loop {
             tokio::select! {
                 next = self.consumer.next() => match next {
-                    // Nothing is published to a lease queue; whatever is, is dropped.
+                    // Prefetch 1 with the token unacknowledged: nothing else comes.
                     Some(Ok(_)) => {}
                     Some(Err(e)) => return format!("the lease queue's consumer failed: {e}"),
                     None => return "the broker cancelled the lease queue's consumer (the queue was deleted)".to_owned(),
@@ -179,23 +210,20 @@ impl LeaseGuard for AmqpLeaseGuard {
         }
     }
 
+    /// Closes the channel: the broker puts the token back and hands it to the next
+    /// consumer in line.
     async fn release(mut self: Box<Self>) {
         self.released = true;
-        release(&self.channel, &self.queue).await;
+        close_channel(&self.channel, "lease released").await;
         tracing::debug!(target: "nameko_amqp::lease", queue = %self.queue, "lease released");
     }
 }
 
 impl Drop for AmqpLeaseGuard {
-    /// A guard dropped without `release`: closes its channel in the background, which
-    /// cancels the consumer, which deletes the (auto-delete) queue.
+    /// A guard dropped without `release`: closes its channel in the background.
     fn drop(&mut self) {
-        if self.released || !self.channel.status().connected() {
-            return;
-        }
-        if let Ok(runtime) = tokio::runtime::Handle::try_current() {
-            let channel = self.channel.clone();
-            runtime.spawn(async move { close_channel(&channel, "lease dropped").await });
+        if !self.released {
+            spawn_close(self.channel.clone(), "lease dropped");
         }
     }
 }

@@ -64,7 +64,8 @@ pub fn broadcast_queue(
     format!("evt-{source}-{event_type}--{service}.{method}-{broadcast_identifier}")
 }
 
-/// The exclusive queue that is the lease `name` of [`AmqpLease`](crate::AmqpLease):
+/// The single-active-consumer queue that is the lease `name` of
+/// [`AmqpLease`](crate::AmqpLease):
 /// `<kind>-singleton.<service>.<method>`, e.g. `timer-singleton.reports.send` for a
 /// `#[timer(..., singleton)]` method `send` of service `reports`.
 pub fn lease_queue(name: &nameko_core::lease::LeaseName) -> String {
@@ -74,6 +75,23 @@ pub fn lease_queue(name: &nameko_core::lease::LeaseName) -> String {
         name.service(),
         name.method()
     )
+}
+
+/// A lease queue is deleted after this long without a consumer (`x-expires`, ms).
+pub const LEASE_QUEUE_EXPIRES_MS: i64 = 60_000;
+
+/// The arguments of a lease queue: `x-single-active-consumer` (the broker delivers to one
+/// consumer, the holder), `x-max-length: 1` (at most one token waits) and `x-expires`
+/// ([`LEASE_QUEUE_EXPIRES_MS`]). Every process declares it with the same ones.
+pub fn lease_queue_arguments() -> FieldTable {
+    let mut args = FieldTable::default();
+    args.insert("x-single-active-consumer".into(), AMQPValue::Boolean(true));
+    args.insert("x-max-length".into(), AMQPValue::LongLongInt(1));
+    args.insert(
+        "x-expires".into(),
+        AMQPValue::LongLongInt(LEASE_QUEUE_EXPIRES_MS),
+    );
+    args
 }
 
 /// Config key: declare event exchanges with `auto_delete`.

@@ -2,14 +2,14 @@
 //! in every process sharing a broker, the only one doing something (the ticks of a
 //! `#[timer(interval = 1, singleton)]`).
 //!
-//! A [`Lease`] is a backend (nameko-amqp's `AmqpLease`: an exclusive queue per lease,
-//! which the broker lets one connection hold at a time); its
-//! [`try_acquire`](Lease::try_acquire) tries once to take a lease by [`LeaseName`], and
-//! the [`LeaseGuard`] it answers with says when the lease is [`lost`](LeaseGuard::lost)
-//! (the connection it is tied to went away) and gives it back on
-//! [`release`](LeaseGuard::release). Retrying, and what to do while holding, is the
-//! caller's: the singleton timer of nameko-timer retries every `TIMER_SINGLETON_HANDOVER`
-//! seconds and fires only while it holds.
+//! A [`Lease`] is a backend (nameko-amqp's `AmqpLease`: a single-active-consumer queue
+//! per lease, whose one active consumer the broker picks); its
+//! [`acquire`](Lease::acquire) waits in line for a lease by [`LeaseName`], and the
+//! [`LeaseGuard`] it answers with says when the lease is [`lost`](LeaseGuard::lost) (the
+//! connection it is tied to went away) and gives it back on
+//! [`release`](LeaseGuard::release). What to do while holding, and retrying after a
+//! failure, is the caller's: the singleton timer of nameko-timer fires only while it
+//! holds, and tries again every `TIMER_SINGLETON_RETRY_INTERVAL` seconds after a failure.
 //!
 //! The core knows no transport: this module is the contract, the backends live in the
 //! transport crates.
@@ -78,7 +78,7 @@ impl fmt::Display for LeaseName {
 /// use nameko_core::lease::{Lease, LeaseGuard, LeaseName};
 /// use nameko_core::{BoxError, ContainerHandle, async_trait};
 ///
-/// /// One holder per name within this process (a backend for tests).
+/// /// One holder per name within this process (a backend for tests), polling.
 /// #[derive(Default)]
 /// struct InProcess(Arc<Mutex<Vec<LeaseName>>>);
 ///
@@ -86,17 +86,21 @@ impl fmt::Display for LeaseName {
 ///
 /// #[async_trait]
 /// impl Lease for InProcess {
-///     async fn try_acquire(
+///     async fn acquire(
 ///         &self,
 ///         _container: &ContainerHandle,
 ///         name: &LeaseName,
-///     ) -> Result<Option<Box<dyn LeaseGuard>>, BoxError> {
-///         let mut held = self.0.lock().map_err(|e| e.to_string())?;
-///         if held.contains(name) {
-///             return Ok(None);
+///     ) -> Result<Box<dyn LeaseGuard>, BoxError> {
+///         loop {
+///             {
+///                 let mut held = self.0.lock().map_err(|e| e.to_string())?;
+///                 if !held.contains(name) {
+///                     held.push(name.clone());
+///                     return Ok(Box::new(Held(Arc::clone(&self.0), name.clone())));
+///                 }
+///             }
+///             tokio::time::sleep(std::time::Duration::from_millis(100)).await;
 ///         }
-///         held.push(name.clone());
-///         Ok(Some(Box::new(Held(Arc::clone(&self.0), name.clone()))))
 ///     }
 /// }
 ///
@@ -116,18 +120,22 @@ impl fmt::Display for LeaseName {
 /// ```
 #[async_trait]
 pub trait Lease: Send + Sync + 'static {
-    /// Tries once to take the lease `name` for this process: `Ok(Some(guard))` when taken
-    /// (held until [`LeaseGuard::lost`] completes or the guard is released), `Ok(None)`
-    /// when another holder has it, an error when the attempt could not be made (the
-    /// broker cannot be reached); the caller tries again later.
+    /// Waits until this process holds the lease `name`, then answers its guard (held
+    /// until [`LeaseGuard::lost`] completes or the guard is released). An error when
+    /// waiting cannot go on (the broker cannot be reached, refused a declaration); the
+    /// caller tries again later.
     ///
     /// `container` gives the backend the runner's shared resources (the broker
     /// connection).
-    async fn try_acquire(
+    ///
+    /// # Cancel safety
+    /// Dropping the future gives up the place in line; a lease taken just then is given
+    /// back.
+    async fn acquire(
         &self,
         container: &ContainerHandle,
         name: &LeaseName,
-    ) -> Result<Option<Box<dyn LeaseGuard>>, BoxError>;
+    ) -> Result<Box<dyn LeaseGuard>, BoxError>;
 }
 
 /// A lease held: see [`Lease`].

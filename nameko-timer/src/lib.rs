@@ -34,11 +34,10 @@
 //! ## Singleton timers
 //!
 //! `#[timer(interval = 1, singleton)]` fires on one instance of the service at a time,
-//! across every process sharing the broker: the instances contend for a cluster-wide
-//! lease ([`nameko_core::lease`]; nameko-amqp's is an exclusive queue
-//! `timer-singleton.<service>.<method>`), the holder fires, the others try again every
-//! `TIMER_SINGLETON_HANDOVER` seconds ([`TimerSettings`], default 1) and take over when
-//! the holder is gone. See [`Timer`]'s "Singleton timers" for the details, and the
+//! across every process sharing the broker: the instances wait in line for a
+//! cluster-wide lease ([`nameko_core::lease`]; nameko-amqp's is a single-active-consumer
+//! queue `timer-singleton.<service>.<method>`), the holder fires, and the next in line
+//! takes over as soon as the holder is gone. See [`Timer`]'s "Singleton timers" for the details, and the
 //! guide's timer chapter for what happens on a network partition.
 //!
 //! ```

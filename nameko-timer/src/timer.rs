@@ -54,28 +54,30 @@ pub fn lease_name(service: &str, method: &str) -> LeaseName {
 /// a time, across every process sharing the lease's backend (nameko-amqp's `AmqpLease`:
 /// the broker), as `#[timer(interval = 1, singleton)]` does:
 ///
-/// - each instance tries to take the lease [`lease_name`]`(service, method)`; the one
-///   that holds it fires, on the schedule above counted from when it took the lease
-///   (`eager` fires at once then); the others try again every `TIMER_SINGLETON_HANDOVER`
-///   seconds ([`TimerSettings`](crate::TimerSettings), or [`handover`](Self::handover));
+/// - each instance waits for the lease [`lease_name`]`(service, method)`; the one that
+///   holds it fires, on the schedule above counted from when it took the lease (`eager`
+///   fires at once then); the backend hands the lease to a waiting instance as soon as
+///   the holder is gone (nameko-amqp: when its connection closes);
 /// - when the holder loses the lease (its broker connection is lost), it stops at once:
 ///   no new tick, and a running tick is abandoned, since another instance may take over
-///   from now on; it tries again after twice the handover interval, so another instance
-///   takes over;
+///   from now on; then it waits for the lease again, behind the others;
 /// - a graceful stop lets a running tick finish, then releases the lease, so another
-///   instance takes over within the handover interval;
+///   instance takes over at once;
+/// - an attempt to wait that fails (the broker cannot be reached) is logged and made
+///   again after `TIMER_SINGLETON_RETRY_INTERVAL` seconds
+///   ([`TimerSettings`](crate::TimerSettings), or [`retry_interval`](Self::retry_interval));
 /// - a failing tick is logged, the holder keeps the lease and the schedule.
 ///
 /// ```
 /// # use std::sync::Arc;
 /// # use std::time::Duration;
-/// # use nameko_core::lease::{Lease, LeaseName};
+/// # use nameko_core::lease::{Lease, LeaseGuard, LeaseName};
 /// # use nameko_core::{BoxError, ContainerHandle, async_trait};
 /// # struct MyLease;
 /// # #[async_trait]
 /// # impl Lease for MyLease {
-/// #     async fn try_acquire(&self, _: &ContainerHandle, _: &LeaseName)
-/// #         -> Result<Option<Box<dyn LeaseGuard>>, BoxError> { Ok(None) }
+/// #     async fn acquire(&self, _: &ContainerHandle, _: &LeaseName)
+/// #         -> Result<Box<dyn LeaseGuard>, BoxError> { Err("no backend".into()) }
 /// # }
 /// use nameko_timer::Timer;
 ///
@@ -92,7 +94,7 @@ pub struct Timer {
     interval: Duration,
     eager: bool,
     lease: Option<Arc<dyn Lease>>,
-    handover: Option<Duration>,
+    retry_interval: Option<Duration>,
     options: Arc<EntrypointOptions>,
     tick: TickFn,
     stop: CancellationToken,
@@ -121,7 +123,7 @@ impl Timer {
             interval,
             eager: false,
             lease: None,
-            handover: None,
+            retry_interval: None,
             options: Arc::default(),
             tick: Arc::new(tick),
             stop: CancellationToken::new(),
@@ -157,11 +159,11 @@ impl Timer {
         self
     }
 
-    /// How often a singleton timer that does not hold its lease tries to take it,
-    /// instead of the config's `TIMER_SINGLETON_HANDOVER`. A zero duration is taken as
-    /// the default.
-    pub fn handover(mut self, handover: Duration) -> Self {
-        self.handover = (!handover.is_zero()).then_some(handover);
+    /// How long a singleton timer waits after a failed attempt to wait for its lease,
+    /// instead of the config's `TIMER_SINGLETON_RETRY_INTERVAL`. A zero duration is taken
+    /// as the default.
+    pub fn retry_interval(mut self, retry_interval: Duration) -> Self {
+        self.retry_interval = (!retry_interval.is_zero()).then_some(retry_interval);
         self
     }
 
@@ -192,13 +194,13 @@ impl Extension for Timer {
                 return Ok(());
             }
         }
-        let handover = match self.handover {
-            Some(handover) => handover,
+        let retry = match self.retry_interval {
+            Some(retry) => retry,
             None => {
                 container
                     .config()
                     .settings::<crate::TimerSettings>()?
-                    .singleton_handover
+                    .singleton_retry_interval
             }
         };
         let run = TimerLoop {
@@ -215,7 +217,7 @@ impl Extension for Timer {
             None => container.spawn(async move {
                 run.ticks(std::future::pending()).await;
             }),
-            Some(lease) => container.spawn(run.contend(Arc::clone(lease), handover)),
+            Some(lease) => container.spawn(run.contend(Arc::clone(lease), retry)),
         }
         Ok(())
     }
@@ -331,46 +333,39 @@ impl TimerLoop {
         }
     }
 
-    /// A singleton timer: tries to take the lease every `handover`, fires while it holds
-    /// it, and releases it when stopped.
-    async fn contend(self, lease: Arc<dyn Lease>, handover: Duration) {
+    /// A singleton timer: waits for the lease, fires while it holds it, waits again when
+    /// it lost it, and releases it when stopped; a failed attempt to wait is retried
+    /// after `retry`.
+    async fn contend(self, lease: Arc<dyn Lease>, retry: Duration) {
         let name = lease_name(self.container.service_name(), &self.method);
-        let mut wait = Duration::ZERO;
         let mut failures: u32 = 0;
         loop {
-            tokio::select! {
-                biased;
-                _ = self.stop.cancelled() => return,
-                _ = tokio::time::sleep(wait) => {}
-            }
-            wait = handover;
             let attempt = tokio::select! {
                 biased;
                 _ = self.stop.cancelled() => return,
-                attempt = lease.try_acquire(&self.container, &name) => attempt,
+                attempt = lease.acquire(&self.container, &name) => attempt,
             };
             let mut guard = match attempt {
-                Ok(Some(guard)) => guard,
-                Ok(None) => {
-                    tracing::debug!(target: "nameko_timer", lease = %name, "the lease is held by another instance");
-                    failures = 0;
-                    continue;
-                }
+                Ok(guard) => guard,
                 Err(error) => {
                     // The first failure of a row is worth a warning; the rest repeat it.
                     if failures == 0 {
-                        tracing::warn!(target: "nameko_timer", lease = %name, %error, "cannot try to take the singleton timer's lease; retrying every {handover:?}");
+                        tracing::warn!(target: "nameko_timer", lease = %name, %error, "cannot wait for the singleton timer's lease; retrying every {retry:?}");
                     } else {
-                        tracing::debug!(target: "nameko_timer", lease = %name, %error, attempt = failures + 1, "cannot try to take the singleton timer's lease");
+                        tracing::debug!(target: "nameko_timer", lease = %name, %error, attempt = failures + 1, "cannot wait for the singleton timer's lease");
                     }
                     failures = failures.saturating_add(1);
+                    tokio::select! {
+                        biased;
+                        _ = self.stop.cancelled() => return,
+                        _ = tokio::time::sleep(retry) => {}
+                    }
                     continue;
                 }
             };
             failures = 0;
             tracing::info!(target: "nameko_timer", lease = %name, "took the singleton timer's lease: this instance fires it");
-            let end = self.ticks(guard.lost()).await;
-            match end {
+            match self.ticks(guard.lost()).await {
                 TicksEnd::Stopped => {
                     guard.release().await;
                     tracing::info!(target: "nameko_timer", lease = %name, "released the singleton timer's lease");
@@ -380,11 +375,9 @@ impl TimerLoop {
                     tracing::warn!(
                         target: "nameko_timer",
                         lease = %name, %reason, abandoned_tick = abandoned,
-                        "lost the singleton timer's lease: this instance stops firing it until it takes the lease again"
+                        "lost the singleton timer's lease: this instance stops firing it, and waits for the lease again"
                     );
                     guard.release().await;
-                    // Let another instance take over.
-                    wait = handover.saturating_mul(2);
                 }
             }
         }

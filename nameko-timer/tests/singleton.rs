@@ -1,6 +1,6 @@
 //! Singleton timers on tokio's paused clock, with an in-process lease whose holder the
 //! tests can take away: one instance fires at a time, handover on a graceful stop and on
-//! a lost lease, an unreachable backend, failing ticks keep the lease.
+//! a lost lease, an unreachable backend retried, failing ticks keep the lease.
 
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
@@ -60,31 +60,41 @@ struct FakeGuard {
     lost: CancellationToken,
 }
 
+/// How often a waiting instance of the fake looks whether the lease is free.
+const POLL: Duration = Duration::from_millis(50);
+
 #[async_trait]
 impl Lease for FakeLease {
-    async fn try_acquire(
+    async fn acquire(
         &self,
         _container: &ContainerHandle,
         name: &LeaseName,
-    ) -> Result<Option<Box<dyn LeaseGuard>>, BoxError> {
+    ) -> Result<Box<dyn LeaseGuard>, BoxError> {
         assert_eq!(name.to_string(), "timer.ticker.tick");
-        let mut state = self.0.lock().unwrap();
-        state.attempts += 1;
-        if state.unreachable {
-            return Err("the broker cannot be reached".into());
+        {
+            let mut state = self.0.lock().unwrap();
+            state.attempts += 1;
+            if state.unreachable {
+                return Err("the broker cannot be reached".into());
+            }
         }
-        if state.holder.is_some() {
-            return Ok(None);
+        loop {
+            {
+                let mut state = self.0.lock().unwrap();
+                if state.holder.is_none() {
+                    state.next_id += 1;
+                    let id = state.next_id;
+                    let lost = CancellationToken::new();
+                    state.holder = Some((id, lost.clone()));
+                    return Ok(Box::new(FakeGuard {
+                        lease: self.clone(),
+                        id,
+                        lost,
+                    }));
+                }
+            }
+            tokio::time::sleep(POLL).await;
         }
-        state.next_id += 1;
-        let id = state.next_id;
-        let lost = CancellationToken::new();
-        state.holder = Some((id, lost.clone()));
-        Ok(Some(Box::new(FakeGuard {
-            lease: self.clone(),
-            id,
-            lost,
-        })))
     }
 }
 
@@ -163,7 +173,7 @@ impl Service for Ticker {
             })
         })
         .singleton(Arc::new(self.lease.clone()))
-        .handover(Duration::from_secs(1));
+        .retry_interval(Duration::from_secs(1));
         vec![Box::new(timer)]
     }
 }
@@ -233,7 +243,7 @@ async fn one_instance_fires_and_a_graceful_stop_hands_over() {
     // Every 0.2 s from when `a` took the lease.
     assert!(ticks.len() >= 14, "{ticks:?}");
     assert_eq!(ticks[0].1, 0.2);
-    assert!(cluster.lease.attempts() > 4, "the others keep trying");
+    assert_eq!(cluster.lease.attempts(), 3, "each waits once");
 
     let stopped_at = cluster.now();
     a.stop().await;
@@ -248,8 +258,8 @@ async fn one_instance_fires_and_a_graceful_stop_hands_over() {
         1
     );
     let gap = after[0].1 - stopped_at;
-    // Within one handover interval and one timer interval.
-    assert!(gap <= 1.2 + 0.01, "handover gap {gap}: {ticks:?}");
+    // At once (the fake looks every 50 ms), then one timer interval.
+    assert!(gap <= 0.25 + 0.01, "handover gap {gap}: {ticks:?}");
     b.stop().await;
     c.stop().await;
     assert!(!cluster.lease.is_held());
@@ -275,8 +285,8 @@ async fn a_lost_lease_stops_the_holder_at_once_and_another_takes_over() {
     let of_b = cluster.log.of("b");
     assert!(!of_b.is_empty(), "b took over");
     let gap = of_b[0].1 - lost_at;
-    assert!(gap <= 1.2 + 0.01, "handover gap {gap}");
-    // `a` waited twice the handover interval, found `b` holding: still only `b` fires.
+    assert!(gap <= 0.25 + 0.01, "handover gap {gap}");
+    // `a` waits for the lease again, behind `b`: only `b` fires.
     let after: Vec<Tick> = cluster
         .log
         .ticks()
@@ -284,6 +294,7 @@ async fn a_lost_lease_stops_the_holder_at_once_and_another_takes_over() {
         .filter(|t| t.1 > lost_at)
         .collect();
     assert_eq!(instances(&after), ["b"]);
+    assert_eq!(cluster.lease.attempts(), 3, "a waits again");
     a.stop().await;
     b.stop().await;
 }
