@@ -149,7 +149,12 @@ pub fn asyncapi(description: &Value, version: &str) -> Value {
                     str_of(ep, "rule")
                 )),
                 "timer" => other.push(format!(
-                    "- timer every {} s → `{name}.{method}`",
+                    "- {}timer every {} s → `{name}.{method}`",
+                    if ep.get("singleton").and_then(Value::as_bool) == Some(true) {
+                        "singleton "
+                    } else {
+                        ""
+                    },
                     ep.get("interval").cloned().unwrap_or(Value::Null)
                 )),
                 kind => other.push(format!("- {kind} → `{name}.{method}`")),

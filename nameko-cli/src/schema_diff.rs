@@ -16,7 +16,7 @@
 //! | HTTP `body_schema`, `query_schema` (JSON Schema) | a new required property, a property made required, a property's type narrowed, a property removed where `additionalProperties` is `false` | a new optional property, a type widened, a requirement dropped, a schema added or removed |
 //! | HTTP `response_schema` | a property removed, made optional, or its type widened; the schema removed | a property added, a type narrowed, a schema added |
 //! | `consume` entrypoint (by queue) | removed; its exchange or routing key changed | added |
-//! | timer | | added, removed, interval changed |
+//! | timer | | added, removed, interval changed, made a `singleton` or not |
 //! | an entrypoint of another kind (by service, kind, method) | removed | added |
 //!
 //! Parameters are names (`params`); a parameter counts as optional only when the
@@ -631,6 +631,25 @@ fn timers(out: &mut Out, old: &Service<'_>, new: &Service<'_>) {
                             show(a),
                             show(b)
                         ),
+                    );
+                }
+                // A description written before singleton timers has no `singleton`.
+                let singleton = |ep: &Map<String, Value>| {
+                    ep.get("singleton").and_then(Value::as_bool) == Some(true)
+                };
+                let (a, b) = (singleton(ep.raw), singleton(now.raw));
+                if a != b {
+                    let what = if b {
+                        "now fires on one instance of the cluster at a time (singleton)"
+                    } else {
+                        "now fires on every instance (no longer a singleton)"
+                    };
+                    out.push(
+                        false,
+                        "timer.singleton_changed",
+                        Some(old.name),
+                        Some(method),
+                        format!("timer `{}.{method}` {what}", old.name),
                     );
                 }
             }

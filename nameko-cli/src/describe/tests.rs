@@ -22,7 +22,8 @@ fn description() -> Value {
             ]},
             {"name": "web", "dependencies": [], "entrypoints": [
                 {"kind": "http", "method": "get", "params": ["value"], "http_methods": "GET", "rule": "/get/<int:value>"},
-                {"kind": "timer", "method": "tick", "params": [], "interval": 1.0, "eager": false}
+                {"kind": "timer", "method": "tick", "params": [], "interval": 1.0, "eager": false},
+                {"kind": "timer", "method": "sweep", "params": [], "interval": 0.5, "eager": false, "singleton": true}
             ]}
         ]
     })
@@ -46,6 +47,11 @@ fn asyncapi_structure() {
     assert_eq!(doc["info"]["version"], "1.2.3");
     let info = doc["info"]["description"].as_str().unwrap();
     assert!(info.contains("HTTP `GET /get/<int:value>`"), "{info}");
+    assert!(info.contains("- timer every 1.0 s → `web.tick`"), "{info}");
+    assert!(
+        info.contains("- singleton timer every 0.5 s → `web.sweep`"),
+        "{info}"
+    );
     let channels = doc["channels"].as_object().unwrap();
     let operations = doc["operations"].as_object().unwrap();
     for (name, channel) in channels {

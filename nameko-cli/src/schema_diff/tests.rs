@@ -645,7 +645,7 @@ fn timers_consumers_exchanges_and_other_kinds() {
         "svc",
         json!([
             rpc("m", &[]),
-            {"kind": "timer", "method": "tick", "params": [], "interval": 2.0, "eager": false},
+            {"kind": "timer", "method": "tick", "params": [], "interval": 2.0, "eager": false, "singleton": true},
             {"kind": "consume", "method": "take", "params": ["body"], "queue": "jobs",
              "exchange": "work", "routing_key": "jobs.*", "requeue_on_error": false}
         ]),
@@ -657,6 +657,7 @@ fn timers_consumers_exchanges_and_other_kinds() {
         [
             (true, "rpc_exchange.changed"),
             (false, "timer.interval_changed"),
+            (false, "timer.singleton_changed"),
             (false, "timer.removed"),
             (true, "entrypoint.removed"),
             (true, "consume.binding_changed"),
@@ -666,6 +667,10 @@ fn timers_consumers_exchanges_and_other_kinds() {
     assert_eq!(
         message(&report, "timer.interval_changed"),
         "timer `svc.tick`: interval 1.0 s -> 2.0 s"
+    );
+    assert_eq!(
+        message(&report, "timer.singleton_changed"),
+        "timer `svc.tick` now fires on one instance of the cluster at a time (singleton)"
     );
     assert_eq!(
         message(&report, "entrypoint.removed"),
