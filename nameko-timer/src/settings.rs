@@ -4,7 +4,7 @@
 //! |---|---|---|
 //! | `TIMER_SINGLETON_RETRY_INTERVAL` | 1 | seconds an instance waits before it tries again to wait for the lease of a `singleton` timer after the attempt failed (the broker cannot be reached, refused the lease's queue) |
 //!
-//! The struct is registered as a [`SettingsCheck`](nameko_core::config::SettingsCheck),
+//! The struct is registered as a [`SettingsCheck`],
 //! so a bad value is an error when the config is loaded:
 //!
 //! ```

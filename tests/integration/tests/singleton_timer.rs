@@ -236,7 +236,7 @@ fn three_instances_one_fires_and_hands_over_on_kill_and_on_stop() {
         first_tick_of_another(t, &first, killed_at).is_some()
     });
     let next = first_tick_of_another(&ticks, &first, killed_at).unwrap();
-    let last_of_killed = ticks.iter().filter(|t| t.instance == first).last().unwrap();
+    let last_of_killed = ticks.iter().rfind(|t| t.instance == first).unwrap();
     let gap = next.start - killed_at;
     println!(
         "handover gap after SIGKILL: {:.2} s (from the killed holder's last tick start: {:.2} s)",
