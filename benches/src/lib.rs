@@ -15,6 +15,12 @@ pub mod services;
 pub const ECHO_SERVICE: &str = "bench_echo";
 /// Its one method.
 pub const ECHO_METHOD: &str = "echo";
+/// Name of service `i` of a runner hosting many echo services (`bench-echo-many`,
+/// `bench-raw-echo URI N`): `bench_echo_<i>`.
+pub fn echo_service_name(i: usize) -> String {
+    format!("{ECHO_SERVICE}_{i}")
+}
+
 /// Source service of the benchmark's events.
 pub const EVENT_SOURCE: &str = "bench_source";
 /// Type of the benchmark's events.
@@ -38,4 +44,26 @@ pub fn listener_queue() -> String {
 /// The value sent in call or event number `n`: a small JSON object.
 pub fn payload(n: u64) -> serde_json::Value {
     serde_json::json!({ "n": n, "text": "hello world" })
+}
+
+/// The value sent in call `n` of about `size` bytes of JSON: `{"n": n, "text": "xx..."}`
+/// with as many `x` as make up `size` (at least `"hello world"`'s size).
+pub fn sized_payload(n: u64, size: usize) -> serde_json::Value {
+    // `{"n":` + digits + `,"text":"` + text + `"}`
+    let overhead = 17 + n.max(1).ilog10() as usize;
+    serde_json::json!({ "n": n, "text": "x".repeat(size.saturating_sub(overhead).max(1)) })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn sized_payload_has_its_size() {
+        for (n, size) in [(0, 100), (7, 10_000), (123_456, 1_000_000)] {
+            let len = serde_json::to_vec(&super::sized_payload(n, size))
+                .unwrap()
+                .len();
+            assert_eq!(len, size, "n {n}");
+        }
+        assert_eq!(super::echo_service_name(3), "bench_echo_3");
+    }
 }

@@ -127,23 +127,45 @@ fn json_properties() -> BasicProperties {
 
 /// Serves `bench_echo.echo` on `conn` until the connection closes: the raw RPC server.
 pub async fn serve_echo(conn: &Connection, prefetch: u16) -> Result<(), Error> {
-    let exchange = "nameko-rpc";
-    let queue = wire::rpc_queue(crate::ECHO_SERVICE);
+    serve_echo_services(conn, &[crate::ECHO_SERVICE.to_owned()], prefetch).await
+}
+
+/// Serves `<service>.echo` for each of `services` on `conn` until the connection closes:
+/// one publisher channel (confirms) for all replies, and a consumer channel per service
+/// (its queue `rpc-<service>`, prefetch `prefetch`).
+pub async fn serve_echo_services(
+    conn: &Connection,
+    services: &[String],
+    prefetch: u16,
+) -> Result<(), Error> {
     let publisher = confirm_channel(conn).await?;
+    let mut consumers = Vec::with_capacity(services.len());
+    for service in services {
+        consumers.push(consume_echo(conn, service, prefetch).await?);
+    }
+    let served = consumers.into_iter().map(|(channel, consumer)| {
+        let publisher = publisher.clone();
+        serve_consumer(publisher, channel, consumer)
+    });
+    futures_util::future::try_join_all(served).await?;
+    Ok(())
+}
+
+async fn consume_echo(
+    conn: &Connection,
+    service: &str,
+    prefetch: u16,
+) -> Result<(Channel, lapin::Consumer), Error> {
+    let exchange = "nameko-rpc";
+    let queue = wire::rpc_queue(service);
     let channel = conn.create_channel().await.map_err(err("channel.open"))?;
     declare_topic(&channel, exchange).await?;
-    declare_bound_queue(
-        &channel,
-        &queue,
-        exchange,
-        &wire::rpc_binding_key(crate::ECHO_SERVICE),
-    )
-    .await?;
+    declare_bound_queue(&channel, &queue, exchange, &wire::rpc_binding_key(service)).await?;
     channel
         .basic_qos(prefetch, BasicQosOptions::default())
         .await
         .map_err(err("basic.qos"))?;
-    let mut consumer = channel
+    let consumer = channel
         .basic_consume(
             queue.as_str().into(),
             "".into(),
@@ -152,6 +174,14 @@ pub async fn serve_echo(conn: &Connection, prefetch: u16) -> Result<(), Error> {
         )
         .await
         .map_err(err("basic.consume"))?;
+    Ok((channel, consumer))
+}
+
+async fn serve_consumer(
+    publisher: Channel,
+    channel: Channel,
+    mut consumer: lapin::Consumer,
+) -> Result<(), Error> {
     while let Some(delivery) = consumer.next().await {
         let delivery = delivery.map_err(err("consume"))?;
         let publisher = publisher.clone();

@@ -4,7 +4,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Duration;
 
-use nameko_core::{event_handler, http, rpc, service};
+use nameko_amqp::rpc::Rpc;
+use nameko_core::payload::ArgBinder;
+use nameko_core::{Arguments, Entrypoint, MethodError, Service, event_handler, http, rpc, service};
 use serde_json::Value;
 use tokio::sync::Notify;
 
@@ -18,6 +20,37 @@ impl BenchEcho {
     #[rpc]
     pub async fn echo(&self, value: Value) -> Value {
         value
+    }
+}
+
+/// An echo service with a name given at run time (`#[service]` names are constants), so
+/// that one runner can host many: `<name>.echo(value)` returns `value`. Written against
+/// nameko-core's public traits as `#[service]` would generate it.
+#[derive(Debug)]
+pub struct NamedEcho {
+    name: String,
+}
+
+impl NamedEcho {
+    /// The echo service `name`.
+    pub fn new(name: String) -> Self {
+        NamedEcho { name }
+    }
+}
+
+impl Service for NamedEcho {
+    fn name(&self) -> &str {
+        &self.name
+    }
+
+    fn entrypoints(self: &Arc<Self>) -> Vec<Box<dyn Entrypoint>> {
+        vec![Box::new(Rpc::new(crate::ECHO_METHOD, |args: Arguments| {
+            Box::pin(async move {
+                let mut b = ArgBinder::new(crate::ECHO_METHOD, &["value"], args)?;
+                let value: Value = b.take(0)?;
+                Ok::<Value, MethodError>(value)
+            })
+        }))]
     }
 }
 

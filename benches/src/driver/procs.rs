@@ -13,8 +13,9 @@ pub(crate) fn sibling(name: &str) -> PathBuf {
 }
 
 /// The server binaries the driver starts.
-pub(crate) const SIBLINGS: [&str; 5] = [
+pub(crate) const SIBLINGS: [&str; 6] = [
     "bench-echo",
+    "bench-echo-many",
     "bench-raw-echo",
     "bench-http",
     "bench-axum",
@@ -178,33 +179,12 @@ impl Server {
 
     /// User + system CPU seconds of the process so far (`/proc/<pid>/stat`).
     pub(crate) fn cpu_seconds(&self) -> Result<f64, String> {
-        let path = format!("/proc/{}/stat", self.pid());
-        let stat = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-        // Fields after the command name (which may hold spaces), from field 3 (state).
-        let rest = stat
-            .rsplit_once(')')
-            .map(|(_, r)| r)
-            .ok_or_else(|| format!("{path}: unexpected format"))?;
-        let fields: Vec<&str> = rest.split_whitespace().collect();
-        let field = |n: usize| -> Result<f64, String> {
-            fields
-                .get(n - 3)
-                .and_then(|f| f.parse::<f64>().ok())
-                .ok_or_else(|| format!("{path}: no field {n}"))
-        };
-        Ok((field(14)? + field(15)?) / clock_ticks())
+        cpu_seconds(self.pid())
     }
 
     /// Resident memory in MiB (`VmRSS` of `/proc/<pid>/status`).
     pub(crate) fn rss_mib(&self) -> Result<f64, String> {
-        let path = format!("/proc/{}/status", self.pid());
-        let status = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix("VmRSS:"))
-            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
-            .map(|kib| kib / 1024.0)
-            .ok_or_else(|| format!("{path}: no VmRSS"))
+        status_mib(self.pid(), "VmRSS")
     }
 
     /// Stops the process: SIGTERM, then SIGKILL after 10 s.
@@ -232,5 +212,144 @@ impl Drop for Server {
     fn drop(&mut self) {
         self.stop();
         let _ = std::fs::remove_dir_all(&self.dir);
+    }
+}
+
+/// User + system CPU seconds of process `pid` so far (`/proc/<pid>/stat`).
+pub(crate) fn cpu_seconds(pid: u32) -> Result<f64, String> {
+    let path = format!("/proc/{pid}/stat");
+    let stat = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    // Fields after the command name (which may hold spaces), from field 3 (state).
+    let rest = stat
+        .rsplit_once(')')
+        .map(|(_, r)| r)
+        .ok_or_else(|| format!("{path}: unexpected format"))?;
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let field = |n: usize| -> Result<f64, String> {
+        fields
+            .get(n - 3)
+            .and_then(|f| f.parse::<f64>().ok())
+            .ok_or_else(|| format!("{path}: no field {n}"))
+    };
+    Ok((field(14)? + field(15)?) / clock_ticks())
+}
+
+/// A `kB` line of `/proc/<pid>/status` (`VmRSS`, `VmHWM`), in MiB.
+pub(crate) fn status_mib(pid: u32, key: &str) -> Result<f64, String> {
+    let path = format!("/proc/{pid}/status");
+    let status = std::fs::read_to_string(&path).map_err(|e| format!("{path}: {e}"))?;
+    status
+        .lines()
+        .find_map(|l| l.strip_prefix(key)?.strip_prefix(':'))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<f64>().ok())
+        .map(|kib| kib / 1024.0)
+        .ok_or_else(|| format!("{path}: no {key}"))
+}
+
+/// Resets the peak resident set size (`VmHWM`) of `pid` to its current RSS (writing 5
+/// to `/proc/<pid>/clear_refs`, Linux 4.0+; needs to own the process or be root).
+pub(crate) fn reset_peak_rss(pid: u32) -> Result<(), String> {
+    let path = format!("/proc/{pid}/clear_refs");
+    std::fs::write(&path, "5").map_err(|e| format!("{path}: {e}"))
+}
+
+/// The process id of this machine's RabbitMQ (`beam.smp`), if there is exactly one.
+pub(crate) fn broker_pid() -> Option<u32> {
+    let mut found = None;
+    for entry in std::fs::read_dir("/proc").ok()?.flatten() {
+        let Some(pid) = entry
+            .file_name()
+            .to_str()
+            .and_then(|n| n.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
+        if comm.trim() == "beam.smp" {
+            if found.is_some() {
+                return None;
+            }
+            found = Some(pid);
+        }
+    }
+    found
+}
+
+/// Busy and total CPU seconds of the whole machine so far (`/proc/stat`, all CPUs).
+fn machine_seconds() -> Result<(f64, f64), String> {
+    let stat = std::fs::read_to_string("/proc/stat").map_err(|e| format!("/proc/stat: {e}"))?;
+    let line = stat
+        .lines()
+        .find(|l| l.starts_with("cpu "))
+        .ok_or("/proc/stat: no cpu line")?;
+    let ticks: Vec<f64> = line
+        .split_whitespace()
+        .skip(1)
+        .filter_map(|f| f.parse().ok())
+        .collect();
+    if ticks.len() < 5 {
+        return Err("/proc/stat: short cpu line".to_owned());
+    }
+    // user nice system idle iowait irq softirq steal (guest time is within user).
+    let total: f64 = ticks.iter().take(8).sum();
+    let idle = ticks[3] + ticks[4];
+    Ok(((total - idle) / clock_ticks(), total / clock_ticks()))
+}
+
+/// Where the CPU went over a measured run: cores in use on average (CPU seconds over wall
+/// seconds) by the servers, the driver (clients; in-process handlers), the broker and
+/// everything else on the machine.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub(crate) struct CpuSplit {
+    pub(crate) server: f64,
+    pub(crate) driver: f64,
+    pub(crate) broker: f64,
+    pub(crate) other: f64,
+}
+
+/// CPU counters at the start of a run; [`CpuProbe::finish`] gives the [`CpuSplit`].
+#[derive(Debug)]
+pub(crate) struct CpuProbe {
+    servers: Vec<u32>,
+    broker: Option<u32>,
+    start: Instant,
+    at_start: [f64; 4],
+}
+
+impl CpuProbe {
+    fn counters(servers: &[u32], broker: Option<u32>) -> Result<[f64; 4], String> {
+        let mut server = 0.0;
+        for &pid in servers {
+            server += cpu_seconds(pid)?;
+        }
+        let driver = cpu_seconds(std::process::id())?;
+        let broker = broker.map(cpu_seconds).transpose()?.unwrap_or(0.0);
+        let (busy, _) = machine_seconds()?;
+        Ok([server, driver, broker, busy])
+    }
+
+    /// Starts measuring; `servers` are the pids of the server processes (may be none).
+    pub(crate) fn start(servers: &[u32]) -> Result<Self, String> {
+        let broker = broker_pid();
+        Ok(CpuProbe {
+            servers: servers.to_vec(),
+            broker,
+            at_start: Self::counters(servers, broker)?,
+            start: Instant::now(),
+        })
+    }
+
+    /// The split since [`start`](Self::start).
+    pub(crate) fn finish(&self) -> Result<CpuSplit, String> {
+        let now = Self::counters(&self.servers, self.broker)?;
+        let wall = self.start.elapsed().as_secs_f64().max(1e-6);
+        let d = |i: usize| (now[i] - self.at_start[i]).max(0.0) / wall;
+        let (server, driver, broker) = (d(0), d(1), d(2));
+        Ok(CpuSplit {
+            server,
+            driver,
+            broker,
+            other: (d(3) - server - driver - broker).max(0.0),
+        })
     }
 }
