@@ -14,7 +14,7 @@ use nameko_test_support::TestVhost;
 use serde_json::Value;
 
 use crate::Plan;
-use crate::procs::Server;
+use crate::procs::{CpuProbe, CpuSplit, Server};
 use crate::python::{NO_VENV, Python, field};
 use crate::table::Cell;
 
@@ -269,6 +269,111 @@ pub(crate) struct Backlog {
 /// The `PREFETCH_COUNT` of the backlog's reference run with a large prefetch.
 pub(crate) const BIG_PREFETCH: u64 = 1000;
 
+/// What drains a backlog.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Drain {
+    /// The listener service (`service_pool` handler: prefetch = `max_workers`, ack after
+    /// each handler), in a runner of the driver's process.
+    Framework,
+    /// The same with `PREFETCH_COUNT` set (`max_workers` still 10).
+    FrameworkPrefetch(u64),
+    /// A lapin `no_ack` consumer.
+    NoAck,
+    /// Lapin doing what the handler does on the wire: prefetch 10, an ack after each event.
+    Acking,
+}
+
+impl Drain {
+    fn describe(self) -> String {
+        match self {
+            Drain::Framework => "nameko-rs".to_owned(),
+            Drain::FrameworkPrefetch(p) => format!("nameko-rs with PREFETCH_COUNT {p}"),
+            Drain::NoAck => "lapin no-ack".to_owned(),
+            Drain::Acking => "lapin, prefetch 10, ack each".to_owned(),
+        }
+    }
+}
+
+/// The listener's queue in a vhost of its own, declared by starting the service once
+/// (`reliable_delivery`: it stays while no one consumes), and a publisher to fill it.
+pub(crate) struct BacklogQueue {
+    config: nameko_core::Config,
+    counter: Arc<Counter>,
+    publisher_conn: lapin::Connection,
+    publisher: lapin::Channel,
+    vhost: TestVhost,
+}
+
+impl BacklogQueue {
+    /// Declares the queue.
+    pub(crate) async fn declare() -> Result<Self, String> {
+        let vhost = vhost("bench-backlog")?;
+        let config = vhost.config();
+        let counter = Counter::new();
+        start_listener(&config, &counter).await?.stop().await;
+        let publisher_conn = raw::connect(&vhost.uri()).await?;
+        let publisher = raw::confirm_channel(&publisher_conn).await?;
+        Ok(BacklogQueue {
+            config,
+            counter,
+            publisher_conn,
+            publisher,
+            vhost,
+        })
+    }
+
+    /// Fills the queue with `n` events, then drains it with `how`: events per second from
+    /// starting the consumer to the last event handled, and where the CPU went meanwhile
+    /// (every consumer runs in the driver's process).
+    pub(crate) async fn drain(&self, how: Drain, n: u64) -> Result<(f64, CpuSplit), String> {
+        prepublish(&self.publisher, n).await?;
+        self.counter.reset();
+        let probe = CpuProbe::start(&[])?;
+        let start = Instant::now();
+        let handled = match how {
+            Drain::Framework | Drain::FrameworkPrefetch(_) => {
+                let config = match how {
+                    Drain::FrameworkPrefetch(p) => self.config.clone().with("PREFETCH_COUNT", p),
+                    _ => self.config.clone(),
+                };
+                let runner = start_listener(&config, &self.counter).await?;
+                let handled = wait_handled(&self.counter, n).await;
+                let elapsed = start.elapsed().as_secs_f64();
+                let cpu = probe.finish();
+                runner.stop().await;
+                handled.map(|()| (elapsed, cpu))
+            }
+            Drain::NoAck => {
+                let conn = raw::connect(&self.vhost.uri()).await?;
+                let drained = raw::drain_no_ack(&conn, n, &self.counter).await;
+                let elapsed = start.elapsed().as_secs_f64();
+                let cpu = probe.finish();
+                let _ = conn.close(200, "OK".into()).await;
+                drained.map(|()| (elapsed, cpu))
+            }
+            Drain::Acking => {
+                let conn = raw::connect(&self.vhost.uri()).await?;
+                let consumer = raw::consume_events(&conn, 10, Arc::clone(&self.counter)).await?;
+                let handled = wait_handled(&self.counter, n).await;
+                let elapsed = start.elapsed().as_secs_f64();
+                let cpu = probe.finish();
+                // Let the last acks go out before closing.
+                tokio::time::sleep(Duration::from_millis(100)).await;
+                consumer.abort();
+                let _ = conn.close(200, "OK".into()).await;
+                handled.map(|()| (elapsed, cpu))
+            }
+        };
+        let (elapsed, cpu) = handled?;
+        Ok((n as f64 / elapsed, cpu?))
+    }
+
+    /// Closes the publisher's connection and deletes the vhost.
+    pub(crate) async fn close(self) {
+        let _ = self.publisher_conn.close(200, "OK".into()).await;
+    }
+}
+
 /// Draining a backlog: `plan.backlog` events wait in the listener's queue while no
 /// consumer runs; the rate is from starting the consumer to the last event handled.
 /// nameko-rs starts the listener service (its `service_pool` handler: prefetch =
@@ -281,80 +386,31 @@ pub(crate) async fn backlog(plan: &Plan, python: Option<&Python>) -> Result<Back
     let mut cells = cells(missing.as_ref());
     let mut raw_acked = Cell::empty();
     let mut big_prefetch = Cell::empty();
-    let vhost = vhost("bench-backlog")?;
-    let config = vhost.config();
-    let counter = Counter::new();
-    // Declares the handler's queue (reliable delivery: it stays while no one consumes).
-    start_listener(&config, &counter).await?.stop().await;
-    let publisher_conn = raw::connect(&vhost.uri()).await?;
-    let publisher = raw::confirm_channel(&publisher_conn).await?;
+    let queue = BacklogQueue::declare().await?;
     let n = plan.backlog;
     for run in 0..plan.backlog_runs {
-        eprintln!(
-            "== backlog of {n} events, run {}/{}: nameko-rs",
-            run + 1,
-            plan.backlog_runs
-        );
-        prepublish(&publisher, n).await?;
-        counter.reset();
-        let start = Instant::now();
-        let runner = start_listener(&config, &counter).await?;
-        let handled = wait_handled(&counter, n).await;
-        let elapsed = start.elapsed().as_secs_f64();
-        runner.stop().await;
-        cells[0].push(handled.map(|()| n as f64 / elapsed));
-
-        eprintln!(
-            "== backlog of {n} events, run {}/{}: lapin no-ack",
-            run + 1,
-            plan.backlog_runs
-        );
-        prepublish(&publisher, n).await?;
-        counter.reset();
-        let start = Instant::now();
-        let conn = raw::connect(&vhost.uri()).await?;
-        let drained = raw::drain_no_ack(&conn, n, &counter).await;
-        let elapsed = start.elapsed().as_secs_f64();
-        let _ = conn.close(200, "OK".into()).await;
-        cells[1].push(drained.map(|()| n as f64 / elapsed));
-
-        eprintln!(
-            "== backlog of {n} events, run {}/{}: lapin, prefetch 10, ack each",
-            run + 1,
-            plan.backlog_runs
-        );
-        prepublish(&publisher, n).await?;
-        counter.reset();
-        let start = Instant::now();
-        let conn = raw::connect(&vhost.uri()).await?;
-        let consumer = raw::consume_events(&conn, 10, Arc::clone(&counter)).await?;
-        let handled = wait_handled(&counter, n).await;
-        let elapsed = start.elapsed().as_secs_f64();
-        // Let the last acks go out before closing.
-        tokio::time::sleep(Duration::from_millis(100)).await;
-        consumer.abort();
-        let _ = conn.close(200, "OK".into()).await;
-        raw_acked.push(handled.map(|()| n as f64 / elapsed));
-
-        eprintln!(
-            "== backlog of {n} events, run {}/{}: nameko-rs with PREFETCH_COUNT {BIG_PREFETCH}",
-            run + 1,
-            plan.backlog_runs
-        );
-        prepublish(&publisher, n).await?;
-        counter.reset();
-        let start = Instant::now();
-        let runner = start_listener(
-            &config.clone().with("PREFETCH_COUNT", BIG_PREFETCH),
-            &counter,
-        )
-        .await?;
-        let handled = wait_handled(&counter, n).await;
-        let elapsed = start.elapsed().as_secs_f64();
-        runner.stop().await;
-        big_prefetch.push(handled.map(|()| n as f64 / elapsed));
+        for how in [
+            Drain::Framework,
+            Drain::NoAck,
+            Drain::Acking,
+            Drain::FrameworkPrefetch(BIG_PREFETCH),
+        ] {
+            eprintln!(
+                "== backlog of {n} events, run {}/{}: {}",
+                run + 1,
+                plan.backlog_runs,
+                how.describe()
+            );
+            let rate = queue.drain(how, n).await.map(|(rate, _)| rate);
+            match how {
+                Drain::Framework => cells[0].push(rate),
+                Drain::NoAck => cells[1].push(rate),
+                Drain::Acking => raw_acked.push(rate),
+                Drain::FrameworkPrefetch(_) => big_prefetch.push(rate),
+            }
+        }
     }
-    let _ = publisher_conn.close(200, "OK".into()).await;
+    queue.close().await;
     if let (Some(p), None) = (python, &missing) {
         for run in 0..plan.py_backlog_runs {
             eprintln!(

@@ -3,6 +3,7 @@
 //!
 //! ```text
 //! cargo run --release -p nameko-benches -- [--quick] [--runs N] [--only CASES] [--no-python]
+//! cargo run --release -p nameko-benches -- --curves [CURVES] [--quick] [--runs N] [--out DIR]
 //! ```
 //!
 //! Progress goes to stderr, the machine description and the table to stdout. Needs
@@ -10,13 +11,17 @@
 //! `rabbitmqctl` (each case runs in a vhost of its own). See `benches/README.md`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod curve;
+mod curves;
 mod events;
 mod http;
+mod plot;
 mod procs;
 mod python;
 mod rpc;
 mod table;
 
+use std::fmt::Write as _;
 use std::process::{Command, ExitCode};
 
 use clap::Parser;
@@ -40,6 +45,20 @@ struct Args {
     /// Leave Python Nameko out even if its venv is there.
     #[arg(long)]
     no_python: bool,
+    /// Run the scale curves instead of the cases: all, or these (comma-separated):
+    /// inflight, payload, instances, services, backlog. 3 runs a point (1 with --quick).
+    #[arg(
+        long,
+        value_delimiter = ',',
+        value_name = "CURVES",
+        num_args = 0..=1,
+        default_missing_value = "all"
+    )]
+    curves: Option<Vec<String>>,
+    /// Where --curves writes its SVGs and `curves.md` (default: benches/curves of the
+    /// source tree).
+    #[arg(long, value_name = "DIR")]
+    out: Option<std::path::PathBuf>,
 }
 
 /// Sizes and run counts.
@@ -165,9 +184,93 @@ fn row(
     }
 }
 
+/// `--curves`: runs them, prints the machine and their tables, writes the SVGs and the
+/// markdown into the output directory.
+async fn run_curves(args: &Args, which: &[String]) -> ExitCode {
+    let which: Vec<String> = which.iter().filter(|w| *w != "all").cloned().collect();
+    if let Some(bad) = which.iter().find(|c| !curves::CURVES.contains(&c.as_str())) {
+        eprintln!(
+            "nameko-benches: error: unknown curve `{bad}` in --curves (curves: {})",
+            curves::CURVES.join(", ")
+        );
+        return ExitCode::FAILURE;
+    }
+    let plan = curves::CurvePlan {
+        runs: args.runs.unwrap_or(if args.quick { 1 } else { 3 }).max(1),
+        quick: args.quick,
+    };
+    let out_dir = args
+        .out
+        .clone()
+        .unwrap_or_else(|| std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("curves"));
+    if let Err(e) = std::fs::create_dir_all(&out_dir) {
+        eprintln!("nameko-benches: error: {}: {e}", out_dir.display());
+        return ExitCode::FAILURE;
+    }
+    if cfg!(debug_assertions) {
+        eprintln!("warning: a debug build; run with --release for meaningful numbers");
+    }
+    if let Err(e) = procs::build_siblings() {
+        eprintln!("nameko-benches: error: {e}");
+        return ExitCode::FAILURE;
+    }
+    let started = std::time::Instant::now();
+    let results = curves::run(&plan, &which).await;
+    let mut markdown = format!(
+        "## Machine\n\n{}\n## Curves ({} runs a point{}; {:.0} min)\n\n",
+        machine("not run (--curves)", "–"),
+        plan.runs,
+        if plan.quick { ", --quick sizes" } else { "" },
+        started.elapsed().as_secs_f64() / 60.0
+    );
+    let mut failed = false;
+    for result in results {
+        match result {
+            Ok(curve) => {
+                failed |= curve.has_failures();
+                markdown.push_str(&curve.markdown());
+                markdown.push('\n');
+                let svg = plot::svg(&curve.title, &curve.plot_panels(), 520, 380);
+                let path = out_dir.join(format!("{}.svg", curve.id));
+                match svg.and_then(|s| {
+                    std::fs::write(&path, s).map_err(|e| format!("{}: {e}", path.display()))
+                }) {
+                    Ok(()) => {
+                        let _ = writeln!(markdown, "![{}]({}.svg)\n", curve.id, curve.id);
+                        eprintln!("wrote {}", path.display());
+                    }
+                    Err(e) => {
+                        failed = true;
+                        eprintln!("nameko-benches: {e}");
+                    }
+                }
+            }
+            Err(e) => {
+                failed = true;
+                eprintln!("nameko-benches: {e}");
+                let _ = writeln!(markdown, "{e}\n");
+            }
+        }
+    }
+    println!("{markdown}");
+    let md_path = out_dir.join("curves.md");
+    if let Err(e) = std::fs::write(&md_path, &markdown) {
+        eprintln!("nameko-benches: {}: {e}", md_path.display());
+        failed = true;
+    }
+    if failed {
+        ExitCode::FAILURE
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
 #[tokio::main]
 async fn main() -> ExitCode {
     let args = Args::parse();
+    if let Some(which) = &args.curves {
+        return run_curves(&args, which).await;
+    }
     const CASES: [&str; 5] = ["startup", "rpc", "events", "backlog", "http"];
     if let Some(bad) = args.only.iter().find(|c| !CASES.contains(&c.as_str())) {
         eprintln!(

@@ -8,7 +8,7 @@ use std::time::{Duration, Instant};
 use futures_util::StreamExt;
 use nameko_amqp::{ClusterRpc, RpcError};
 use nameko_benches::raw::{self, RawRpcClient};
-use nameko_benches::{ECHO_METHOD, ECHO_SERVICE, payload};
+use nameko_benches::{ECHO_METHOD, ECHO_SERVICE, payload, sized_payload};
 use nameko_test_support::TestVhost;
 use serde_json::Value;
 
@@ -18,7 +18,7 @@ use crate::python::{NO_VENV, Python, field};
 use crate::table::Cell;
 
 /// A client of the echo service.
-enum Client {
+pub(crate) enum Client {
     Framework(ClusterRpc),
     Raw {
         client: Box<RawRpcClient>,
@@ -28,19 +28,63 @@ enum Client {
 
 impl Client {
     async fn call(&self, n: u64) -> Result<(), String> {
+        self.call_service(ECHO_SERVICE, n, None).await
+    }
+
+    /// Calls `service.echo` with call `n`'s value (`payload(n)`, or `sized_payload(n, size)`)
+    /// and checks the echo: the same `n` and the same text length.
+    pub(crate) async fn call_service(
+        &self,
+        service: &str,
+        n: u64,
+        size: Option<usize>,
+    ) -> Result<(), String> {
+        let value = match size {
+            None => payload(n),
+            Some(size) => sized_payload(n, size),
+        };
         let out: Value = match self {
             Client::Framework(c) => c
-                .service(ECHO_SERVICE)
-                .call(ECHO_METHOD, (payload(n),))
+                .service(service)
+                .call(ECHO_METHOD, (&value,))
                 .await
                 .map_err(|e| e.to_string())?,
-            Client::Raw { client: c, .. } => c.call(ECHO_SERVICE, ECHO_METHOD, &payload(n)).await?,
+            Client::Raw { client: c, .. } => c.call(service, ECHO_METHOD, &value).await?,
         };
-        if out.get("n").and_then(Value::as_u64) == Some(n) {
+        let text_len = |v: &Value| v.get("text").and_then(Value::as_str).map(str::len);
+        if out.get("n").and_then(Value::as_u64) == Some(n) && text_len(&out) == text_len(&value) {
             Ok(())
         } else {
-            Err(format!("echo({}) returned {out}", payload(n)))
+            let shown: String = out.to_string().chars().take(200).collect();
+            Err(format!("echo(n = {n}) returned {shown}"))
         }
+    }
+
+    /// `calls` calls of about `size` bytes each (`None`: the small payload), `in_flight` at
+    /// a time, every echo checked; the rate and each call's latency.
+    pub(crate) async fn load(
+        &self,
+        calls: u64,
+        in_flight: usize,
+        size: Option<usize>,
+    ) -> Result<Load, String> {
+        let start = Instant::now();
+        let results = futures_util::stream::iter(0..calls)
+            .map(|n| async move {
+                let t = Instant::now();
+                self.call_service(ECHO_SERVICE, n, size).await?;
+                Ok::<Duration, String>(t.elapsed())
+            })
+            .buffer_unordered(in_flight.max(1));
+        futures_util::pin_mut!(results);
+        let mut latencies = Vec::with_capacity(calls as usize);
+        while let Some(r) = results.next().await {
+            latencies.push(r?);
+        }
+        Ok(Load {
+            rate: calls as f64 / start.elapsed().as_secs_f64(),
+            latencies,
+        })
     }
 
     /// `calls` calls one after the other; calls per second.
@@ -66,24 +110,48 @@ impl Client {
     }
 }
 
+/// The outcome of [`Client::load`].
+#[derive(Debug, Clone)]
+pub(crate) struct Load {
+    /// Calls per second.
+    pub(crate) rate: f64,
+    /// Each call's time from its publish to its checked reply.
+    pub(crate) latencies: Vec<Duration>,
+}
+
 /// Starts `bench-echo` (framework) or `bench-raw-echo` (raw) on `uri`.
 pub(crate) fn spawn_rust_server(framework: bool, uri: &str) -> Result<Server, String> {
-    let (name, label) = if framework {
-        ("bench-echo", "bench-echo (nameko-rs)")
-    } else {
-        ("bench-raw-echo", "bench-raw-echo (raw lapin)")
-    };
-    let mut cmd = Command::new(sibling(name));
     if framework {
-        cmd.args(["--broker", uri, "--log-level", "warn"]);
+        spawn_server_with("bench-echo", uri, &[])
     } else {
+        let mut cmd = Command::new(sibling("bench-raw-echo"));
         cmd.arg(uri);
+        Server::spawn(
+            "bench-raw-echo (raw lapin)",
+            scratch_dir("bench-raw-echo")?,
+            cmd,
+        )
     }
-    Server::spawn(label, scratch_dir(name)?, cmd)
+}
+
+/// Starts the nameko-rs service binary `name` on `uri`, with `extra` arguments
+/// (`--define key=value` pairs) after the common ones.
+pub(crate) fn spawn_server_with(name: &str, uri: &str, extra: &[&str]) -> Result<Server, String> {
+    let mut cmd = Command::new(sibling(name));
+    cmd.args(["--broker", uri, "--log-level", "warn"]).args(extra);
+    let label = if extra.is_empty() {
+        format!("{name} (nameko-rs)")
+    } else {
+        format!("{name} {} (nameko-rs)", extra.join(" "))
+    };
+    Server::spawn(&label, scratch_dir(name)?, cmd)
 }
 
 /// Waits until `bench_echo` answers a call from `client` (30 s at most).
-async fn wait_echo_ready(cluster: &ClusterRpc, server: &mut Server) -> Result<(), String> {
+pub(crate) async fn wait_echo_ready(
+    cluster: &ClusterRpc,
+    server: &mut Server,
+) -> Result<(), String> {
     let deadline = Instant::now() + Duration::from_secs(30);
     loop {
         server.check_alive()?;
@@ -106,7 +174,7 @@ async fn wait_echo_ready(cluster: &ClusterRpc, server: &mut Server) -> Result<()
     }
 }
 
-async fn cluster(uri_config: &nameko_core::Config) -> Result<ClusterRpc, String> {
+pub(crate) async fn cluster(uri_config: &nameko_core::Config) -> Result<ClusterRpc, String> {
     ClusterRpc::connect(uri_config)
         .await
         .map(|c| c.with_timeout(Duration::from_secs(30)))
@@ -114,10 +182,10 @@ async fn cluster(uri_config: &nameko_core::Config) -> Result<ClusterRpc, String>
 }
 
 /// One implementation under test: its vhost, server and client.
-struct Subject {
-    server: Server,
-    client: Client,
-    _vhost: TestVhost,
+pub(crate) struct Subject {
+    pub(crate) server: Server,
+    pub(crate) client: Client,
+    pub(crate) vhost: TestVhost,
 }
 
 /// The msgpack settings of the msgpack subject's server and client (nothing else
@@ -131,7 +199,7 @@ const MSGPACK_DEFINES: [&str; 4] = [
 
 /// `bench-echo` and a `ClusterRpc`, both with the default serializer (JSON) or, when
 /// `msgpack`, with `serializer: msgpack` and `ACCEPT: [msgpack]`.
-async fn framework_subject(msgpack: bool) -> Result<Subject, String> {
+pub(crate) async fn framework_subject(msgpack: bool) -> Result<Subject, String> {
     let vhost = TestVhost::create(if msgpack {
         "bench-rpc-msgpack"
     } else {
@@ -143,14 +211,7 @@ async fn framework_subject(msgpack: bool) -> Result<Subject, String> {
         config = config
             .with("serializer", "msgpack")
             .with("ACCEPT", serde_json::json!(["msgpack"]));
-        let mut cmd = Command::new(sibling("bench-echo"));
-        cmd.args(["--broker", &vhost.uri(), "--log-level", "warn"])
-            .args(MSGPACK_DEFINES);
-        Server::spawn(
-            "bench-echo --define serializer=msgpack (nameko-rs)",
-            scratch_dir("bench-echo-msgpack")?,
-            cmd,
-        )?
+        spawn_server_with("bench-echo", &vhost.uri(), &MSGPACK_DEFINES)?
     } else {
         spawn_rust_server(true, &vhost.uri())?
     };
@@ -159,11 +220,11 @@ async fn framework_subject(msgpack: bool) -> Result<Subject, String> {
     Ok(Subject {
         server,
         client: Client::Framework(cluster),
-        _vhost: vhost,
+        vhost,
     })
 }
 
-async fn raw_subject() -> Result<Subject, String> {
+pub(crate) async fn raw_subject() -> Result<Subject, String> {
     let vhost = TestVhost::create("bench-rpc-raw").map_err(|e| e.to_string())?;
     let mut server = spawn_rust_server(false, &vhost.uri())?;
     {
@@ -179,7 +240,7 @@ async fn raw_subject() -> Result<Subject, String> {
             client: Box::new(client),
             _conn: conn,
         },
-        _vhost: vhost,
+        vhost,
     })
 }
 
@@ -233,7 +294,7 @@ async fn ops_subject(ops: Ops) -> Result<(Subject, String), String> {
         Subject {
             server,
             client: Client::Framework(cluster),
-            _vhost: vhost,
+            vhost,
         },
         address,
     ))

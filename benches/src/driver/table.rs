@@ -17,10 +17,14 @@ pub(crate) enum Unit {
     Mib,
     /// Microseconds (lower is better).
     Micros,
+    /// MB/s (10^6 bytes; higher is better).
+    MbPerSec,
+    /// A count (connections, channels).
+    Count,
 }
 
 impl Unit {
-    fn suffix(self) -> &'static str {
+    pub(crate) fn suffix(self) -> &'static str {
         match self {
             Unit::CallsPerSec => "calls/s",
             Unit::EventsPerSec => "events/s",
@@ -28,13 +32,21 @@ impl Unit {
             Unit::Millis => "ms",
             Unit::Mib => "MiB",
             Unit::Micros => "µs",
+            Unit::MbPerSec => "MB/s",
+            Unit::Count => "",
         }
     }
 
-    fn format(self, v: f64) -> String {
+    pub(crate) fn format(self, v: f64) -> String {
         match self {
             Unit::CallsPerSec | Unit::EventsPerSec | Unit::RequestsPerSec => thousands(v),
-            Unit::Millis | Unit::Mib | Unit::Micros => format!("{v:.1}"),
+            Unit::Millis | Unit::Mib | Unit::Micros | Unit::MbPerSec if v.abs() < 10.0 => {
+                format!("{v:.2}")
+            }
+            Unit::Millis | Unit::Mib | Unit::Micros | Unit::MbPerSec => {
+                format!("{v:.1}")
+            }
+            Unit::Count => thousands(v),
         }
     }
 }
@@ -90,6 +102,26 @@ impl Cell {
                 })
             }
             _ => None,
+        }
+    }
+
+    /// The median and the spread (± half the range as a percentage of the median), short:
+    /// `6,905 ± 3%`; the reason when missing.
+    pub(crate) fn render_short(&self, unit: Unit) -> String {
+        match self {
+            Cell::Missing(why) => why.clone(),
+            Cell::Samples(v) if v.is_empty() => "–".to_owned(),
+            Cell::Samples(v) => {
+                let median = self.median().unwrap_or_default();
+                let min = v.iter().copied().fold(f64::INFINITY, f64::min);
+                let max = v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+                if v.len() == 1 || median == 0.0 {
+                    unit.format(median)
+                } else {
+                    let spread = (max - min) / median.abs() * 50.0;
+                    format!("{} ± {spread:.0}%", unit.format(median))
+                }
+            }
         }
     }
 
@@ -249,6 +281,9 @@ mod tests {
         assert_eq!(c.median(), Some(2.5));
         assert_eq!(thousands(1234567.4), "1,234,567");
         assert_eq!(thousands(999.0), "999");
+        assert_eq!(c.render_short(Unit::CallsPerSec), "3 ± 180%");
+        assert_eq!(Unit::Millis.format(0.626), "0.63");
+        assert_eq!(Unit::Millis.format(14.44), "14.4");
         c.push(Err("boom".into()));
         assert!(matches!(c, Cell::Missing(_)));
     }
