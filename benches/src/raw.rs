@@ -10,7 +10,9 @@
 //! - [`RawRpcClient`]: the client, as `ClusterRpc`: a reply queue
 //!   `rpc.reply-standalone_rpc_proxy-<uuid>` (`x-expires`) bound with `<uuid>`, requests
 //!   persistent and `mandatory` with a `nameko.call_id_stack` header and a publisher
-//!   confirm, replies matched by `correlation_id`.
+//!   confirm, replies matched by `correlation_id` and acknowledged one by one, as Nameko's
+//!   `PollingQueueConsumer` does ([`ReplyAcks::Each`]; [`ReplyAcks::None`], a `no_ack`
+//!   consumer, for reference).
 //! - [`publish_events`]: events published to `bench_source.events` with confirms, some in
 //!   flight; [`consume_events`]: a consumer acking each event after handling it; and
 //!   [`drain_no_ack`]: a no-ack consumer.
@@ -248,6 +250,18 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|p| p.into_inner())
 }
 
+/// How [`RawRpcClient`] settles its replies.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReplyAcks {
+    /// Each reply acknowledged after it is handed to its call: Nameko's
+    /// `PollingQueueConsumer` (`no_ack=False`, `message.ack()` per reply), and what
+    /// `ClusterRpc` does (it acknowledges a burst with one `multiple` ack).
+    Each,
+    /// A `no_ack` consumer: the broker forgets a reply once sent, so a reply in flight
+    /// when the connection drops is lost. Not Nameko's protocol; a reference only.
+    None,
+}
+
 /// The raw RPC client: what `ClusterRpc` does, by hand.
 #[derive(Debug)]
 pub struct RawRpcClient {
@@ -258,8 +272,15 @@ pub struct RawRpcClient {
 }
 
 impl RawRpcClient {
-    /// Declares a reply queue on `conn` and starts consuming it.
+    /// Declares a reply queue on `conn` and starts consuming it, acknowledging each
+    /// reply ([`ReplyAcks::Each`]).
     pub async fn start(conn: &Connection) -> Result<Self, Error> {
+        Self::start_with(conn, ReplyAcks::Each).await
+    }
+
+    /// Declares a reply queue on `conn` and starts consuming it, settling replies as
+    /// `acks` says.
+    pub async fn start_with(conn: &Connection, acks: ReplyAcks) -> Result<Self, Error> {
         let publisher = confirm_channel(conn).await?;
         let channel = conn.create_channel().await.map_err(err("channel.open"))?;
         declare_topic(&channel, "nameko-rpc").await?;
@@ -289,7 +310,7 @@ impl RawRpcClient {
                 queue.as_str().into(),
                 "".into(),
                 BasicConsumeOptions {
-                    no_ack: true,
+                    no_ack: acks == ReplyAcks::None,
                     ..BasicConsumeOptions::default()
                 },
                 FieldTable::default(),
@@ -299,13 +320,20 @@ impl RawRpcClient {
         let pending: Pending = Arc::default();
         let replies = Arc::clone(&pending);
         let task = tokio::spawn(async move {
-            let _channel = channel;
             while let Some(Ok(delivery)) = consumer.next().await {
-                let Some(id) = delivery.properties.correlation_id() else {
-                    continue;
-                };
-                if let Some(tx) = lock(&replies).remove(id) {
+                let tag = delivery.delivery_tag;
+                if let Some(id) = delivery.properties.correlation_id()
+                    && let Some(tx) = lock(&replies).remove(id)
+                {
                     let _ = tx.send(delivery.data);
+                }
+                if acks == ReplyAcks::Each
+                    && channel
+                        .basic_ack(tag, BasicAckOptions::default())
+                        .await
+                        .is_err()
+                {
+                    break;
                 }
             }
             lock(&replies).clear();

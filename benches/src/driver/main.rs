@@ -398,6 +398,16 @@ async fn main() -> ExitCode {
             Target::Reference,
         ),
         row(
+            &format!(
+                "RPC, {k} calls in flight, against a raw client that does not acknowledge \
+                 its replies (`no_ack`; not Nameko's protocol, which acks each reply)"
+            ),
+            Unit::CallsPerSec,
+            rpc_cells(|r| r.in_flight_no_ack),
+            "raw lapin, no_ack replies",
+            Target::Reference,
+        ),
+        row(
             &format!("RPC, {k} calls in flight, metrics on (`bench-echo-ops`)"),
             Unit::CallsPerSec,
             rpc_cells(|r| r.in_flight_metrics),

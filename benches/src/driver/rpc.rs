@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use nameko_amqp::{ClusterRpc, RpcError};
-use nameko_benches::raw::{self, RawRpcClient};
+use nameko_benches::raw::{self, RawRpcClient, ReplyAcks};
 use nameko_benches::{ECHO_METHOD, ECHO_SERVICE, payload, sized_payload};
 use nameko_test_support::TestVhost;
 use serde_json::Value;
@@ -224,8 +224,18 @@ pub(crate) async fn framework_subject(msgpack: bool) -> Result<Subject, String> 
     })
 }
 
+/// `bench-raw-echo` and a [`RawRpcClient`] acknowledging each reply, as Nameko.
 pub(crate) async fn raw_subject() -> Result<Subject, String> {
-    let vhost = TestVhost::create("bench-rpc-raw").map_err(|e| e.to_string())?;
+    raw_subject_with(ReplyAcks::Each).await
+}
+
+/// `bench-raw-echo` and a [`RawRpcClient`] settling its replies as `acks` says.
+pub(crate) async fn raw_subject_with(acks: ReplyAcks) -> Result<Subject, String> {
+    let vhost = TestVhost::create(match acks {
+        ReplyAcks::Each => "bench-rpc-raw",
+        ReplyAcks::None => "bench-rpc-raw-noack",
+    })
+    .map_err(|e| e.to_string())?;
     let mut server = spawn_rust_server(false, &vhost.uri())?;
     {
         let probe = cluster(&vhost.config()).await?;
@@ -233,7 +243,7 @@ pub(crate) async fn raw_subject() -> Result<Subject, String> {
         probe.close().await;
     }
     let conn = raw::connect(&vhost.uri()).await?;
-    let client = RawRpcClient::start(&conn).await?;
+    let client = RawRpcClient::start_with(&conn, acks).await?;
     Ok(Subject {
         server,
         client: Client::Raw {
@@ -386,6 +396,8 @@ pub(crate) struct RpcResults {
     pub(crate) sequential_msgpack: [Cell; 3],
     /// `[msgpack, raw lapin (JSON), –]`, 100 in flight.
     pub(crate) in_flight_msgpack: [Cell; 3],
+    /// `[nameko-rs, raw lapin with no_ack replies, –]`, 100 in flight.
+    pub(crate) in_flight_no_ack: [Cell; 3],
     /// `[metrics on, plain, –]`, 100 in flight.
     pub(crate) in_flight_metrics: [Cell; 3],
     /// `[metrics and worker spans (JSON logs), plain, –]`, 100 in flight.
@@ -454,6 +466,7 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
     let framework = framework_subject(false).await?;
     let msgpack = framework_subject(true).await?;
     let raw = raw_subject().await?;
+    let raw_no_ack = raw_subject_with(ReplyAcks::None).await?;
     let (mut metrics, metrics_address) = ops_subject(Ops::Metrics).await?;
     let (mut log_spans, log_spans_address) = ops_subject(Ops::LogSpans).await?;
     let (mut spans, spans_address) = ops_subject(Ops::Otel).await?;
@@ -482,6 +495,7 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         rss: cells(py_missing.as_deref()),
         sequential_msgpack: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         in_flight_msgpack: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
+        in_flight_no_ack: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         in_flight_metrics: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         in_flight_log_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
         in_flight_spans: [Cell::empty(), Cell::empty(), Cell::Missing("–".to_owned())],
@@ -491,7 +505,15 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
     };
 
     eprintln!("== RPC: warm-up");
-    for s in [&framework, &msgpack, &raw, &metrics, &log_spans, &spans] {
+    for s in [
+        &framework,
+        &msgpack,
+        &raw,
+        &raw_no_ack,
+        &metrics,
+        &log_spans,
+        &spans,
+    ] {
         s.client.sequential(plan.warmup_calls).await?;
         s.client
             .in_flight(plan.warmup_calls * 4, plan.in_flight)
@@ -539,6 +561,9 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
                 results.cpu_per_call_log_spans[1].push(cpu.clone());
                 results.cpu_per_call_spans[1].push(cpu.clone());
             }
+            if i == 0 {
+                results.in_flight_no_ack[0].push(rate.clone());
+            }
             if i == 1 {
                 results.in_flight_msgpack[1].push(rate.clone());
             }
@@ -547,6 +572,13 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         }
         let (rate, _) = measured(&msgpack, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
         results.in_flight_msgpack[0].push(rate);
+        let (rate, _) = measured(
+            &raw_no_ack,
+            plan.rpc_in_flight_calls,
+            Some(plan.in_flight),
+        )
+        .await;
+        results.in_flight_no_ack[1].push(rate);
         let (rate, cpu) = measured(&metrics, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
         results.in_flight_metrics[0].push(rate);
         results.cpu_per_call_metrics[0].push(cpu);
