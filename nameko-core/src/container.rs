@@ -267,13 +267,21 @@ impl ContainerHandle {
     /// # Cancel safety
     /// Dropping the future while the method runs abandons the method; the worker slot is
     /// released.
-    pub async fn invoke<T, E, F>(&self, call: Call, work: F) -> Outcome<T, E>
+    ///
+    /// The future owns a handle of the container and does not borrow `self`: with a
+    /// `'static` `work` it is `'static` too, and can be spawned or tracked
+    /// ([`run_tracked`](Self::run_tracked)) without a wrapper.
+    pub fn invoke<T, E, F>(
+        &self,
+        call: Call,
+        work: F,
+    ) -> impl Future<Output = Outcome<T, E>> + Send + use<T, E, F>
     where
         T: WorkerOutput,
         E: AsMethodError,
         F: Future<Output = Result<T, E>> + Send,
     {
-        crate::worker::pipeline::invoke(self, call, work).await
+        crate::worker::pipeline::invoke(self.clone(), call, work)
     }
 }
 

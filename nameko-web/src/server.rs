@@ -198,12 +198,12 @@ impl Route {
             .context_data(context_data)
             .arguments(CallArguments::Named(named));
         let handler = Arc::clone(&self.handler);
-        let container = self.container.clone();
-        let work = async move {
-            container
-                .invoke(call, async move { handler(request, params).await })
-                .await
-        };
+        // The worker's future itself, not an `async` block around it: a wrapper would
+        // hold a second copy of the call and of the handler's future (hyper moves every
+        // request's future, and `run_tracked` boxes this one).
+        let work = self
+            .container
+            .invoke(call, async move { handler(request, params).await });
         match self.container.run_tracked(work).await {
             Outcome::Success(response) => response,
             Outcome::Failed(failure) => {

@@ -36,7 +36,7 @@ impl WorkerOutput for Value {
 impl WorkerOutput for () {}
 
 /// The body of [`ContainerHandle::invoke`]: see there.
-pub(crate) async fn invoke<T, E, F>(handle: &ContainerHandle, call: Call, work: F) -> Outcome<T, E>
+pub(crate) async fn invoke<T, E, F>(handle: ContainerHandle, call: Call, work: F) -> Outcome<T, E>
 where
     T: WorkerOutput,
     E: AsMethodError,
