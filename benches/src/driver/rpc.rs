@@ -138,7 +138,8 @@ pub(crate) fn spawn_rust_server(framework: bool, uri: &str) -> Result<Server, St
 /// (`--define key=value` pairs) after the common ones.
 pub(crate) fn spawn_server_with(name: &str, uri: &str, extra: &[&str]) -> Result<Server, String> {
     let mut cmd = Command::new(sibling(name));
-    cmd.args(["--broker", uri, "--log-level", "warn"]).args(extra);
+    cmd.args(["--broker", uri, "--log-level", "warn"])
+        .args(extra);
     let label = if extra.is_empty() {
         format!("{name} (nameko-rs)")
     } else {
@@ -572,12 +573,7 @@ pub(crate) async fn run(plan: &Plan, python: Option<&Python>) -> Result<RpcResul
         }
         let (rate, _) = measured(&msgpack, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
         results.in_flight_msgpack[0].push(rate);
-        let (rate, _) = measured(
-            &raw_no_ack,
-            plan.rpc_in_flight_calls,
-            Some(plan.in_flight),
-        )
-        .await;
+        let (rate, _) = measured(&raw_no_ack, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
         results.in_flight_no_ack[1].push(rate);
         let (rate, cpu) = measured(&metrics, plan.rpc_in_flight_calls, Some(plan.in_flight)).await;
         results.in_flight_metrics[0].push(rate);
