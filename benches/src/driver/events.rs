@@ -14,7 +14,7 @@ use nameko_test_support::TestVhost;
 use serde_json::Value;
 
 use crate::Plan;
-use crate::procs::{CpuProbe, CpuSplit, Server};
+use crate::procs::{CpuProbe, CpuSplit, Server, broker_pid, cpu_seconds};
 use crate::python::{NO_VENV, Python, field};
 use crate::table::Cell;
 
@@ -213,12 +213,55 @@ fn cells(missing: Option<&String>) -> [Cell; 3] {
     ]
 }
 
+/// What the end-to-end events case measured: `[nameko-rs, raw lapin, python]` each.
+#[derive(Debug)]
+pub(crate) struct EndToEnd {
+    /// Events per second.
+    pub(crate) rate: [Cell; 3],
+    /// CPU of this process (the dispatcher and the handler both run in it) per event, µs.
+    pub(crate) driver_cpu: [Cell; 3],
+    /// CPU of the broker per event, µs.
+    pub(crate) broker_cpu: [Cell; 3],
+}
+
+/// Runs `run` (`n` events) and returns its rate and this process's and the broker's CPU
+/// per event, in µs.
+async fn with_cpu(
+    n: u64,
+    run: impl Future<Output = Result<f64, String>>,
+) -> (
+    Result<f64, String>,
+    Result<f64, String>,
+    Result<f64, String>,
+) {
+    let me = std::process::id();
+    let broker = broker_pid();
+    let cpu = |pid: Option<u32>| {
+        pid.ok_or_else(|| "no single RabbitMQ process found".to_owned())
+            .and_then(cpu_seconds)
+    };
+    let (driver_before, broker_before) = (cpu(Some(me)), cpu(broker));
+    let rate = run.await;
+    let per_event = |before: Result<f64, String>, after: Result<f64, String>| {
+        Ok((after? - before?) / n as f64 * 1e6)
+    };
+    let driver = per_event(driver_before, cpu(Some(me)));
+    let broker = per_event(broker_before, cpu(broker));
+    match rate {
+        Ok(rate) => (Ok(rate), driver, broker),
+        Err(e) => (Err(e.clone()), Err(e.clone()), Err(e)),
+    }
+}
+
 /// Events dispatched with confirms, `plan.events_in_flight` at a time, end to end: from
 /// the first dispatch to the last event handled.
-pub(crate) async fn end_to_end(plan: &Plan, python: Option<&Python>) -> Result<[Cell; 3], String> {
+pub(crate) async fn end_to_end(plan: &Plan, python: Option<&Python>) -> Result<EndToEnd, String> {
     eprintln!("== events end to end: starting");
     let missing = python_missing(plan, python);
     let mut cells = cells(missing.as_ref());
+    let none = || Cell::Missing("–".to_owned());
+    let mut driver_cpu = [Cell::empty(), Cell::empty(), none()];
+    let mut broker_cpu = [Cell::empty(), Cell::empty(), none()];
     let framework = FrameworkEvents::start().await?;
     let raw = RawEvents::start().await?;
     let py = match python {
@@ -238,15 +281,30 @@ pub(crate) async fn end_to_end(plan: &Plan, python: Option<&Python>) -> Result<[
     raw.run(plan.warmup_events, plan.events_in_flight).await?;
     for run in 0..plan.runs {
         eprintln!("== events end to end, run {}/{}", run + 1, plan.runs);
-        cells[0].push(framework.run(plan.events, plan.events_in_flight).await);
-        cells[1].push(raw.run(plan.events, plan.events_in_flight).await);
+        let (rate, driver, broker) = with_cpu(
+            plan.events,
+            framework.run(plan.events, plan.events_in_flight),
+        )
+        .await;
+        cells[0].push(rate);
+        driver_cpu[0].push(driver);
+        broker_cpu[0].push(broker);
+        let (rate, driver, broker) =
+            with_cpu(plan.events, raw.run(plan.events, plan.events_in_flight)).await;
+        cells[1].push(rate);
+        driver_cpu[1].push(driver);
+        broker_cpu[1].push(broker);
         if let Some(p) = &py {
             cells[2].push(p.run(plan.py_events, plan.events_in_flight).await);
         }
     }
     framework.stop().await;
     raw.stop().await;
-    Ok(cells)
+    Ok(EndToEnd {
+        rate: cells,
+        driver_cpu,
+        broker_cpu,
+    })
 }
 
 /// Empties the listener's queue (no consumer on it), then publishes `n` events into it.

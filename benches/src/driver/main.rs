@@ -313,12 +313,16 @@ async fn main() -> ExitCode {
     } else {
         Err(String::new())
     };
-    let events = if wanted("events") {
-        events::end_to_end(&plan, py)
-            .await
-            .unwrap_or_else(|e| failed3(&record("events", e)))
+    let (events, events_driver_cpu, events_broker_cpu) = if wanted("events") {
+        match events::end_to_end(&plan, py).await {
+            Ok(e) => (e.rate, e.driver_cpu, e.broker_cpu),
+            Err(e) => {
+                let e = record("events", e);
+                (failed3(&e), failed3(&e), failed3(&e))
+            }
+        }
     } else {
-        skipped3()
+        (skipped3(), skipped3(), skipped3())
     };
     let (backlog, backlog_raw_acked, backlog_big_prefetch) = if wanted("backlog") {
         match events::backlog(&plan, py).await {
@@ -443,6 +447,20 @@ async fn main() -> ExitCode {
             events,
             "raw lapin",
             Target::RatioAtLeast(0.95),
+        ),
+        row(
+            "events end to end: CPU of the driver process per event (dispatcher and handler)",
+            Unit::Micros,
+            events_driver_cpu,
+            "raw lapin",
+            Target::Reference,
+        ),
+        row(
+            "events end to end: CPU of the broker per event",
+            Unit::Micros,
+            events_broker_cpu,
+            "raw lapin",
+            Target::Reference,
         ),
         row(
             &format!("draining a backlog of {} events", plan.backlog),

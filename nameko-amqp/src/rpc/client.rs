@@ -334,11 +334,16 @@ fn deliver_reply(
     let _ = tx.send(outcome);
 }
 
-/// Acknowledges every reply up to `tag` on `channel`.
-async fn ack_up_to(channel: &Channel, tag: Option<u64>) {
+/// Acknowledges every reply up to `tag` on `channel`, without waiting for the ack to be
+/// written: lapin queues the frame when the future is first polled, and the loop goes on
+/// to the next reply instead of waiting for lapin's I/O thread (a hand-over between
+/// threads per burst of replies, on the path of every call). An ack that is lost with its
+/// channel is harmless: the broker redelivers the replies, and no call waits for them
+/// any more.
+fn ack_up_to(channel: &Channel, tag: Option<u64>) {
     let Some(tag) = tag else { return };
     let options = lapin::options::BasicAckOptions { multiple: true };
-    if let Err(e) = channel.basic_ack(tag, options).await {
+    if let Some(Err(e)) = channel.basic_ack(tag, options).now_or_never() {
         tracing::debug!(target: "nameko_amqp::rpc", error = %e, "reply ack failed");
     }
 }
@@ -374,13 +379,13 @@ async fn reply_loop(
                 next = match consumer.next().now_or_never() {
                     Some(Some(d)) => Some(d),
                     Some(None) => {
-                        ack_up_to(&channel, last_tag).await;
+                        ack_up_to(&channel, last_tag);
                         break 'consume;
                     }
                     None => None,
                 };
             }
-            ack_up_to(&channel, last_tag).await;
+            ack_up_to(&channel, last_tag);
         }
         // `close` aborts this task before closing the channel: getting here means the
         // channel or the connection went away. Calls keep waiting: their replies are kept
