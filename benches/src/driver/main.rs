@@ -2,9 +2,11 @@
 //! (when its venv is there) Python Nameko 2.14, and prints a markdown table.
 //!
 //! ```text
-//! cargo run --release -p nameko-benches -- [--quick] [--runs N] [--only CASES] [--no-python]
+//! cargo run --release -p nameko-benches -- [--quick] [--runs N] [--only CASES] [--no-python] [--no-curves]
 //! cargo run --release -p nameko-benches -- --curves [CURVES] [--quick] [--runs N] [--out DIR]
 //! ```
+//!
+//! A full run (no `--only`) runs the cases, then the curves (unless `--no-curves`).
 //!
 //! Progress goes to stderr, the machine description and the table to stdout. Needs
 //! RabbitMQ on 127.0.0.1:5672 (or `NAMEKO_TEST_AMQP_URI`) managed by a working
@@ -45,6 +47,10 @@ struct Args {
     /// Leave Python Nameko out even if its venv is there.
     #[arg(long)]
     no_python: bool,
+    /// Leave the curves out of a full run (one without --only), which runs them after the
+    /// cases.
+    #[arg(long)]
+    no_curves: bool,
     /// Run the scale curves instead of the cases: all, or these (comma-separated):
     /// inflight, payload, instances, services, backlog. 3 runs a point (1 with --quick).
     #[arg(
@@ -271,6 +277,21 @@ async fn main() -> ExitCode {
     if let Some(which) = &args.curves {
         return run_curves(&args, which).await;
     }
+    let cases = run_cases(&args).await;
+    // A full run (no --only) goes on with every curve.
+    if !args.only.is_empty() || args.no_curves {
+        return cases;
+    }
+    let curves = run_curves(&args, &["all".to_owned()]).await;
+    if cases == ExitCode::SUCCESS && curves == ExitCode::SUCCESS {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
+/// The cases (all, or those of `--only`): prints the machine and their table.
+async fn run_cases(args: &Args) -> ExitCode {
     const CASES: [&str; 5] = ["startup", "rpc", "events", "backlog", "http"];
     if let Some(bad) = args.only.iter().find(|c| !CASES.contains(&c.as_str())) {
         eprintln!(
@@ -279,7 +300,7 @@ async fn main() -> ExitCode {
         );
         return ExitCode::FAILURE;
     }
-    let plan = Plan::new(&args);
+    let plan = Plan::new(args);
     if cfg!(debug_assertions) {
         eprintln!("warning: a debug build; run with --release for meaningful numbers");
     }
