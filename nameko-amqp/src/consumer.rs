@@ -88,20 +88,30 @@ async fn open(
             return Err(e);
         }
     };
+    let consumer = consume_with_prefetch(&channel, &queue, prefetch).await?;
+    Ok((channel, consumer, queue))
+}
+
+/// Sets the prefetch of `channel` and consumes `queue` on it, acknowledging by hand: how
+/// every consumer of nameko-amqp starts (entrypoints here, the singleton lease too).
+pub(crate) async fn consume_with_prefetch(
+    channel: &Channel,
+    queue: &str,
+    prefetch: u16,
+) -> Result<lapin::Consumer, AmqpError> {
     channel
         .basic_qos(prefetch, BasicQosOptions::default())
         .await
-        .map_err(AmqpError::op("basic.qos"))?;
-    let consumer = channel
+        .map_err(AmqpError::op(format!("basic.qos for {queue}")))?;
+    channel
         .basic_consume(
-            queue.as_str().into(),
+            queue.into(),
             "".into(),
             BasicConsumeOptions::default(),
             FieldTable::default(),
         )
         .await
-        .map_err(AmqpError::op(format!("basic.consume {queue}")))?;
-    Ok((channel, consumer, queue))
+        .map_err(AmqpError::op(format!("basic.consume {queue}")))
 }
 
 impl QueueConsumer {

@@ -20,10 +20,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use lapin::options::{
-    BasicConsumeOptions, BasicPublishOptions, BasicQosOptions, QueueDeclareOptions,
-};
-use lapin::types::FieldTable;
+use lapin::options::{BasicPublishOptions, QueueDeclareOptions};
 use lapin::{BasicProperties, Channel, Consumer};
 use nameko_core::lease::{Lease, LeaseGuard, LeaseName};
 use nameko_core::{BoxError, ContainerHandle, async_trait};
@@ -125,19 +122,7 @@ impl Lease for AmqpLease {
             )
             .await
             .map_err(op("basic.publish to"))?;
-        channel
-            .basic_qos(1, BasicQosOptions::default())
-            .await
-            .map_err(op("basic.qos for"))?;
-        let mut consumer = channel
-            .basic_consume(
-                queue.as_str().into(),
-                "".into(),
-                BasicConsumeOptions::default(),
-                FieldTable::default(),
-            )
-            .await
-            .map_err(op("basic.consume"))?;
+        let mut consumer = crate::consumer::consume_with_prefetch(&channel, &queue, 1).await?;
         tracing::debug!(target: "nameko_amqp::lease", %queue, "waiting for the lease");
         let mut check = tokio::time::interval(CHECK_INTERVAL);
         loop {
