@@ -112,6 +112,7 @@ pub mod config;
 pub mod entrypoint;
 pub mod error;
 pub mod extract;
+mod head_watch;
 pub mod health;
 pub mod py_json;
 pub mod request;

@@ -71,6 +71,7 @@ use crate::address::parse_address;
 use crate::body::Body;
 use crate::config::ServerConfig;
 use crate::error::{Error, HttpError};
+use crate::head_watch::{HeadWatch, WatchedBody};
 use crate::request::{PathParams, Request, decode_path};
 use crate::response::{Response, error_page};
 
@@ -704,11 +705,13 @@ fn is_connection_error(e: &std::io::Error) -> bool {
 async fn serve(server: Arc<WebServer>, listener: TcpListener) {
     let config = server.config.clone();
     let mut builder = hyper::server::conn::http1::Builder::new();
+    // The header-read guard is ours (`HeadWatch`): hyper's would arm a timer per request.
     builder
         .timer(TokioTimer::new())
-        .header_read_timeout(config.header_read_timeout)
+        .header_read_timeout(None)
         .max_buf_size(config.max_header_size)
         .keep_alive(true);
+    let clock = std::time::Instant::now();
     // hyper-util's `GracefulShutdown` does not watch HTTP/1 connections with upgrades:
     // the same, by hand (`graceful_shutdown` when the server stops).
     let graceful = CancellationToken::new();
@@ -732,9 +735,18 @@ async fn serve(server: Arc<WebServer>, listener: TcpListener) {
         let _ = stream.set_nodelay(true);
         // hyper's own service: no router, no per-request extension for the peer.
         let connection_server = Arc::clone(&server);
+        let watch = HeadWatch::new(clock);
+        let connection_watch = Arc::clone(&watch);
         let service = hyper::service::service_fn(move |req: http::Request<Incoming>| {
             let server = Arc::clone(&connection_server);
-            async move { Ok::<_, std::convert::Infallible>(handle(server, req, peer).await) }
+            let watch = Arc::clone(&connection_watch);
+            watch.head_read();
+            async move {
+                let response = handle(server, req, peer).await;
+                Ok::<_, std::convert::Infallible>(
+                    response.map(|body| WatchedBody::new(body, watch)),
+                )
+            }
         });
         // With upgrades: the WebSocket endpoint takes the connection over.
         let connection = builder
@@ -744,10 +756,19 @@ async fn serve(server: Arc<WebServer>, listener: TcpListener) {
         // every poll of every connection.
         let force = force.child_token();
         let graceful = graceful.child_token();
+        let header_read_timeout = config.header_read_timeout;
         connections.spawn(async move {
             let mut connection = std::pin::pin!(connection);
             let result = tokio::select! {
                 result = connection.as_mut() => result,
+                // Waited too long for a request's head: closed, as hyper's guard does.
+                () = watch.expired(header_read_timeout) => {
+                    tracing::debug!(
+                        target: "nameko_web::server", %peer,
+                        "no request head within WEB_HEADER_READ_TIMEOUT; closing the connection"
+                    );
+                    Ok(())
+                }
                 _ = graceful.cancelled() => {
                     connection.as_mut().graceful_shutdown();
                     tokio::select! {

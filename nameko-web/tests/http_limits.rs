@@ -167,3 +167,39 @@ async fn half_open_and_slow_clients_are_cut_off() {
     assert_eq!(get(addr, "/hello").await.text(), "hello");
     runner.stop().await;
 }
+
+/// The header-read guard counts only the time spent waiting for a head: a handler slower
+/// than `WEB_HEADER_READ_TIMEOUT` is answered on its keep-alive connection, and that
+/// connection is closed once it has then idled past the timeout.
+#[tokio::test]
+async fn the_header_guard_spares_slow_handlers_and_closes_idle_keep_alive_connections() {
+    common::init_tracing();
+    let slow = TestService::new("slow", || {
+        vec![route("slow", "GET", "/slow", |_r, _p| async move {
+            tokio::time::sleep(Duration::from_millis(1500)).await;
+            into_http_result("slow")
+        })]
+    });
+    let (runner, addr) = start(config().with("WEB_HEADER_READ_TIMEOUT", 1), vec![slow]).await;
+    let mut stream = TcpStream::connect(addr).await.unwrap();
+    for _ in 0..2 {
+        stream
+            .write_all(b"GET /slow HTTP/1.1\r\nHost: x\r\n\r\n")
+            .await
+            .unwrap();
+        let mut buf = vec![0u8; 1024];
+        let n = tokio::time::timeout(Duration::from_secs(5), stream.read(&mut buf))
+            .await
+            .expect("an answer")
+            .unwrap();
+        let text = String::from_utf8_lossy(&buf[..n]).into_owned();
+        assert!(text.starts_with("HTTP/1.1 200 OK"), "{text}");
+        assert!(text.ends_with("slow"), "{text}");
+    }
+    // Idle on the keep-alive connection: closed after about a second.
+    let (out, took) = read_until_closed(&mut stream).await;
+    assert!(out.is_empty(), "{out:?}");
+    assert!(took >= Duration::from_millis(900), "{took:?}");
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    runner.stop().await;
+}
