@@ -5,7 +5,7 @@
 //! | `WEB_SERVER_ADDRESS` | `0.0.0.0:8000` | `[address:]port` to listen on (Nameko's key); `host:port` names are resolved, `[::1]:8000` is IPv6, `127.0.0.1:0` picks a free port |
 //! | `WEB_MAX_BODY_SIZE` | 1048576 (1 MiB) | largest request body in bytes; a larger one is answered `413 Payload Too Large` without being read |
 //! | `WEB_MAX_HEADER_SIZE` | 65536 (64 KiB) | largest request head (request line and headers) in bytes, at least 8192; a larger one, or more than 100 headers, is answered `431 Request Header Fields Too Large` |
-//! | `WEB_HEADER_READ_TIMEOUT` | 30 | seconds a client has to send a request's head; then the connection is closed. `false`: no limit (as Nameko; saves a timer per request, about 5 % of a hello world's throughput) |
+//! | `WEB_HEADER_READ_TIMEOUT` | 30 | seconds a connection may wait for a request's head (from its opening, or from the end of its last response); then it is closed, within a quarter of the timeout. `false`: no limit (as Nameko) |
 //! | `WEB_BODY_READ_TIMEOUT` | 30 | seconds a client has to send a request's body once its head arrived; then `408 Request Timeout` |
 //! | `SHUTDOWN_GRACE_PERIOD` | 30 | seconds a graceful stop waits for responses still being written |
 //!

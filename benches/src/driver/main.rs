@@ -521,7 +521,7 @@ async fn run_cases(args: &Args) -> ExitCode {
             Target::RatioAtLeast(0.90),
         ),
         row(
-            "HTTP hello world, 20 connections, `WEB_HEADER_READ_TIMEOUT: false` (no timer per request head, like bare axum)",
+            "HTTP hello world, 20 connections, `WEB_HEADER_READ_TIMEOUT: false` (no header-read guard, like bare axum)",
             Unit::RequestsPerSec,
             http_untimed,
             "bare axum",
