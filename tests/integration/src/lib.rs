@@ -399,3 +399,12 @@ pub fn spawn_until_line(
     std::thread::spawn(move || while rx.recv().is_ok() {});
     child
 }
+
+/// Sends `sig` (`"-TERM"`, `"-KILL"`, …) to `child` with `kill`.
+pub fn signal(child: &std::process::Child, sig: &str) {
+    let status = std::process::Command::new("kill")
+        .args([sig, &child.id().to_string()])
+        .status()
+        .unwrap_or_else(|e| panic!("kill {sig}: {e}"));
+    assert!(status.success(), "kill {sig} {} failed", child.id());
+}

@@ -7,7 +7,7 @@ use std::process::{Child, Command, Output, Stdio};
 use std::time::{Duration, Instant};
 
 use nameko_amqp::ClusterRpc;
-use nameko_integration_tests::spawn_until_line;
+use nameko_integration_tests::{signal, spawn_until_line};
 use nameko_test_support::TestVhost;
 
 const BIN: &str = env!("CARGO_BIN_EXE_nameko-test-service");
@@ -175,14 +175,6 @@ fn start(args: &[&str], env: &[(&str, &str)]) -> Child {
         cmd.env(k, v);
     }
     spawn_until_line(cmd, "started services: echo", Duration::from_secs(20))
-}
-
-fn signal(child: &Child, sig: &str) {
-    let status = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
-use nameko_integration_tests::spawn_until_line;
+use nameko_integration_tests::{signal, spawn_until_line};
 use nameko_test_support::TestVhost;
 
 const BIN: &str = env!("CARGO_BIN_EXE_nameko-test-singleton-timer");
@@ -109,14 +109,6 @@ fn start(name: &str, vhost: &TestVhost, log: &Path) -> Instance {
         name: name.to_owned(),
         child: spawn_until_line(cmd, "started services: sweeper", Duration::from_secs(20)),
     }
-}
-
-fn signal(child: &Child, sig: &str) {
-    let status = Command::new("kill")
-        .args([sig, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
 }
 
 fn wait_exit(child: &mut Child) -> std::process::ExitStatus {
